@@ -1,0 +1,129 @@
+// A dirty region as a bitmap of 16-pixel-wide chunks per scanline (QEMU's VNC_DIRTY_PIXELS_PER_BIT).
+import type { Rect } from './surface.js';
+
+export const CHUNK = 16;
+
+export class DirtyRegion {
+  readonly chunksPerRow: number;
+  readonly wordsPerRow: number;
+  #bits: Uint32Array;
+  #maybeDirty = false;
+
+  constructor(readonly width: number, readonly height: number) {
+    this.chunksPerRow = Math.ceil(width / CHUNK);
+    this.wordsPerRow = Math.ceil(this.chunksPerRow / 32);
+    this.#bits = new Uint32Array(this.wordsPerRow * height);
+  }
+
+  /** Mark every chunk that r touches (clipped to the region). */
+  addRect(r: Rect): void {
+    const x0 = Math.max(0, r.x);
+    const y0 = Math.max(0, r.y);
+    const x1 = Math.min(this.width, r.x + r.w);
+    const y1 = Math.min(this.height, r.y + r.h);
+    if (x1 <= x0 || y1 <= y0) return;
+    const c0 = Math.floor(x0 / CHUNK);
+    const c1 = Math.ceil(x1 / CHUNK); // exclusive
+    for (let y = y0; y < y1; y++) this.#setRun(y, c0, c1);
+    this.#maybeDirty = true;
+  }
+
+  /** Mark chunk c of row y. */
+  addChunk(y: number, c: number): void {
+    this.#bits[y * this.wordsPerRow + (c >>> 5)]! |= 1 << (c & 31);
+    this.#maybeDirty = true;
+  }
+
+  #setRun(y: number, c0: number, c1: number): void {
+    const base = y * this.wordsPerRow;
+    for (let c = c0; c < c1; c++) this.#bits[base + (c >>> 5)]! |= 1 << (c & 31);
+  }
+
+  isSet(y: number, c: number): boolean {
+    return (this.#bits[y * this.wordsPerRow + (c >>> 5)]! & (1 << (c & 31))) !== 0;
+  }
+
+  /** Add everything dirty in `other` (same size). */
+  addRegion(other: DirtyRegion): void {
+    if (other.width !== this.width || other.height !== this.height) throw new RangeError('region size mismatch');
+    const a = this.#bits;
+    const b = other.#bits;
+    let any = 0;
+    for (let i = 0; i < a.length; i++) {
+      any |= b[i]!;
+      a[i]! |= b[i]!;
+    }
+    if (any) this.#maybeDirty = true;
+  }
+
+  isEmpty(): boolean {
+    if (!this.#maybeDirty) return true;
+    const a = this.#bits;
+    for (let i = 0; i < a.length; i++) if (a[i]) return false;
+    this.#maybeDirty = false;
+    return true;
+  }
+
+  clear(): void {
+    this.#bits.fill(0);
+    this.#maybeDirty = false;
+  }
+
+  /** Number of dirty chunks (for stats and tests). */
+  countChunks(): number {
+    let n = 0;
+    for (let v of this.#bits) {
+      while (v) {
+        v &= v - 1;
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Remove the dirty chunks that meet `area` and return them as rectangles, QEMU-style: a run
+   * of chunks on one row grows down while the rows below have the same run set. Rectangles are
+   * chunk-aligned and clipped to the region's size.
+   */
+  takeRects(area: Rect = { x: 0, y: 0, w: this.width, h: this.height }): Rect[] {
+    const out: Rect[] = [];
+    if (this.isEmpty()) return out;
+    const y0 = Math.max(0, area.y);
+    const y1 = Math.min(this.height, area.y + area.h);
+    const c0 = Math.max(0, Math.floor(area.x / CHUNK));
+    const c1 = Math.min(this.chunksPerRow, Math.ceil((area.x + area.w) / CHUNK));
+    const wpr = this.wordsPerRow;
+    const bits = this.#bits;
+    const test = (y: number, c: number) => (bits[y * wpr + (c >>> 5)]! & (1 << (c & 31))) !== 0;
+    const clearBit = (y: number, c: number) => {
+      bits[y * wpr + (c >>> 5)]! &= ~(1 << (c & 31));
+    };
+    for (let y = y0; y < y1; y++) {
+      const base = y * wpr;
+      let rowAny = 0;
+      for (let i = 0; i < wpr; i++) rowAny |= bits[base + i]!;
+      if (!rowAny) continue;
+      let c = c0;
+      while (c < c1) {
+        if (!test(y, c)) {
+          c++;
+          continue;
+        }
+        let e = c;
+        while (e < c1 && test(y, e)) e++;
+        // grow downwards while the whole run is set on the next row
+        let yEnd = y + 1;
+        outer: while (yEnd < y1) {
+          for (let k = c; k < e; k++) if (!test(yEnd, k)) break outer;
+          yEnd++;
+        }
+        for (let yy = y; yy < yEnd; yy++) for (let k = c; k < e; k++) clearBit(yy, k);
+        const x = c * CHUNK;
+        out.push({ x, y, w: Math.min(this.width, e * CHUNK) - x, h: yEnd - y });
+        c = e;
+      }
+    }
+    return out;
+  }
+}

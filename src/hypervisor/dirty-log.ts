@@ -1,0 +1,277 @@
+// The dirty-VRAM tracker: HVMOP_track_dirty_vram as Xen 3.3 has it, plus the pre-3.3 scan baseline.
+import { GuestMemory, PAGE_SHIFT, PAGE_SIZE } from './memory.js';
+
+export type TrackingMode = 'dirty' | 'dirty-nodrop' | 'scan';
+export const TRACKING_MODES: readonly TrackingMode[] = ['dirty', 'dirty-nodrop', 'scan'];
+
+export type TrackerState = 'off' | 'tracking' | 'dropped' | 'scanning';
+
+/**
+ * The answer to one query:
+ * - `ok`: bitmap of the nr pages from firstPfn (bit i = page firstPfn+i) written since the last call;
+ * - `enodata`: a new or changed range, no history yet (Xen's -ENODATA): repaint the whole range;
+ * - `einval`: the range is not inside VRAM (Xen's -EINVAL);
+ * - `stopped`: nr = 0 stopped tracking.
+ */
+export type TrackResult =
+  | { kind: 'ok'; bitmap: Uint32Array; count: number }
+  | { kind: 'enodata' }
+  | { kind: 'einval' }
+  | { kind: 'stopped' };
+
+export interface TrackerCounters {
+  queries: number;
+  pagesWalked: number;
+  faults: number;
+  drops: number;
+  rearms: number;
+  pagesReported: number;
+  bytesCompared: number;
+}
+
+/** What the device model asks of the hypervisor. A hardware backend (userfaultfd) can sit behind it too. */
+export interface DirtyVramTracker {
+  readonly mode: TrackingMode;
+  readonly state: TrackerState;
+  readonly counters: TrackerCounters;
+  /** Time (from `now`) of the last drop and re-arm, or null. */
+  readonly lastDropAt: number | null;
+  readonly lastRearmAt: number | null;
+  trackDirtyVram(firstPfn: number, nr: number): TrackResult;
+  /** Called (synchronously, inside the faulting store) when a write re-arms dropped tracking. */
+  onRearm: (() => void) | null;
+}
+
+export interface TrackerOptions {
+  /** Drop tracking after this long without a dirty page; null never drops. */
+  idleDropMs: number | null;
+  now?: () => number;
+}
+
+function newCounters(): TrackerCounters {
+  return { queries: 0, pagesWalked: 0, faults: 0, drops: 0, rearms: 0, pagesReported: 0, bytesCompared: 0 };
+}
+
+const bitmapWords = (nr: number) => (nr + 31) >>> 5;
+
+/** Xen 3.3's log-dirty VRAM tracking over the emulated MMU in GuestMemory. */
+export class EmulatedDirtyTracker implements DirtyVramTracker {
+  readonly counters = newCounters();
+  onRearm: (() => void) | null = null;
+  #state: TrackerState = 'off';
+  #first = 0;
+  #nr = 0;
+  #lastDirty = 0;
+  #lastDropAt: number | null = null;
+  #lastRearmAt: number | null = null;
+  #result = new Uint32Array(0);
+  readonly #now: () => number;
+
+  constructor(readonly mem: GuestMemory, readonly options: TrackerOptions) {
+    this.#now = options.now ?? (() => performance.now());
+    mem.onWriteFault = (pfn) => this.#fault(pfn);
+  }
+
+  get mode(): TrackingMode {
+    return this.options.idleDropMs === null ? 'dirty-nodrop' : 'dirty';
+  }
+
+  get state(): TrackerState {
+    return this.#state;
+  }
+
+  get lastDropAt(): number | null {
+    return this.#lastDropAt;
+  }
+
+  get lastRearmAt(): number | null {
+    return this.#lastRearmAt;
+  }
+
+  trackDirtyVram(firstPfn: number, nr: number): TrackResult {
+    this.counters.queries++;
+    if (nr === 0) {
+      this.#stop();
+      return { kind: 'stopped' };
+    }
+    if (!Number.isInteger(firstPfn) || !Number.isInteger(nr) || firstPfn < 0 || nr < 0 || firstPfn + nr > this.mem.nrPages) {
+      return { kind: 'einval' };
+    }
+    if (this.#state === 'off' || firstPfn !== this.#first || nr !== this.#nr) {
+      this.#start(firstPfn, nr);
+      return { kind: 'enodata' };
+    }
+    if (this.#state === 'dropped') {
+      // write access is gone: nothing can have been written without a fault (O(1))
+      if (this.#result.length !== bitmapWords(nr)) this.#result = new Uint32Array(bitmapWords(nr));
+      else this.#result.fill(0);
+      return { kind: 'ok', bitmap: this.#result, count: 0 };
+    }
+    const count = this.#collect(firstPfn, nr);
+    this.counters.pagesWalked += nr;
+    this.counters.pagesReported += count;
+    const now = this.#now();
+    if (count > 0) this.#lastDirty = now;
+    else if (this.options.idleDropMs !== null && now - this.#lastDirty >= this.options.idleDropMs) this.#drop(now);
+    return { kind: 'ok', bitmap: this.#result, count };
+  }
+
+  /** Move the range's dirty bits into #result (bit 0 = firstPfn) and clear them. */
+  #collect(first: number, nr: number): number {
+    const words = bitmapWords(nr);
+    if (this.#result.length !== words) this.#result = new Uint32Array(words);
+    const out = this.#result;
+    out.fill(0);
+    const log = this.mem.dirty!;
+    let count = 0;
+    if ((first & 31) === 0) {
+      const w0 = first >>> 5;
+      for (let i = 0; i < words; i++) {
+        let v = log[w0 + i]!;
+        if (v === 0) continue;
+        const lastBits = nr - i * 32;
+        if (lastBits < 32) v &= (1 << lastBits) - 1;
+        log[w0 + i]! &= ~v;
+        out[i] = v;
+        while (v) {
+          v &= v - 1;
+          count++;
+        }
+      }
+      return count;
+    }
+    for (let i = 0; i < nr; i++) {
+      const p = first + i;
+      const b = 1 << (p & 31);
+      if (log[p >>> 5]! & b) {
+        log[p >>> 5]! &= ~b;
+        out[i >>> 5]! |= 1 << (i & 31);
+        count++;
+      }
+    }
+    return count;
+  }
+
+  #start(first: number, nr: number): void {
+    this.#setProtection(false);
+    this.#first = first;
+    this.#nr = nr;
+    this.mem.dirty = new Uint32Array(bitmapWords(this.mem.nrPages));
+    this.#state = 'tracking';
+    this.#lastDirty = this.#now();
+  }
+
+  #stop(): void {
+    this.#setProtection(false);
+    this.mem.dirty = null;
+    this.#state = 'off';
+    this.#nr = 0;
+  }
+
+  /** Two quiet seconds: take write access away from the range (sh_remove_write_access). */
+  #drop(now: number): void {
+    this.#setProtection(true);
+    this.#state = 'dropped';
+    this.#lastDropAt = now;
+    this.counters.drops++;
+  }
+
+  #setProtection(on: boolean): void {
+    const wp = this.mem.wp;
+    if (!on) {
+      wp.fill(0);
+      return;
+    }
+    for (let p = this.#first; p < this.#first + this.#nr; p++) wp[p >>> 5]! |= 1 << (p & 31);
+  }
+
+  /** A store hit a protected page: the page is writable again (GuestMemory cleared wp) and logging resumes. */
+  #fault(_pfn: number): void {
+    this.counters.faults++;
+    if (this.#state !== 'dropped') return;
+    const now = this.#now();
+    this.#state = 'tracking';
+    this.#lastDirty = now;
+    this.#lastRearmAt = now;
+    this.counters.rearms++;
+    this.onRearm?.();
+  }
+}
+
+/**
+ * The pre-3.3 baseline: no help from the hypervisor. Every query compares all of VRAM with a
+ * shadow copy and reports the pages that differ.
+ */
+export class ScanTracker implements DirtyVramTracker {
+  readonly mode: TrackingMode = 'scan';
+  readonly counters = newCounters();
+  readonly lastDropAt = null;
+  readonly lastRearmAt = null;
+  onRearm: (() => void) | null = null;
+  #state: TrackerState = 'off';
+  #first = 0;
+  #nr = 0;
+  #shadow: Buffer;
+  #vram: Buffer;
+  #result = new Uint32Array(0);
+
+  constructor(readonly mem: GuestMemory) {
+    this.#shadow = Buffer.alloc(mem.vramSize);
+    this.#vram = Buffer.from(mem.vram.buffer, mem.vram.byteOffset, mem.vram.byteLength);
+  }
+
+  get state(): TrackerState {
+    return this.#state;
+  }
+
+  trackDirtyVram(firstPfn: number, nr: number): TrackResult {
+    this.counters.queries++;
+    if (nr === 0) {
+      this.#state = 'off';
+      this.#nr = 0;
+      return { kind: 'stopped' };
+    }
+    if (!Number.isInteger(firstPfn) || !Number.isInteger(nr) || firstPfn < 0 || nr < 0 || firstPfn + nr > this.mem.nrPages) {
+      return { kind: 'einval' };
+    }
+    if (this.#state === 'off' || firstPfn !== this.#first || nr !== this.#nr) {
+      this.#first = firstPfn;
+      this.#nr = nr;
+      this.#state = 'scanning';
+      this.#vram.copy(this.#shadow);
+      return { kind: 'enodata' };
+    }
+    const words = bitmapWords(nr);
+    if (this.#result.length !== words) this.#result = new Uint32Array(words);
+    const out = this.#result;
+    out.fill(0);
+    let count = 0;
+    const v = this.#vram;
+    const s = this.#shadow;
+    for (let p = 0; p < this.mem.nrPages; p++) {
+      const a = p << PAGE_SHIFT;
+      if (v.compare(s, a, a + PAGE_SIZE, a, a + PAGE_SIZE) === 0) continue;
+      v.copy(s, a, a, a + PAGE_SIZE);
+      const i = p - firstPfn;
+      if (i >= 0 && i < nr) {
+        out[i >>> 5]! |= 1 << (i & 31);
+        count++;
+      }
+    }
+    this.counters.bytesCompared += this.mem.vramSize;
+    this.counters.pagesWalked += this.mem.nrPages;
+    this.counters.pagesReported += count;
+    return { kind: 'ok', bitmap: out, count };
+  }
+}
+
+export function createTracker(mem: GuestMemory, mode: TrackingMode, idleDropMs: number, now?: () => number): DirtyVramTracker {
+  switch (mode) {
+    case 'scan':
+      return new ScanTracker(mem);
+    case 'dirty-nodrop':
+      return new EmulatedDirtyTracker(mem, { idleDropMs: null, now });
+    case 'dirty':
+      return new EmulatedDirtyTracker(mem, { idleDropMs, now });
+  }
+}

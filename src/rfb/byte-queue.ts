@@ -1,0 +1,120 @@
+// Incoming byte framing: a chunk queue with bounded growth, and a bounds-checked reader over it.
+import { RfbProtocolError } from './errors.js';
+
+/**
+ * Owns the chunks received from a transport. Parsers peek at the head without consuming,
+ * and consume only once a whole message is there (noVNC's rQwait; ws Receiver.consume).
+ */
+export class ByteQueue {
+  #chunks: Buffer[] = [];
+  #length = 0;
+
+  constructor(readonly maxBuffered = 4 * 1024 * 1024) {}
+
+  get length(): number {
+    return this.#length;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.#length + chunk.length > this.maxBuffered) {
+      throw new RfbProtocolError('RFB_ERR_MESSAGE_TOO_LARGE', `receive buffer would exceed ${this.maxBuffered} bytes`);
+    }
+    this.#chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+    this.#length += chunk.length;
+  }
+
+  /** The first n bytes as one contiguous buffer, copying only when they straddle chunks. */
+  peek(n: number): Buffer {
+    if (n > this.#length) throw new RangeError(`peek(${n}) with ${this.#length} buffered`);
+    const head = this.#chunks[0];
+    if (head !== undefined && head.length >= n) return head.subarray(0, n);
+    const merged = Buffer.concat(this.#chunks, this.#length);
+    this.#chunks = [merged];
+    return merged.subarray(0, n);
+  }
+
+  /** Remove and return the first n bytes. */
+  consume(n: number): Buffer {
+    const out = this.peek(n);
+    this.skip(n);
+    return out;
+  }
+
+  skip(n: number): void {
+    if (n > this.#length) throw new RangeError(`skip(${n}) with ${this.#length} buffered`);
+    this.#length -= n;
+    while (n > 0) {
+      const head = this.#chunks[0]!;
+      if (head.length <= n) {
+        n -= head.length;
+        this.#chunks.shift();
+      } else {
+        this.#chunks[0] = head.subarray(n);
+        n = 0;
+      }
+    }
+  }
+
+  clear(): void {
+    this.#chunks = [];
+    this.#length = 0;
+  }
+}
+
+/** A bounds-checked big-endian reader over one message's bytes (pg-protocol BufferReader). */
+export class ByteReader {
+  #off = 0;
+  constructor(readonly buf: Uint8Array) {}
+
+  get offset(): number {
+    return this.#off;
+  }
+
+  get remaining(): number {
+    return this.buf.length - this.#off;
+  }
+
+  #need(n: number): void {
+    if (this.#off + n > this.buf.length) {
+      throw new RfbProtocolError('RFB_ERR_TRUNCATED', `message truncated: need ${n} bytes at offset ${this.#off}`);
+    }
+  }
+
+  u8(): number {
+    this.#need(1);
+    return this.buf[this.#off++]!;
+  }
+
+  u16(): number {
+    this.#need(2);
+    const b = this.buf;
+    const v = (b[this.#off]! << 8) | b[this.#off + 1]!;
+    this.#off += 2;
+    return v;
+  }
+
+  u32(): number {
+    return this.s32() >>> 0;
+  }
+
+  s32(): number {
+    this.#need(4);
+    const b = this.buf;
+    const o = this.#off;
+    this.#off += 4;
+    return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
+  }
+
+  bytes(n: number): Uint8Array {
+    this.#need(n);
+    const out = this.buf.subarray(this.#off, this.#off + n);
+    this.#off += n;
+    return out;
+  }
+
+  skip(n: number): void {
+    this.#need(n);
+    this.#off += n;
+  }
+}

@@ -1,0 +1,149 @@
+// Client-to-server messages (RFC 6143 §7.5): how many bytes each needs, and a pure parser for each.
+import { ByteReader } from './byte-queue.js';
+import { RfbProtocolError } from './errors.js';
+import { readPixelFormat, type PixelFormat } from './pixel-format.js';
+
+export const ClientMessageType = {
+  SetPixelFormat: 0,
+  SetEncodings: 2,
+  FramebufferUpdateRequest: 3,
+  KeyEvent: 4,
+  PointerEvent: 5,
+  ClientCutText: 6,
+  EnableContinuousUpdates: 150,
+  Fence: 248,
+  SetDesktopSize: 251,
+  Qemu: 255,
+} as const;
+
+export type ClientMessage =
+  | { type: 'SetPixelFormat'; pixelFormat: PixelFormat }
+  | { type: 'SetEncodings'; encodings: number[] }
+  | { type: 'FramebufferUpdateRequest'; incremental: boolean; x: number; y: number; w: number; h: number }
+  | { type: 'KeyEvent'; down: boolean; keysym: number }
+  | { type: 'PointerEvent'; buttonMask: number; x: number; y: number }
+  | { type: 'ClientCutText'; text: Buffer }
+  | { type: 'EnableContinuousUpdates'; enable: boolean; x: number; y: number; w: number; h: number }
+  | { type: 'Fence'; flags: number; payload: Buffer }
+  | { type: 'SetDesktopSize'; width: number; height: number; screens: { id: number; x: number; y: number; w: number; h: number; flags: number }[] }
+  | { type: 'QemuExtendedKeyEvent'; down: boolean; keysym: number; keycode: number };
+
+export interface ParseLimits {
+  maxCutText: number;
+  maxEncodings: number;
+}
+
+/**
+ * The total length of the message at the head of `head` (which holds `available` bytes), or the
+ * number of bytes needed to learn it. Messages whose length depends on their body declare it in
+ * steps (QEMU protocol_client_msg): SetEncodings needs 4, then 4 + 4n. Throws on an unknown type
+ * or a declared length beyond the limits, before anything is allocated for it.
+ */
+export function clientMessageLength(head: Uint8Array, available: number, limits: ParseLimits): number {
+  const type = head[0]!;
+  const u16 = (o: number) => (head[o]! << 8) | head[o + 1]!;
+  const u32 = (o: number) => ((head[o]! << 24) | (head[o + 1]! << 16) | (head[o + 2]! << 8) | head[o + 3]!) >>> 0;
+  switch (type) {
+    case ClientMessageType.SetPixelFormat:
+      return 20;
+    case ClientMessageType.SetEncodings: {
+      if (available < 4) return 4;
+      const n = u16(2);
+      if (n > limits.maxEncodings) throw new RfbProtocolError('RFB_ERR_TOO_MANY_ENCODINGS', `SetEncodings with ${n} encodings (limit ${limits.maxEncodings})`);
+      return 4 + 4 * n;
+    }
+    case ClientMessageType.FramebufferUpdateRequest:
+      return 10;
+    case ClientMessageType.KeyEvent:
+      return 8;
+    case ClientMessageType.PointerEvent:
+      return 6;
+    case ClientMessageType.ClientCutText: {
+      if (available < 8) return 8;
+      const len = u32(4);
+      // a negative length is the Extended Clipboard form; we do not advertise it
+      if (len > limits.maxCutText) throw new RfbProtocolError('RFB_ERR_MESSAGE_TOO_LARGE', `ClientCutText of ${len} bytes (limit ${limits.maxCutText})`);
+      return 8 + len;
+    }
+    case ClientMessageType.EnableContinuousUpdates:
+      return 10;
+    case ClientMessageType.Fence: {
+      if (available < 9) return 9;
+      const len = head[8]!;
+      if (len > 64) throw new RfbProtocolError('RFB_ERR_MESSAGE_TOO_LARGE', `Fence payload of ${len} bytes (limit 64)`);
+      return 9 + len;
+    }
+    case ClientMessageType.SetDesktopSize: {
+      if (available < 8) return 8;
+      return 8 + 16 * head[6]!;
+    }
+    case ClientMessageType.Qemu: {
+      if (available < 2) return 2;
+      if (head[1] === 0) return 12; // extended key event
+      throw new RfbProtocolError('RFB_ERR_UNKNOWN_MESSAGE', `unknown QEMU client message subtype ${head[1]}`);
+    }
+    default:
+      throw new RfbProtocolError('RFB_ERR_UNKNOWN_MESSAGE', `unknown client message type ${type}`);
+  }
+}
+
+/** Parse one whole message (exactly the bytes clientMessageLength asked for). */
+export function parseClientMessage(buf: Uint8Array): ClientMessage {
+  const r = new ByteReader(buf);
+  const type = r.u8();
+  switch (type) {
+    case ClientMessageType.SetPixelFormat:
+      r.skip(3); // padding
+      return { type: 'SetPixelFormat', pixelFormat: readPixelFormat(r) };
+    case ClientMessageType.SetEncodings: {
+      r.skip(1); // padding
+      const n = r.u16(); // number-of-encodings
+      const encodings: number[] = [];
+      for (let i = 0; i < n; i++) encodings.push(r.s32());
+      return { type: 'SetEncodings', encodings };
+    }
+    case ClientMessageType.FramebufferUpdateRequest: {
+      const incremental = r.u8() !== 0;
+      return { type: 'FramebufferUpdateRequest', incremental, x: r.u16(), y: r.u16(), w: r.u16(), h: r.u16() };
+    }
+    case ClientMessageType.KeyEvent: {
+      const down = r.u8() !== 0;
+      r.skip(2); // padding
+      return { type: 'KeyEvent', down, keysym: r.u32() };
+    }
+    case ClientMessageType.PointerEvent:
+      return { type: 'PointerEvent', buttonMask: r.u8(), x: r.u16(), y: r.u16() };
+    case ClientMessageType.ClientCutText: {
+      r.skip(3); // padding
+      const len = r.u32();
+      return { type: 'ClientCutText', text: Buffer.from(r.bytes(len)) };
+    }
+    case ClientMessageType.EnableContinuousUpdates: {
+      const enable = r.u8() !== 0;
+      return { type: 'EnableContinuousUpdates', enable, x: r.u16(), y: r.u16(), w: r.u16(), h: r.u16() };
+    }
+    case ClientMessageType.Fence: {
+      r.skip(3); // padding
+      const flags = r.u32();
+      const len = r.u8();
+      return { type: 'Fence', flags, payload: Buffer.from(r.bytes(len)) };
+    }
+    case ClientMessageType.SetDesktopSize: {
+      r.skip(1); // padding
+      const width = r.u16();
+      const height = r.u16();
+      const n = r.u8();
+      r.skip(1); // padding
+      const screens = [];
+      for (let i = 0; i < n; i++) screens.push({ id: r.u32(), x: r.u16(), y: r.u16(), w: r.u16(), h: r.u16(), flags: r.u32() });
+      return { type: 'SetDesktopSize', width, height, screens };
+    }
+    case ClientMessageType.Qemu: {
+      r.skip(1); // submessage-type 0
+      const down = r.u16() !== 0;
+      return { type: 'QemuExtendedKeyEvent', down, keysym: r.u32(), keycode: r.u32() };
+    }
+    default:
+      throw new RfbProtocolError('RFB_ERR_UNKNOWN_MESSAGE', `unknown client message type ${type}`);
+  }
+}

@@ -1,0 +1,16 @@
+// Raw encoding (RFC 6143 §7.7.1): width × height pixels in the client's format, rows top to bottom.
+import type { Rect, Surface } from '../../display/surface.js';
+import type { ByteWriter } from '../byte-writer.js';
+import type { PixelTranslator } from '../pixel-format.js';
+import type { Encoder } from './encoder.js';
+import { EncodingType } from './encodings.js';
+
+export class RawEncoder implements Encoder {
+  readonly type = EncodingType.Raw;
+
+  encodeRect(r: Rect, fb: Surface, tr: PixelTranslator, out: ByteWriter): void {
+    const n = r.w * r.h * tr.bytesPerPixel;
+    const at = out.reserve(n);
+    tr.translateRect(fb.data, r.y * fb.width + r.x, fb.width, r.w, r.h, out.raw, at);
+  }
+}

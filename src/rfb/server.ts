@@ -1,0 +1,85 @@
+// The RFB server: one listener of the display pipeline, fanning changes out to its sessions.
+import type { DirtyRegion } from '../display/dirty-region.js';
+import type { DisplayListener, DisplayPipeline } from '../display/update-pipeline.js';
+import type { Surface } from '../display/surface.js';
+import type { ByteChannel } from '../transport/stream.js';
+import type { InputSink } from './input.js';
+import { DEFAULT_SESSION_OPTIONS, RfbSession, type SessionHost, type SessionOptions } from './session.js';
+
+export interface RfbServerOptions extends SessionOptions {
+  desktopName: string;
+  maxClients: number;
+  log: (line: string) => void;
+}
+
+export interface RfbServerCounters {
+  connections: number;
+  updates: number;
+  rects: number;
+  bytesSent: number;
+  rejected: number;
+}
+
+export class RfbServer implements DisplayListener {
+  readonly sessions = new Set<RfbSession>();
+  readonly counters: RfbServerCounters = { connections: 0, updates: 0, rects: 0, bytesSent: 0, rejected: 0 };
+  readonly options: RfbServerOptions;
+  #host: SessionHost;
+
+  constructor(readonly pipeline: DisplayPipeline, readonly input: InputSink, options: Partial<RfbServerOptions> = {}) {
+    this.options = { ...DEFAULT_SESSION_OPTIONS, desktopName: 'vramvnc', maxClients: 100, log: () => {}, ...options };
+    const server = this;
+    this.#host = {
+      get surface() {
+        return pipeline.surface;
+      },
+      desktopName: this.options.desktopName,
+      input,
+      options: this.options,
+      want: () => pipeline.want(),
+      exclusive: (keep) => {
+        for (const s of this.sessions) if (s !== keep && s.state === 'Normal') s.close('another client connected with shared-flag 0');
+      },
+      log: (line) => this.options.log(line),
+      countUpdate(bytes, rects) {
+        server.counters.updates++;
+        server.counters.rects += rects;
+        server.counters.bytesSent += bytes;
+      },
+    };
+    pipeline.addListener(this);
+  }
+
+  /** Start a session on a new connection (any transport). */
+  accept(channel: ByteChannel): RfbSession | null {
+    this.counters.connections++;
+    if (this.sessions.size >= this.options.maxClients) {
+      this.counters.rejected++;
+      this.options.log(`${channel.remoteAddress} refused: already ${this.sessions.size} clients (max ${this.options.maxClients})`);
+      channel.destroy();
+      return null;
+    }
+    this.options.log(`${channel.remoteAddress} connected`);
+    const session = new RfbSession(channel, this.#host);
+    this.sessions.add(session);
+    session.onClose(() => this.sessions.delete(session));
+    return session;
+  }
+
+  onResize(surface: Surface): void {
+    for (const s of this.sessions) s.onResize(surface);
+  }
+
+  onUpdate(region: DirtyRegion): void {
+    for (const s of this.sessions) s.onUpdate(region);
+  }
+
+  wantsUpdate(): boolean {
+    for (const s of this.sessions) if (s.wantsUpdate()) return true;
+    return false;
+  }
+
+  closeAll(reason: string): void {
+    for (const s of this.sessions) s.close(reason);
+  }
+}

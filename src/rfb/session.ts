@@ -1,0 +1,368 @@
+// One RFB client: the handshake state machine, then client messages in, framebuffer updates out.
+import { DirtyRegion } from '../display/dirty-region.js';
+import { clipRect, type Rect, type Surface } from '../display/surface.js';
+import type { ByteChannel } from '../transport/stream.js';
+import { ByteQueue } from './byte-queue.js';
+import { ByteWriter } from './byte-writer.js';
+import { clientMessageLength, parseClientMessage, type ClientMessage } from './client-messages.js';
+import type { Encoder } from './encodings/encoder.js';
+import { EncodingType, encodingName } from './encodings/encodings.js';
+import { ENCODERS } from './encodings/index.js';
+import { RawEncoder } from './encodings/raw.js';
+import { RfbProtocolError } from './errors.js';
+import { negotiateVersion, securityTypeName, SERVER_VERSION_MINOR } from './handshake.js';
+import type { InputSink } from './input.js';
+import { NATIVE_FORMAT, PixelTranslator, validatePixelFormat, type PixelFormat } from './pixel-format.js';
+import {
+  beginFramebufferUpdate,
+  protocolVersion,
+  reasonString,
+  rectHeader,
+  SecurityType,
+  serverInit,
+} from './server-messages.js';
+
+export type SessionState = 'ProtocolVersion' | 'Security' | 'ClientInit' | 'Normal' | 'Closed';
+
+const LEGAL: Record<SessionState, SessionState[]> = {
+  ProtocolVersion: ['Security', 'Closed'],
+  Security: ['ClientInit', 'Closed'],
+  ClientInit: ['Normal', 'Closed'],
+  Normal: ['Closed'],
+  Closed: [],
+};
+
+export interface SessionOptions {
+  maxCutText: number;
+  maxEncodings: number;
+  /** Hold back updates while this many bytes wait in the socket (backpressure). */
+  maxQueuedBytes: number;
+  handshakeTimeoutMs: number;
+  /** Receive buffer cap. */
+  maxReceiveBuffer: number;
+}
+
+export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
+  maxCutText: 1024 * 1024,
+  maxEncodings: 64,
+  maxQueuedBytes: 4 * 1024 * 1024,
+  handshakeTimeoutMs: 10_000,
+  maxReceiveBuffer: 4 * 1024 * 1024,
+};
+
+/** What a session needs from its server. */
+export interface SessionHost {
+  readonly surface: Surface;
+  readonly desktopName: string;
+  readonly input: InputSink;
+  readonly options: SessionOptions;
+  /** Ask the display pipeline for fresh changes (this session now waits for some). */
+  want(): void;
+  /** ClientInit with shared-flag 0: disconnect everyone else. */
+  exclusive(session: RfbSession): void;
+  log(line: string): void;
+  countUpdate(bytes: number, rects: number): void;
+}
+
+export interface SessionCounters {
+  updates: number;
+  rects: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export class RfbSession {
+  state: SessionState = 'ProtocolVersion';
+  readonly counters: SessionCounters = { updates: 0, rects: 0, bytesSent: 0, bytesReceived: 0 };
+  closeReason: string | null = null;
+  minor: 3 | 7 | 8 = 8;
+  pixelFormat: PixelFormat = NATIVE_FORMAT;
+  encodings: number[] = [];
+  #queue: ByteQueue;
+  #translator = new PixelTranslator(NATIVE_FORMAT);
+  #encoder: Encoder = new RawEncoder();
+  #encoders = new Map<number, Encoder>();
+  #supportsDesktopSize = false;
+  #region: DirtyRegion | null = null;
+  #request: Rect | null = null;
+  #resizePending = false;
+  #handshakeTimer: NodeJS.Timeout | null;
+  #out = new ByteWriter(64 * 1024);
+  #closeListeners: (() => void)[] = [];
+
+  constructor(readonly channel: ByteChannel, readonly host: SessionHost) {
+    this.#queue = new ByteQueue(host.options.maxReceiveBuffer);
+    channel.onData((chunk) => this.#onData(chunk));
+    channel.onClose(() => this.#closed('connection closed by client'));
+    channel.onDrain(() => this.maybeSendUpdate());
+    this.#handshakeTimer = setTimeout(
+      () => this.fail(new RfbProtocolError('RFB_ERR_TIMEOUT', `handshake not finished within ${host.options.handshakeTimeoutMs} ms`)),
+      host.options.handshakeTimeoutMs,
+    );
+    this.#handshakeTimer.unref();
+    this.#send(protocolVersion(SERVER_VERSION_MINOR));
+  }
+
+  get remoteAddress(): string {
+    return this.channel.remoteAddress;
+  }
+
+  get encodingName(): string {
+    return encodingName(this.#encoder.type);
+  }
+
+  onClose(cb: () => void): void {
+    this.#closeListeners.push(cb);
+  }
+
+  #transition(to: SessionState): void {
+    if (!LEGAL[this.state].includes(to)) throw new Error(`illegal session transition ${this.state} -> ${to}`);
+    this.state = to;
+  }
+
+  #send(data: Uint8Array): void {
+    this.counters.bytesSent += data.length;
+    this.channel.write(data);
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.state === 'Closed') return;
+    this.counters.bytesReceived += chunk.length;
+    try {
+      this.#queue.push(chunk);
+      this.#pump();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Handle every complete message in the queue; return when the next one is not all there. */
+  #pump(): void {
+    const q = this.#queue;
+    for (;;) {
+      switch (this.state) {
+        case 'ProtocolVersion': {
+          if (q.length < 12) return;
+          this.minor = negotiateVersion(q.consume(12));
+          this.#transition('Security');
+          this.#offerSecurity();
+          break;
+        }
+        case 'Security': {
+          if (this.minor === 3) return; // 3.3: the server chose; nothing to read
+          if (q.length < 1) return;
+          this.#chooseSecurity(q.consume(1)[0]!);
+          break;
+        }
+        case 'ClientInit': {
+          if (q.length < 1) return;
+          this.#clientInit(q.consume(1)[0]! !== 0);
+          break;
+        }
+        case 'Normal': {
+          if (q.length < 1) return;
+          const opts = this.host.options;
+          // every header that declares a length fits in 12 bytes
+          const need = clientMessageLength(q.peek(Math.min(q.length, 12)), q.length, opts);
+          if (q.length < need) return;
+          this.#handle(parseClientMessage(q.consume(need)));
+          break;
+        }
+        case 'Closed':
+          return;
+      }
+    }
+  }
+
+  #offerSecurity(): void {
+    if (this.minor === 3) {
+      // version 3.3: the server decides (u32 security-type), no SecurityResult for None
+      this.#send(new ByteWriter(4).u32(SecurityType.None).toBuffer());
+      this.#transition('ClientInit');
+      return;
+    }
+    this.#send(new ByteWriter(2).u8(1).u8(SecurityType.None).toBuffer()); // number-of-security-types, types
+  }
+
+  #chooseSecurity(type: number): void {
+    if (type !== SecurityType.None) {
+      if (this.minor === 8) {
+        const w = new ByteWriter().u32(1);
+        reasonString(w, `security type ${type} is not offered`);
+        this.#send(w.toBuffer());
+      }
+      throw new RfbProtocolError('RFB_ERR_UNSUPPORTED_SECURITY', `client chose security ${securityTypeName(type)}, which was not offered`);
+    }
+    if (this.minor === 8) this.#send(new ByteWriter(4).u32(0).toBuffer()); // SecurityResult OK
+    this.#transition('ClientInit');
+  }
+
+  #clientInit(shared: boolean): void {
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = null;
+    if (!shared) this.host.exclusive(this);
+    const s = this.host.surface;
+    this.#region = new DirtyRegion(s.width, s.height);
+    const w = new ByteWriter(64);
+    serverInit(w, s.width, s.height, NATIVE_FORMAT, this.host.desktopName);
+    this.#send(w.toBuffer());
+    this.#transition('Normal');
+    this.host.log(`${this.remoteAddress} RFB 3.${this.minor}, security None, ${shared ? 'shared' : 'exclusive'}`);
+  }
+
+  #handle(m: ClientMessage): void {
+    switch (m.type) {
+      case 'SetPixelFormat':
+        validatePixelFormat(m.pixelFormat);
+        this.pixelFormat = m.pixelFormat;
+        this.#translator = new PixelTranslator(m.pixelFormat);
+        return;
+      case 'SetEncodings':
+        this.#setEncodings(m.encodings);
+        return;
+      case 'FramebufferUpdateRequest':
+        this.#updateRequest(m.incremental, { x: m.x, y: m.y, w: m.w, h: m.h });
+        return;
+      case 'KeyEvent':
+        this.host.input.keyEvent(m.down, m.keysym);
+        return;
+      case 'QemuExtendedKeyEvent':
+        this.host.input.keyEvent(m.down, m.keysym, m.keycode);
+        return;
+      case 'PointerEvent': {
+        const s = this.host.surface;
+        this.host.input.pointerEvent(m.buttonMask, Math.min(m.x, s.width - 1), Math.min(m.y, s.height - 1));
+        return;
+      }
+      case 'ClientCutText':
+        this.host.input.cutText(m.text.toString('latin1'));
+        return;
+      default:
+        // parsed but not negotiated by us (we never advertise these): ignore
+        return;
+    }
+  }
+
+  #setEncodings(list: number[]): void {
+    this.encodings = list;
+    this.#supportsDesktopSize = list.includes(EncodingType.DesktopSize);
+    let chosen: Encoder | null = null;
+    for (const e of list) {
+      const factory = ENCODERS.get(e);
+      if (!factory) continue;
+      let enc = this.#encoders.get(e);
+      if (!enc) {
+        enc = factory();
+        this.#encoders.set(e, enc);
+      }
+      chosen = enc;
+      break;
+    }
+    this.#encoder = chosen ?? this.#encoders.get(EncodingType.Raw) ?? new RawEncoder();
+  }
+
+  #updateRequest(incremental: boolean, area: Rect): void {
+    const s = this.host.surface;
+    const clipped = clipRect(area, s.width, s.height) ?? { x: 0, y: 0, w: s.width, h: s.height };
+    if (!incremental) this.#region!.addRect(clipped);
+    this.#request = clipped;
+    this.maybeSendUpdate();
+    if (this.#request) this.host.want();
+  }
+
+  /** The display surface was replaced: everything is dirty; tell the client the new size. */
+  onResize(surface: Surface): void {
+    if (this.state !== 'Normal') return;
+    const r = this.#region;
+    if (r && r.width === surface.width && r.height === surface.height) return;
+    if (!this.#supportsDesktopSize) {
+      this.fail(
+        new RfbProtocolError(
+          'RFB_ERR_RESIZE_UNSUPPORTED',
+          `the guest changed its screen to ${surface.width}x${surface.height} and this client does not support the DesktopSize pseudo-encoding`,
+        ),
+      );
+      return;
+    }
+    this.#region = new DirtyRegion(surface.width, surface.height);
+    this.#region.addRect({ x: 0, y: 0, w: surface.width, h: surface.height });
+    this.#resizePending = true;
+    if (this.#request) this.#request = { x: 0, y: 0, w: surface.width, h: surface.height };
+    this.maybeSendUpdate();
+  }
+
+  /** Changes on the surface: remember them, and send if the client is waiting. */
+  onUpdate(region: DirtyRegion): void {
+    if (this.state !== 'Normal' || !this.#region) return;
+    if (region.width !== this.#region.width || region.height !== this.#region.height) return; // a resize follows
+    this.#region.addRegion(region);
+    this.maybeSendUpdate();
+  }
+
+  wantsUpdate(): boolean {
+    return this.state === 'Normal' && this.#request !== null;
+  }
+
+  /** Pending chunks (for stats and tests). */
+  get pendingChunks(): number {
+    return this.#region ? this.#region.countChunks() : 0;
+  }
+
+  /** Answer the outstanding request if there is something to send and the socket can take it. */
+  maybeSendUpdate(): void {
+    if (this.state !== 'Normal' || !this.#request || !this.#region) return;
+    if (this.channel.bufferedAmount > this.host.options.maxQueuedBytes) return; // wait for 'drain'
+    const s = this.host.surface;
+    if (this.#region.width !== s.width || this.#region.height !== s.height) return; // resize not seen yet
+    const rects = this.#region.takeRects(this.#request);
+    if (rects.length === 0 && !this.#resizePending) return;
+    const w = this.#out;
+    w.reset();
+    const countAt = beginFramebufferUpdate(w);
+    let n = 0;
+    if (this.#resizePending) {
+      rectHeader(w, 0, 0, s.width, s.height, EncodingType.DesktopSize);
+      n++;
+      this.#resizePending = false;
+    }
+    for (const r of rects) {
+      rectHeader(w, r.x, r.y, r.w, r.h, this.#encoder.type);
+      this.#encoder.encodeRect(r, s, this.#translator, w);
+      n++;
+    }
+    w.patchU16(countAt, n);
+    const bytes = w.toBuffer();
+    this.#request = null;
+    this.counters.updates++;
+    this.counters.rects += n;
+    this.host.countUpdate(bytes.length, n);
+    this.#send(bytes);
+  }
+
+  /** The one error path: log the reason, close the connection. */
+  fail(err: unknown): void {
+    if (this.state === 'Closed') return;
+    const reason = err instanceof RfbProtocolError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+    this.#closed(reason);
+    this.channel.close();
+  }
+
+  /** Close from the server side with a reason (shutdown, exclusive client). */
+  close(reason: string): void {
+    if (this.state === 'Closed') return;
+    this.#closed(reason);
+    this.channel.close();
+  }
+
+  #closed(reason: string): void {
+    if (this.state === 'Closed') return;
+    this.state = 'Closed';
+    this.closeReason = reason;
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    this.#queue.clear();
+    this.#region = null;
+    this.host.log(`${this.remoteAddress} closed: ${reason}`);
+    for (const cb of this.#closeListeners) cb();
+  }
+}
+

@@ -1,0 +1,17 @@
+// The byte channel every RFB session runs over, whatever carries it (TCP, WebSocket, TLS).
+
+export interface ByteChannel {
+  /** "address:port" of the peer, for logs. */
+  readonly remoteAddress: string;
+  /** Bytes handed to write() and not yet passed to the kernel. */
+  readonly bufferedAmount: number;
+  write(data: Uint8Array): void;
+  /** Close after flushing what was written. */
+  close(): void;
+  /** Drop the connection now. */
+  destroy(): void;
+  onData(cb: (chunk: Buffer) => void): void;
+  onClose(cb: () => void): void;
+  /** Called when the written data has been flushed. */
+  onDrain(cb: () => void): void;
+}

@@ -1,0 +1,74 @@
+// RFB over plain TCP: a ByteChannel around net.Socket, and the listener.
+import net from 'node:net';
+import type { ByteChannel } from './stream.js';
+
+export class TcpChannel implements ByteChannel {
+  readonly remoteAddress: string;
+
+  constructor(readonly socket: net.Socket) {
+    socket.setNoDelay(true);
+    const a = socket.remoteAddress ?? '?';
+    this.remoteAddress = `${a.includes(':') ? `[${a}]` : a}:${socket.remotePort ?? '?'}`;
+    socket.on('error', () => socket.destroy()); // reported through 'close'
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  write(data: Uint8Array): void {
+    if (!this.socket.destroyed) this.socket.write(data);
+  }
+
+  close(): void {
+    this.socket.end();
+    // do not wait forever for a peer that stopped reading
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  onData(cb: (chunk: Buffer) => void): void {
+    this.socket.on('data', cb);
+  }
+
+  onClose(cb: () => void): void {
+    this.socket.on('close', cb);
+  }
+
+  onDrain(cb: () => void): void {
+    this.socket.on('drain', cb);
+  }
+}
+
+/** Parse "host:port", "[v6]:port" or ":port"; throws a readable error. */
+export function parseHostPort(s: string, what: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s);
+  if (!m) throw new Error(`${what}: expected HOST:PORT, got '${s}'`);
+  const port = Number(m[3]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${what}: port ${m[3]} is out of range`);
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+}
+
+/** Listen, resolving with the server once bound, rejecting with a readable error. */
+export function listenTcp(host: string, port: number, onConnection: (channel: TcpChannel) => void): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer((s) => onConnection(new TcpChannel(s)));
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+      if (err.code === 'EADDRINUSE') reject(new Error(`${where} is already in use`));
+      else if (err.code === 'EACCES') reject(new Error(`no permission to listen on ${where}`));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new Error(`${host} is not an address of this machine`));
+      else reject(new Error(`cannot listen on ${where}: ${err.message}`));
+    });
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+export function formatAddress(server: net.Server, scheme: string, suffix = ''): string {
+  const a = server.address() as net.AddressInfo;
+  const host = a.family === 'IPv6' || a.address.includes(':') ? `[${a.address}]` : a.address;
+  return `${scheme}://${host}:${a.port}${suffix}`;
+}
