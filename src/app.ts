@@ -1,0 +1,138 @@
+// Wiring: guest → hypervisor → VGA device → display pipeline → RFB server → transports.
+import type net from 'node:net';
+import type http from 'node:http';
+import { createTracker, type DirtyVramTracker, type TrackingMode } from './hypervisor/dirty-log.js';
+import { PortBus } from './hypervisor/io.js';
+import { GuestMemory } from './hypervisor/memory.js';
+import { VgaDevice } from './vga/vga-device.js';
+import { DisplayPipeline } from './display/update-pipeline.js';
+import { RfbServer, type RfbServerOptions } from './rfb/server.js';
+import { GuestRunner, type GuestProgram } from './guest/guest.js';
+import { GuestInput } from './guest/input-devices.js';
+import { formatAddress, listenTcp } from './transport/tcp.js';
+import { listenWeb } from './transport/http.js';
+
+export interface AppOptions {
+  guest: GuestProgram;
+  seed: number;
+  durationMs: number | null;
+  tracking: TrackingMode;
+  idleDropMs: number;
+  vramMb: number;
+  refreshIntervalMs: number;
+  vnc: { host: string; port: number } | null;
+  web: { host: string; port: number } | null;
+  log: (line: string) => void;
+  rfb?: Partial<RfbServerOptions>;
+}
+
+export const DEFAULT_APP_OPTIONS = {
+  seed: 1,
+  durationMs: null,
+  tracking: 'dirty' as TrackingMode,
+  idleDropMs: 2000,
+  vramMb: 8,
+  refreshIntervalMs: 30,
+};
+
+/** One emulated VM display and everything serving it. */
+export class VramVnc {
+  readonly io = new PortBus();
+  readonly mem: GuestMemory;
+  readonly tracker: DirtyVramTracker;
+  readonly device: VgaDevice;
+  readonly pipeline: DisplayPipeline;
+  readonly input = new GuestInput();
+  readonly rfb: RfbServer;
+  readonly guest: GuestRunner;
+  readonly startedAt = Date.now();
+  vncServer: net.Server | null = null;
+  webServer: http.Server | null = null;
+  vncUrl: string | null = null;
+  webUrl: string | null = null;
+
+  constructor(readonly options: AppOptions) {
+    if (!Number.isInteger(options.vramMb) || options.vramMb < 1 || options.vramMb > 256) {
+      throw new Error(`--vram-mb must be an integer from 1 to 256, got ${options.vramMb}`);
+    }
+    this.mem = new GuestMemory(options.vramMb * 1024 * 1024);
+    this.tracker = createTracker(this.mem, options.tracking, options.idleDropMs);
+    this.device = new VgaDevice(this.mem, this.io, this.tracker);
+    this.pipeline = new DisplayPipeline(this.device, this.tracker, { refreshIntervalMs: options.refreshIntervalMs });
+    this.rfb = new RfbServer(this.pipeline, this.input, { log: options.log, desktopName: `vramvnc (${options.guest.name})`, ...options.rfb });
+    this.guest = new GuestRunner(this.io, this.mem, options.seed, options.durationMs, options.log);
+  }
+
+  /** Boot the guest, take the first picture, and open the listeners. */
+  async start(): Promise<void> {
+    await this.guest.run(this.options.guest);
+    this.pipeline.refresh();
+    try {
+      if (this.options.vnc) {
+        this.vncServer = await listenTcp(this.options.vnc.host, this.options.vnc.port, (ch) => this.rfb.accept(ch));
+        this.vncUrl = formatAddress(this.vncServer, 'vnc');
+      }
+      if (this.options.web) {
+        this.webServer = await listenWeb(this.options.web.host, this.options.web.port, this);
+        this.webUrl = formatAddress(this.webServer, 'http', '/');
+      }
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** What /stats reports. */
+  stats(): object {
+    const cpu = process.cpuUsage();
+    return {
+      guest: this.options.guest.name,
+      mode: this.device.modeName,
+      width: this.device.surface.width,
+      height: this.device.surface.height,
+      tracking: {
+        mode: this.tracker.mode,
+        state: this.tracker.state,
+        idleDropMs: this.options.idleDropMs,
+        lastDropAt: toWallClock(this.tracker.lastDropAt),
+        lastRearmAt: toWallClock(this.tracker.lastRearmAt),
+        ...this.tracker.counters,
+      },
+      device: { ...this.device.counters },
+      pipeline: { ...this.pipeline.counters },
+      clients: [...this.rfb.sessions].map((s) => ({
+        address: s.remoteAddress,
+        state: s.state,
+        encoding: s.encodingName,
+        updates: s.counters.updates,
+        bytesSent: s.counters.bytesSent,
+        pendingChunks: s.pendingChunks,
+      })),
+      updates: this.rfb.counters.updates,
+      rects: this.rfb.counters.rects,
+      bytesSent: this.rfb.counters.bytesSent,
+      connections: this.rfb.counters.connections,
+      input: { ...this.input.counters },
+      process: { uptimeMs: Date.now() - this.startedAt, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, rssBytes: process.memoryUsage().rss },
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.guest.stop();
+    this.pipeline.stop();
+    this.rfb.closeAll('server shutting down');
+    const close = (s: net.Server | http.Server | null) =>
+      new Promise<void>((resolve) => {
+        if (!s) return resolve();
+        s.close(() => resolve());
+        (s as http.Server).closeAllConnections?.();
+      });
+    await Promise.all([close(this.vncServer), close(this.webServer)]);
+  }
+}
+
+/** Convert a performance.now() time into an ISO wall-clock time. */
+function toWallClock(t: number | null): string | null {
+  if (t === null) return null;
+  return new Date(performance.timeOrigin + t).toISOString();
+}

@@ -1,0 +1,142 @@
+// The guest side: programs that drive the VGA device through ports and VRAM, as guest code would.
+import type { PortBus } from '../hypervisor/io.js';
+import { LFB_BASE, type GuestMemory } from '../hypervisor/memory.js';
+import {
+  VBE_DISPI_ENABLED,
+  VBE_DISPI_INDEX_BPP,
+  VBE_DISPI_INDEX_ENABLE,
+  VBE_DISPI_INDEX_XRES,
+  VBE_DISPI_INDEX_YRES,
+  VBE_DISPI_IOPORT_DATA,
+  VBE_DISPI_IOPORT_INDEX,
+  VBE_DISPI_LFB_ENABLED,
+  VBE_DISPI_DISABLED,
+} from '../vga/vbe.js';
+
+/** Everything a guest program may touch: its ports, its memory, its clock. */
+export interface GuestContext {
+  readonly io: PortBus;
+  readonly mem: GuestMemory;
+  readonly rng: () => number;
+  readonly seed: number;
+  /** Run fn after ms, unless the guest has been stopped (or its --duration is over). */
+  setTimeout(fn: () => void, ms: number): void;
+  setInterval(fn: () => void, ms: number): void;
+  /** True once the guest must not write any more. */
+  readonly stopped: boolean;
+  /** Input from viewers, if the guest reads it (see rfb/input.ts). */
+  readonly log: (line: string) => void;
+}
+
+export interface GuestProgram {
+  readonly name: string;
+  start(ctx: GuestContext): void | Promise<void>;
+}
+
+/** mulberry32: a small, deterministic PRNG seeded by --seed. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Runs one guest program with timers it cannot outlive. */
+export class GuestRunner {
+  #timers = new Set<NodeJS.Timeout>();
+  #stopped = false;
+  readonly ctx: GuestContext;
+
+  constructor(io: PortBus, mem: GuestMemory, seed: number, durationMs: number | null, log: (line: string) => void = () => {}) {
+    const runner = this;
+    const track = (t: NodeJS.Timeout) => {
+      this.#timers.add(t);
+      return t;
+    };
+    this.ctx = {
+      io,
+      mem,
+      seed,
+      rng: mulberry32(seed),
+      log,
+      get stopped() {
+        return runner.#stopped;
+      },
+      setTimeout: (fn, ms) => {
+        const t = track(
+          setTimeout(() => {
+            this.#timers.delete(t);
+            if (!this.#stopped) fn();
+          }, ms),
+        );
+      },
+      setInterval: (fn, ms) => {
+        track(
+          setInterval(() => {
+            if (!this.#stopped) fn();
+          }, ms),
+        );
+      },
+    };
+    if (durationMs !== null) {
+      const t = setTimeout(() => this.stop(), durationMs);
+      t.unref();
+      this.#timers.add(t);
+    }
+  }
+
+  async run(program: GuestProgram): Promise<void> {
+    await program.start(this.ctx);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+  }
+}
+
+/** Program a VBE linear mode through the DISPI ports, as a Bochs/QEMU-aware driver does. */
+export function setVbeMode(io: PortBus, width: number, height: number, bpp: number): void {
+  const reg = (index: number, value: number) => {
+    io.outw(VBE_DISPI_IOPORT_INDEX, index);
+    io.outw(VBE_DISPI_IOPORT_DATA, value);
+  };
+  reg(VBE_DISPI_INDEX_ENABLE, VBE_DISPI_DISABLED);
+  reg(VBE_DISPI_INDEX_XRES, width);
+  reg(VBE_DISPI_INDEX_YRES, height);
+  reg(VBE_DISPI_INDEX_BPP, bpp);
+  reg(VBE_DISPI_INDEX_ENABLE, VBE_DISPI_ENABLED | VBE_DISPI_LFB_ENABLED);
+}
+
+/** A 32 bpp linear framebuffer as guest drawing code sees it: every store goes through guest memory. */
+export class Fb32 {
+  constructor(readonly mem: GuestMemory, readonly width: number, readonly height: number, readonly base = LFB_BASE) {}
+
+  get stride(): number {
+    return this.width * 4;
+  }
+
+  pixel(x: number, y: number, rgb: number): void {
+    this.mem.store32(this.base + (y * this.width + x) * 4, rgb);
+  }
+
+  fillRect(x: number, y: number, w: number, h: number, rgb: number): void {
+    const x0 = Math.max(0, x);
+    const x1 = Math.min(this.width, x + w);
+    if (x1 <= x0) return;
+    for (let yy = Math.max(0, y); yy < Math.min(this.height, y + h); yy++) {
+      this.mem.fill32(this.base + (yy * this.width + x0) * 4, x1 - x0, rgb);
+    }
+  }
+
+  /** Copy packed 32 bpp rows from a guest-side buffer (a row blit). */
+  blit(x: number, y: number, w: number, h: number, src: Uint32Array): void {
+    const bytes = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+    this.mem.blitRows(this.base + (y * this.width + x) * 4, this.stride, bytes, w * 4, w * 4, h);
+  }
+}

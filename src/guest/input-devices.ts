@@ -1,0 +1,42 @@
+// The guest's input devices as viewers reach them; for now a bounded log that guests may read.
+import type { InputSink } from '../rfb/input.js';
+
+export type InputEvent =
+  | { kind: 'key'; down: boolean; keysym: number; keycode?: number }
+  | { kind: 'pointer'; buttonMask: number; x: number; y: number }
+  | { kind: 'cut'; text: string };
+
+export class GuestInput implements InputSink {
+  readonly events: InputEvent[] = [];
+  counters = { keys: 0, pointer: 0, cutText: 0 };
+  clipboard = '';
+  #listeners: ((e: InputEvent) => void)[] = [];
+
+  constructor(readonly maxQueued = 1024) {}
+
+  onEvent(cb: (e: InputEvent) => void): void {
+    this.#listeners.push(cb);
+  }
+
+  #push(e: InputEvent): void {
+    if (this.events.length >= this.maxQueued) this.events.shift();
+    this.events.push(e);
+    for (const l of this.#listeners) l(e);
+  }
+
+  keyEvent(down: boolean, keysym: number, keycode?: number): void {
+    this.counters.keys++;
+    this.#push(keycode === undefined ? { kind: 'key', down, keysym } : { kind: 'key', down, keysym, keycode });
+  }
+
+  pointerEvent(buttonMask: number, x: number, y: number): void {
+    this.counters.pointer++;
+    this.#push({ kind: 'pointer', buttonMask, x, y });
+  }
+
+  cutText(text: string): void {
+    this.counters.cutText++;
+    this.clipboard = text;
+    this.#push({ kind: 'cut', text });
+  }
+}

@@ -1,0 +1,56 @@
+// The web port: the server-side screenshot (ground truth) and the stats JSON.
+import http from 'node:http';
+import { PNG } from 'pngjs';
+import type { VramVnc } from '../app.js';
+import type { Surface } from '../display/surface.js';
+
+export function encodePng(s: Surface): Buffer {
+  const png = new PNG({ width: s.width, height: s.height });
+  s.toRgba().copy(png.data);
+  return PNG.sync.write(png);
+}
+
+function handle(app: VramVnc, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://x');
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    return;
+  }
+  switch (url.pathname) {
+    case '/screenshot.png': {
+      const body = encodePng(app.device.screenshot());
+      res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'no-store', 'content-length': body.length });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    case '/stats': {
+      const body = JSON.stringify(app.stats(), null, 2);
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(body);
+      return;
+    }
+    case '/':
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('vramvnc: GET /screenshot.png for the guest screen, GET /stats for the tracker\n');
+      return;
+    default:
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  }
+}
+
+export function listenWeb(host: string, port: number, app: VramVnc): Promise<http.Server> {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer((req, res) => {
+      try {
+        handle(app, req, res);
+      } catch (err) {
+        res.writeHead(500).end(`internal error: ${(err as Error).message}\n`);
+      }
+    });
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+      reject(new Error(err.code === 'EADDRINUSE' ? `${where} is already in use` : `cannot listen on ${where}: ${err.message}`));
+    });
+    server.listen(port, host, () => resolve(server));
+  });
+}
