@@ -60,7 +60,7 @@ export class VramVnc {
     this.device = new VgaDevice(this.mem, this.io, this.tracker);
     this.pipeline = new DisplayPipeline(this.device, this.tracker, { refreshIntervalMs: options.refreshIntervalMs });
     this.rfb = new RfbServer(this.pipeline, this.input, { log: options.log, desktopName: `vramvnc (${options.guest.name})`, ...options.rfb });
-    this.guest = new GuestRunner(this.io, this.mem, options.seed, options.durationMs, options.log);
+    this.guest = new GuestRunner(this.io, this.mem, this.input, options.seed, options.durationMs, options.log);
   }
 
   /** Boot the guest, take the first picture, and open the listeners. */

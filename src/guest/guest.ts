@@ -1,5 +1,6 @@
 // The guest side: programs that drive the VGA device through ports and VRAM, as guest code would.
 import type { PortBus } from '../hypervisor/io.js';
+import type { GuestInput } from './input-devices.js';
 import { LFB_BASE, type GuestMemory } from '../hypervisor/memory.js';
 import {
   VBE_DISPI_ENABLED,
@@ -24,7 +25,8 @@ export interface GuestContext {
   setInterval(fn: () => void, ms: number): void;
   /** True once the guest must not write any more. */
   readonly stopped: boolean;
-  /** Input from viewers, if the guest reads it (see rfb/input.ts). */
+  /** Input from viewers (key, pointer, clipboard events), for guests that read it. */
+  readonly input: GuestInput;
   readonly log: (line: string) => void;
 }
 
@@ -51,7 +53,7 @@ export class GuestRunner {
   #stopped = false;
   readonly ctx: GuestContext;
 
-  constructor(io: PortBus, mem: GuestMemory, seed: number, durationMs: number | null, log: (line: string) => void = () => {}) {
+  constructor(io: PortBus, mem: GuestMemory, input: GuestInput, seed: number, durationMs: number | null, log: (line: string) => void = () => {}) {
     const runner = this;
     const track = (t: NodeJS.Timeout) => {
       this.#timers.add(t);
@@ -60,6 +62,7 @@ export class GuestRunner {
     this.ctx = {
       io,
       mem,
+      input,
       seed,
       rng: mulberry32(seed),
       log,
