@@ -9,6 +9,13 @@ import { readPixelFormat, writePixelFormat, NATIVE_FORMAT, type PixelFormat } fr
 import { ClientFramebuffer } from './framebuffer.js';
 import type { Decoder, RectHeader } from './decoders/decoder.js';
 import { RawDecoder } from './decoders/raw.js';
+import { CopyRectDecoder } from './decoders/copyrect.js';
+import { RreDecoder } from './decoders/rre.js';
+import { HextileDecoder } from './decoders/hextile.js';
+import { ZlibDecoder } from './decoders/zlib.js';
+import { ZrleDecoder } from './decoders/zrle.js';
+import { TightDecoder } from './decoders/tight.js';
+import { CursorDecoder, DesktopNameDecoder, EmptyDecoder } from './decoders/pseudo.js';
 
 export interface RfbClientOptions {
   /** Give up connecting (and waiting in waitFor* helpers) after this long. */
@@ -26,8 +33,39 @@ export interface RfbClientOptions {
 
 /** Decoders for every encoding this client understands, keyed by number. */
 export function createDecoders(): Map<number, Decoder> {
-  return new Map<number, Decoder>([[EncodingType.Raw, new RawDecoder()]]);
+  return new Map<number, Decoder>([
+    [EncodingType.Raw, new RawDecoder()],
+    [EncodingType.CopyRect, new CopyRectDecoder()],
+    [EncodingType.RRE, new RreDecoder()],
+    [EncodingType.Hextile, new HextileDecoder()],
+    [EncodingType.Zlib, new ZlibDecoder()],
+    [EncodingType.ZRLE, new ZrleDecoder()],
+    [EncodingType.Tight, new TightDecoder()],
+    [EncodingType.TightPNG, new TightDecoder(true)],
+    [EncodingType.Cursor, new CursorDecoder()],
+    [EncodingType.DesktopName, new DesktopNameDecoder()],
+    [EncodingType.QemuExtendedKeyEvent, new EmptyDecoder()],
+  ]);
 }
+
+/** Every encoding and pseudo-encoding the headless client decodes, best first. */
+export const ALL_CLIENT_ENCODINGS = [
+  EncodingType.Tight,
+  EncodingType.ZRLE,
+  EncodingType.Hextile,
+  EncodingType.Zlib,
+  EncodingType.RRE,
+  EncodingType.CopyRect,
+  EncodingType.Raw,
+  EncodingType.DesktopSize,
+  EncodingType.ExtendedDesktopSize,
+  EncodingType.LastRect,
+  EncodingType.DesktopName,
+  EncodingType.Cursor,
+  EncodingType.Fence,
+  EncodingType.ContinuousUpdates,
+  EncodingType.QemuExtendedKeyEvent,
+];
 
 export const DEFAULT_CLIENT_ENCODINGS = [EncodingType.Raw, EncodingType.DesktopSize, EncodingType.LastRect];
 

@@ -7,6 +7,7 @@ import { TRACKING_MODES, type TrackingMode } from '../hypervisor/dirty-log.js';
 import { resolveGuest } from '../guest/programs.js';
 import { parseHostPort } from '../transport/tcp.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
+import { benchEncode, defaultFramesDir, formatBenchTable, FRAME_NAMES, loadFrame, writeFrames } from './bench-encode.js';
 
 /** Exit code for bad usage: a bad flag, an unknown guest, a port in use. */
 const EXIT_USAGE = 2;
@@ -118,6 +119,19 @@ export function buildProgram(): Command {
       }
       client.close();
       process.stdout.write(`${out}: ${client.width}x${client.height} from ${client.name || url}\n`);
+    });
+
+  const bench = program.command('bench').description('measure parts of vramvnc');
+  bench
+    .command('encode')
+    .description('time and bytes per frame for each encoding on the fixture frames (desktop, text, photo, noise)')
+    .option('--iterations <n>', 'encodes per frame and encoding', intArg('--iterations', 1, 1000), 3)
+    .option('--frames <dir>', 'directory of fixture frames', defaultFramesDir())
+    .option('--write-frames', 'regenerate the fixture frames into --frames first')
+    .action((opts) => {
+      if (opts.writeFrames) for (const f of writeFrames(opts.frames)) process.stdout.write(`wrote ${f}\n`);
+      const frames = FRAME_NAMES.map((name) => ({ name, surface: loadFrame(name, opts.frames) }));
+      process.stdout.write(`${formatBenchTable(benchEncode(frames, opts.iterations))}\n`);
     });
 
   return program;

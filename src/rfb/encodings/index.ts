@@ -1,6 +1,21 @@
 // The encoder table, keyed by encoding number (noVNC's this._decoders[...]).
 import type { EncoderFactory } from './encoder.js';
 import { EncodingType } from './encodings.js';
+import { HextileEncoder } from './hextile.js';
 import { RawEncoder } from './raw.js';
+import { RreEncoder } from './rre.js';
+import { TightEncoder } from './tight.js';
+import { TightPngEncoder } from './tightpng.js';
+import { ZlibEncoder } from './zlib.js';
+import { ZrleEncoder } from './zrle.js';
 
-export const ENCODERS = new Map<number, EncoderFactory>([[EncodingType.Raw, () => new RawEncoder()]]);
+/** Encodings for dirty rectangles. CopyRect (copyrect.ts) is used for moves only. */
+export const ENCODERS = new Map<number, EncoderFactory>([
+  [EncodingType.Raw, () => new RawEncoder()],
+  [EncodingType.RRE, () => new RreEncoder()],
+  [EncodingType.Hextile, () => new HextileEncoder()],
+  [EncodingType.Zlib, () => new ZlibEncoder()],
+  [EncodingType.Tight, () => new TightEncoder()],
+  [EncodingType.ZRLE, () => new ZrleEncoder()],
+  [EncodingType.TightPNG, () => new TightPngEncoder()],
+]);

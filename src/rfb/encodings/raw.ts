@@ -14,3 +14,8 @@ export class RawEncoder implements Encoder {
     tr.translateRect(fb.data, r.y * fb.width + r.x, fb.width, r.w, r.h, out.raw, at);
   }
 }
+
+/** The size of a rectangle's Raw body: the bound every other choice must meet. */
+export function rawSize(r: Rect, bytesPerPixel: number): number {
+  return r.w * r.h * bytesPerPixel;
+}

@@ -1,0 +1,183 @@
+// Per-rectangle choice of encoding for one session: the client's preference order, narrowed by
+// the pixel format and the rectangle's content, never more bytes than Raw; bytes of stateless
+// encoders are shared between sessions through an EncodeCache.
+import type { Rect, Surface } from '../../display/surface.js';
+import { ByteWriter } from '../byte-writer.js';
+import type { PixelTranslator } from '../pixel-format.js';
+import { rectHeader } from '../server-messages.js';
+import { DEFAULT_ENCODE_PARAMS, type EncodeParams, type Encoder } from './encoder.js';
+import { EncodingType } from './encodings.js';
+import { ENCODERS } from './index.js';
+import { RawEncoder, rawSize } from './raw.js';
+
+/** Encoded rectangles (header + body) of one surface generation, shared by all sessions. */
+export class EncodeCache {
+  #generation = 0;
+  #map = new Map<string, Buffer>();
+  hits = 0;
+  misses = 0;
+
+  /** The surface changed: nothing cached so far is valid. */
+  invalidate(): void {
+    this.#generation++;
+    this.#map.clear();
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  get(key: string): Buffer | undefined {
+    const b = this.#map.get(key);
+    if (b) this.hits++;
+    else this.misses++;
+    return b;
+  }
+
+  set(key: string, b: Buffer): void {
+    if (this.#map.size > 4096) this.#map.clear();
+    this.#map.set(key, b);
+  }
+}
+
+export interface SelectionCounters {
+  /** Rectangles sent, by encoding number. */
+  byEncoding: Map<number, number>;
+  /** Rectangles where the chosen encoding lost to Raw. */
+  rawFallbacks: number;
+}
+
+/** True when every pixel of r is the same (native pixels: solid there is solid for any format). */
+export function isSolidRect(r: Rect, fb: Surface): boolean {
+  const d = fb.data;
+  const v = d[r.y * fb.width + r.x];
+  for (let y = r.y; y < r.y + r.h; y++) {
+    const row = y * fb.width;
+    for (let x = r.x; x < r.x + r.w; x++) if (d[row + x] !== v) return false;
+  }
+  return true;
+}
+
+/** Split r into pieces no wider than maxWidth and no larger than maxArea pixels. */
+export function splitRect(r: Rect, maxWidth = Infinity, maxArea = Infinity): Rect[] {
+  if (r.w <= maxWidth && r.w * r.h <= maxArea) return [r];
+  const out: Rect[] = [];
+  const w = Math.min(maxWidth, r.w);
+  const rows = Math.max(1, Math.floor(maxArea / w));
+  for (let y = r.y; y < r.y + r.h; y += rows) {
+    for (let x = r.x; x < r.x + r.w; x += w) out.push({ x, y, w: Math.min(w, r.x + r.w - x), h: Math.min(rows, r.y + r.h - y) });
+  }
+  return out;
+}
+
+export class EncoderSet {
+  readonly counters: SelectionCounters = { byEncoding: new Map(), rawFallbacks: 0 };
+  #encoders = new Map<number, Encoder>();
+  #prefs: number[] = [];
+  #params: EncodeParams = DEFAULT_ENCODE_PARAMS;
+  #raw = new RawEncoder();
+  #tmp = new ByteWriter(64 * 1024);
+
+  /** The client's SetEncodings list (any order, any unknown numbers) and its levels. */
+  setEncodings(list: readonly number[], params: EncodeParams): void {
+    this.#params = params;
+    this.#prefs = [];
+    for (const e of list) {
+      if (!ENCODERS.has(e) || this.#prefs.includes(e)) continue;
+      this.#prefs.push(e);
+      this.#get(e);
+    }
+    for (const enc of this.#encoders.values()) enc.configure?.(params);
+  }
+
+  get params(): EncodeParams {
+    return this.#params;
+  }
+
+  #get(type: number): Encoder {
+    let enc = this.#encoders.get(type);
+    if (!enc) {
+      enc = type === EncodingType.Raw ? this.#raw : ENCODERS.get(type)!();
+      enc.configure?.(this.#params);
+      this.#encoders.set(type, enc);
+    }
+    return enc;
+  }
+
+  /** The encoding dirty rectangles get in this pixel format (the first usable in the client's order). */
+  primary(tr: PixelTranslator): Encoder {
+    for (const e of this.#prefs) {
+      const enc = this.#get(e);
+      if (!enc.accepts || enc.accepts(tr.pf)) return enc;
+    }
+    return this.#raw;
+  }
+
+  /** What a solid rectangle goes as: the primary, unless that is Raw/Zlib and RRE or Hextile is allowed. */
+  #forSolid(primary: Encoder): Encoder {
+    if (primary.type !== EncodingType.Raw && primary.type !== EncodingType.Zlib) return primary;
+    for (const e of this.#prefs) if (e === EncodingType.RRE || e === EncodingType.Hextile) return this.#get(e);
+    return primary;
+  }
+
+  /**
+   * Append rectangle r (header and body, possibly split into several rectangles) to out.
+   * Returns how many rectangles were written. `cacheKey` names the pixel format (and colour
+   * map) for sharing bytes through `cache`; stateful encoders never share.
+   */
+  encode(r: Rect, fb: Surface, tr: PixelTranslator, out: ByteWriter, cache?: EncodeCache, cacheKey?: string): number {
+    let enc = this.primary(tr);
+    if (enc.type !== EncodingType.Raw && r.w * r.h >= 64 && isSolidRect(r, fb)) enc = this.#forSolid(enc);
+    let n = 0;
+    for (const piece of splitRect(r, enc.maxWidth, enc.maxArea)) {
+      this.#encodeOne(piece, enc, fb, tr, out, cache, cacheKey);
+      n++;
+    }
+    return n;
+  }
+
+  #encodeOne(r: Rect, enc: Encoder, fb: Surface, tr: PixelTranslator, out: ByteWriter, cache?: EncodeCache, cacheKey?: string): void {
+    const share = cache && cacheKey !== undefined && !enc.stateful;
+    const key = share ? `${enc.type}:${enc.variantKey?.() ?? ''}:${cacheKey}:${r.x},${r.y},${r.w},${r.h}` : '';
+    if (share) {
+      const hit = cache.get(key);
+      if (hit) {
+        out.bytes(hit);
+        this.#count(hit.readInt32BE(8));
+        return;
+      }
+    }
+    const start = out.length;
+    const limit = rawSize(r, tr.bytesPerPixel);
+    let used = enc;
+    if (enc.type === EncodingType.Raw) {
+      rectHeader(out, r.x, r.y, r.w, r.h, EncodingType.Raw);
+      this.#raw.encodeRect(r, fb, tr, out);
+    } else {
+      const tmp = this.#tmp;
+      tmp.reset();
+      enc.encodeRect(r, fb, tr, tmp);
+      if (tmp.length <= limit) {
+        rectHeader(out, r.x, r.y, r.w, r.h, enc.type);
+        out.bytes(tmp.view());
+      } else {
+        enc.withdraw?.();
+        this.counters.rawFallbacks++;
+        used = this.#raw;
+        rectHeader(out, r.x, r.y, r.w, r.h, EncodingType.Raw);
+        this.#raw.encodeRect(r, fb, tr, out);
+      }
+    }
+    this.#count(used.type);
+    if (share) cache.set(key, Buffer.from(out.view().subarray(start)));
+  }
+
+  #count(type: number): void {
+    this.counters.byEncoding.set(type, (this.counters.byEncoding.get(type) ?? 0) + 1);
+  }
+
+  /** Drop every encoder's stream state (a new session, or on request). */
+  reset(): void {
+    for (const enc of this.#encoders.values()) enc.reset?.();
+  }
+}

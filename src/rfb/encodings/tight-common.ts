@@ -1,0 +1,86 @@
+// Pieces Tight and TightPNG share (rfbproto "Tight Encoding"): the compact length, the
+// compression-control values, and the photo test and JPEG that both use.
+import jpeg from 'jpeg-js';
+import type { Rect, Surface } from '../../display/surface.js';
+import type { ByteWriter } from '../byte-writer.js';
+
+export const TightControl = {
+  Fill: 0x80,
+  Jpeg: 0x90,
+  Png: 0xa0, // TightPNG only
+  /** Basic compression: stream id in bits 4-5, explicit filter in bit 6. */
+  ExplicitFilter: 0x40,
+} as const;
+
+export const TightFilter = { Copy: 0, Palette: 1, Gradient: 2 } as const;
+
+/** Tight takes rectangles up to 2048 pixels wide; we also keep their data under 64 Ki pixels. */
+export const TIGHT_MAX_WIDTH = 2048;
+export const TIGHT_MAX_AREA = 65536;
+/** Data shorter than this goes uncompressed, with no length (TIGHT_MIN_TO_COMPRESS). */
+export const TIGHT_MIN_TO_COMPRESS = 12;
+
+/** JPEG quality for QualityLevel 0-9 (the TightVNC table). */
+export const JPEG_QUALITY = [5, 10, 15, 25, 37, 50, 60, 70, 75, 80];
+
+/** Tight's compact length: 1-3 bytes, 7 bits each, low bits first, bit 7 = more follows. */
+export function writeCompactLength(out: ByteWriter, n: number): void {
+  if (n > 0x3fffff) throw new RangeError(`tight length ${n} does not fit in 22 bits`);
+  if (n < 0x80) {
+    out.u8(n);
+  } else if (n < 0x4000) {
+    out.u8((n & 0x7f) | 0x80).u8(n >> 7);
+  } else {
+    out.u8((n & 0x7f) | 0x80).u8(((n >> 7) & 0x7f) | 0x80).u8(n >> 14);
+  }
+}
+
+/** JPEG of rect's native pixels (4:2:0, baseline), as jpeg-js writes it. */
+export function encodeJpeg(r: Rect, fb: Surface, quality: number): Buffer {
+  const rgba = Buffer.allocUnsafe(r.w * r.h * 4);
+  let o = 0;
+  for (let y = 0; y < r.h; y++) {
+    let s = (r.y + y) * fb.width + r.x;
+    for (let x = 0; x < r.w; x++, o += 4) {
+      const p = fb.data[s++]!;
+      rgba[o] = p >>> 16;
+      rgba[o + 1] = p >>> 8;
+      rgba[o + 2] = p;
+      rgba[o + 3] = 255;
+    }
+  }
+  return jpeg.encode({ data: rgba, width: r.w, height: r.h }, quality).data;
+}
+
+/**
+ * Photo-like: many colours and smooth (neighbours close), as a camera picture and unlike text
+ * or a flat desktop. `colours` is the count so far (null: more than the palette limit).
+ */
+export function isPhotoLike(r: Rect, fb: Surface, colours: number | null): boolean {
+  if (colours !== null || r.w < 8 || r.h < 8) return false;
+  return smoothness(r, fb) < 48;
+}
+
+/** Mean absolute difference of the gradient predictor over a sample of the rect, per component. */
+export function smoothness(r: Rect, fb: Surface): number {
+  const d = fb.data;
+  let sum = 0;
+  let n = 0;
+  const step = Math.max(1, Math.floor((r.w * r.h) / 4096));
+  for (let i = 0; i < r.w * r.h; i += step) {
+    const x = i % r.w;
+    const y = (i - x) / r.w;
+    if (x === 0 || y === 0) continue;
+    const o = (r.y + y) * fb.width + r.x + x;
+    const v = d[o]!;
+    const l = d[o - 1]!;
+    const u = d[o - fb.width]!;
+    const ul = d[o - fb.width - 1]!;
+    for (let s = 0; s < 24; s += 8) {
+      const p = Math.min(255, Math.max(0, ((l >>> s) & 255) + ((u >>> s) & 255) - ((ul >>> s) & 255)));
+      sum += Math.abs(((v >>> s) & 255) - p);
+    }
+    n += 3;
+  }
+  return n ? sum / n : 0;
+}

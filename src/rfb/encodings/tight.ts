@@ -1,0 +1,192 @@
+// Tight (rfbproto "Tight Encoding", 7): per rectangle a fill, a JPEG (when the client sent a
+// QualityLevel and the rectangle is photo-like), or basic compression with the copy, palette
+// (mono or indexed) or gradient filter through one of four zlib streams kept per client.
+import type { Rect, Surface } from '../../display/surface.js';
+import { ByteWriter } from '../byte-writer.js';
+import type { PixelTranslator } from '../pixel-format.js';
+import { DEFAULT_ENCODE_PARAMS, type EncodeParams, type Encoder } from './encoder.js';
+import { EncodingType } from './encodings.js';
+import { clientPixels, isTpixel888, palette, tpixelPacker, writePacked, type Packer } from './pixels.js';
+import {
+  encodeJpeg,
+  isPhotoLike,
+  JPEG_QUALITY,
+  smoothness,
+  TIGHT_MAX_AREA,
+  TIGHT_MAX_WIDTH,
+  TIGHT_MIN_TO_COMPRESS,
+  TightControl,
+  TightFilter,
+  writeCompactLength,
+} from './tight-common.js';
+import { DeflateStream } from './zstream.js';
+
+/** Which of the four zlib streams each kind of data goes through. */
+export const TightStream = { Full: 0, Mono: 1, Indexed: 2, Gradient: 3 } as const;
+
+/** zlib level per CompressLevel (TigerVNC-like: low levels fast). */
+function tightZlibLevel(c: number | null): number {
+  return c === null ? 2 : [1, 1, 2, 3, 4, 5, 6, 7, 8, 9][Math.max(0, Math.min(9, c))]!;
+}
+
+export class TightEncoder implements Encoder {
+  readonly type: number = EncodingType.Tight;
+  readonly stateful = true;
+  readonly maxWidth = TIGHT_MAX_WIDTH;
+  readonly maxArea = TIGHT_MAX_AREA;
+  #streams: (DeflateStream | null)[] = [null, null, null, null];
+  #resetBits = 0;
+  #params: EncodeParams = DEFAULT_ENCODE_PARAMS;
+  #level = tightZlibLevel(null);
+  #lastStream = -1;
+  #lastResetBits = 0;
+  #data = new ByteWriter(64 * 1024);
+  #px: Uint32Array = new Uint32Array(0);
+
+  configure(p: EncodeParams): void {
+    this.#params = p;
+    const level = tightZlibLevel(p.compressLevel);
+    if (level !== this.#level) {
+      // a new level needs new streams; the client resets its inflaters on our control bits
+      this.#level = level;
+      this.#dropStreams();
+    }
+  }
+
+  variantKey(): string {
+    return `${this.#params.qualityLevel}`;
+  }
+
+  #dropStreams(): void {
+    for (let i = 0; i < 4; i++) {
+      const s = this.#streams[i];
+      if (s) {
+        s.close();
+        this.#streams[i] = null;
+        this.#resetBits |= 1 << i;
+      }
+    }
+  }
+
+  encodeRect(r: Rect, fb: Surface, tr: PixelTranslator, out: ByteWriter): void {
+    this.#lastStream = -1;
+    this.#lastResetBits = 0;
+    const n = r.w * r.h;
+    if (this.#px.length < n) this.#px = new Uint32Array(n);
+    const px = clientPixels(r, fb, tr, this.#px);
+    const tp = tpixelPacker(tr);
+    const pal = palette(px, 256);
+    const colours = pal ? pal.size : null;
+    if (colours === 1) {
+      out.u8(TightControl.Fill | this.#takeResetBits());
+      writePacked(out, tp, px[0]!);
+      return;
+    }
+    const q = this.#params.qualityLevel;
+    const is888 = isTpixel888(tr.pf);
+    if (q !== null && is888 && isPhotoLike(r, fb, colours)) {
+      const jpg = encodeJpeg(r, fb, JPEG_QUALITY[q]!);
+      out.u8(TightControl.Jpeg | this.#takeResetBits());
+      writeCompactLength(out, jpg.length);
+      out.bytes(jpg);
+      return;
+    }
+    const data = this.#data;
+    data.reset();
+    if (pal && colours! <= 256 && (colours === 2 || tr.bytesPerPixel > 1)) {
+      const stream = colours === 2 ? TightStream.Mono : TightStream.Indexed;
+      out.u8(TightControl.ExplicitFilter | (stream << 4) | this.#takeResetBits());
+      out.u8(TightFilter.Palette).u8(colours! - 1); // filter-id, number-of-colours - 1
+      for (const v of pal.keys()) writePacked(out, tp, v);
+      if (colours === 2) {
+        const rowBytes = (r.w + 7) >> 3;
+        const at = data.reserve(rowBytes * r.h);
+        const b = data.raw;
+        b.fill(0, at, at + rowBytes * r.h);
+        const one = [...pal.keys()][1];
+        for (let y = 0; y < r.h; y++)
+          for (let x = 0; x < r.w; x++) if (px[y * r.w + x] === one) b[at + y * rowBytes + (x >> 3)]! |= 0x80 >> (x & 7);
+      } else {
+        const at = data.reserve(n);
+        const b = data.raw;
+        for (let i = 0; i < n; i++) b[at + i] = pal.get(px[i]!)!;
+      }
+      this.#writeData(out, stream);
+      return;
+    }
+    if (is888 && this.#params.tightGradient && n >= 64 && smoothness(r, fb) < 24) {
+      out.u8(TightControl.ExplicitFilter | (TightStream.Gradient << 4) | this.#takeResetBits());
+      out.u8(TightFilter.Gradient);
+      gradient888(px, r.w, r.h, tr, data);
+      this.#writeData(out, TightStream.Gradient);
+      return;
+    }
+    out.u8((TightStream.Full << 4) | this.#takeResetBits()); // basic, copy filter implied
+    const at = data.reserve(n * tp.size);
+    const b = data.raw;
+    for (let i = 0; i < n; i++) tp.write(b, at + i * tp.size, px[i]!);
+    this.#writeData(out, TightStream.Full);
+  }
+
+  #takeResetBits(): number {
+    const b = this.#resetBits;
+    this.#resetBits = 0;
+    this.#lastResetBits = b;
+    return b;
+  }
+
+  /** Data under 12 bytes goes as it is; the rest as compact length + zlib stream output. */
+  #writeData(out: ByteWriter, stream: number): void {
+    const d = this.#data.view();
+    if (d.length < TIGHT_MIN_TO_COMPRESS) {
+      out.bytes(d);
+      return;
+    }
+    const s = (this.#streams[stream] ??= new DeflateStream(this.#level));
+    const z = s.compress(d);
+    writeCompactLength(out, z.length);
+    out.bytes(z);
+    this.#lastStream = stream;
+  }
+
+  withdraw(): void {
+    if (this.#lastStream >= 0) this.#streams[this.#lastStream]!.withdraw();
+    this.#lastStream = -1;
+    this.#resetBits |= this.#lastResetBits; // the client never saw them
+    this.#lastResetBits = 0;
+  }
+
+  reset(): void {
+    for (const s of this.#streams) s?.close();
+    this.#streams = [null, null, null, null];
+    this.#resetBits = 0;
+  }
+}
+
+/**
+ * The gradient filter for 888 TPIXELs: each component minus the prediction L + U - UL (clamped
+ * to 0..255, outside the rectangle 0), modulo 256, in R, G, B order.
+ */
+export function gradient888(px: Uint32Array, w: number, h: number, tr: PixelTranslator, out: ByteWriter): void {
+  const { redShift: rs, greenShift: gs, blueShift: bs } = tr.pf;
+  const at = out.reserve(w * h * 3);
+  const b = out.raw;
+  const shifts = [rs, gs, bs];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const v = px[i]!;
+      const l = x > 0 ? px[i - 1]! : 0;
+      const u = y > 0 ? px[i - w]! : 0;
+      const ul = x > 0 && y > 0 ? px[i - w - 1]! : 0;
+      for (let c = 0; c < 3; c++) {
+        const s = shifts[c]!;
+        let p = ((l >>> s) & 255) + ((u >>> s) & 255) - ((ul >>> s) & 255);
+        p = p < 0 ? 0 : p > 255 ? 255 : p;
+        b[at + i * 3 + c] = (((v >>> s) & 255) - p) & 255;
+      }
+    }
+  }
+}
+
+export type { Packer };
