@@ -11,6 +11,7 @@ import { GuestRunner, type GuestProgram } from './guest/guest.js';
 import { GuestInput } from './guest/input-devices.js';
 import { formatAddress, listenTcp } from './transport/tcp.js';
 import { listenWeb } from './transport/http.js';
+import { vbeResize } from './rfb/encodings/pseudo.js';
 
 export interface AppOptions {
   guest: GuestProgram;
@@ -59,7 +60,12 @@ export class VramVnc {
     this.tracker = createTracker(this.mem, options.tracking, options.idleDropMs);
     this.device = new VgaDevice(this.mem, this.io, this.tracker);
     this.pipeline = new DisplayPipeline(this.device, this.tracker, { refreshIntervalMs: options.refreshIntervalMs });
-    this.rfb = new RfbServer(this.pipeline, this.input, { log: options.log, desktopName: `vramvnc (${options.guest.name})`, ...options.rfb });
+    this.rfb = new RfbServer(this.pipeline, this.input, {
+      log: options.log,
+      desktopName: `vramvnc (${options.guest.name})`,
+      resizeDesktop: (w, h, screens) => vbeResize(this.io, this.device.vbe, w, h, screens),
+      ...options.rfb,
+    });
     this.guest = new GuestRunner(this.io, this.mem, this.input, options.seed, options.durationMs, options.log);
   }
 

@@ -4,12 +4,24 @@ import type { DisplayListener, DisplayPipeline } from '../display/update-pipelin
 import type { Surface } from '../display/surface.js';
 import type { ByteChannel } from '../transport/stream.js';
 import type { InputSink } from './input.js';
+import type { ColourMap } from './encodings/colour-map.js';
+import { MoveDetector } from './encodings/move-detect.js';
+import { DESKTOP_POINTER, type CursorImage } from './encodings/pseudo.js';
+import { EncodeCache } from './encodings/select.js';
 import { DEFAULT_SESSION_OPTIONS, RfbSession, type SessionHost, type SessionOptions } from './session.js';
 
 export interface RfbServerOptions extends SessionOptions {
   desktopName: string;
   maxClients: number;
   log: (line: string) => void;
+  /** Switch the guest's display mode for SetDesktopSize; returns an ExtendedDesktopSize status. */
+  resizeDesktop?: (width: number, height: number, screens: number) => number;
+  /** The colour map colour-map clients get (default 3-3-2). */
+  colourMap?: ColourMap;
+  /** The pointer shape for Cursor clients (default the desktop arrow; null: none). */
+  cursor?: CursorImage | null;
+  /** Look for scrolls and panning in each update and send CopyRect (default true). */
+  detectMoves?: boolean;
 }
 
 export interface RfbServerCounters {
@@ -24,6 +36,8 @@ export class RfbServer implements DisplayListener {
   readonly sessions = new Set<RfbSession>();
   readonly counters: RfbServerCounters = { connections: 0, updates: 0, rects: 0, bytesSent: 0, rejected: 0 };
   readonly options: RfbServerOptions;
+  readonly encodeCache = new EncodeCache();
+  readonly moves = new MoveDetector();
   #host: SessionHost;
 
   constructor(readonly pipeline: DisplayPipeline, readonly input: InputSink, options: Partial<RfbServerOptions> = {}) {
@@ -41,6 +55,10 @@ export class RfbServer implements DisplayListener {
         for (const s of this.sessions) if (s !== keep && s.state === 'Normal') s.close('another client connected with shared-flag 0');
       },
       log: (line) => this.options.log(line),
+      encodeCache: this.encodeCache,
+      colourMap: this.options.colourMap,
+      cursor: this.options.cursor === undefined ? DESKTOP_POINTER : this.options.cursor,
+      resizeDesktop: this.options.resizeDesktop,
       countUpdate(bytes, rects) {
         server.counters.updates++;
         server.counters.rects += rects;
@@ -67,11 +85,19 @@ export class RfbServer implements DisplayListener {
   }
 
   onResize(surface: Surface): void {
+    this.encodeCache.invalidate();
+    this.moves.reset();
     for (const s of this.sessions) s.onResize(surface);
   }
 
-  onUpdate(region: DirtyRegion): void {
-    for (const s of this.sessions) s.onUpdate(region);
+  onUpdate(region: DirtyRegion, surface?: Surface): void {
+    this.encodeCache.invalidate();
+    const s = surface ?? this.pipeline.surface;
+    let copyClients = false;
+    for (const session of this.sessions) copyClients ||= session.supportsCopyRect;
+    const move = this.options.detectMoves !== false && copyClients ? this.moves.detect(region, s) : null;
+    for (const session of this.sessions) session.onUpdate(region, move);
+    if (this.options.detectMoves !== false) this.moves.commit(region, s);
   }
 
   wantsUpdate(): boolean {

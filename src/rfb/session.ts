@@ -5,14 +5,25 @@ import type { ByteChannel } from '../transport/stream.js';
 import { ByteQueue } from './byte-queue.js';
 import { ByteWriter } from './byte-writer.js';
 import { clientMessageLength, parseClientMessage, type ClientMessage } from './client-messages.js';
-import type { Encoder } from './encodings/encoder.js';
+import { Rgb332ColourMap, type ColourMap } from './encodings/colour-map.js';
+import { writeCopyRect } from './encodings/copyrect.js';
 import { EncodingType, encodingName } from './encodings/encodings.js';
-import { ENCODERS } from './encodings/index.js';
-import { RawEncoder } from './encodings/raw.js';
+import { regionTouches, regionWithout, type Move } from './encodings/move-detect.js';
+import {
+  DESKTOP_POINTER,
+  ResizeReason,
+  ResizeStatus,
+  writeCursor,
+  writeDesktopName,
+  writeExtendedDesktopSize,
+  writeQemuKeyAck,
+  type CursorImage,
+} from './encodings/pseudo.js';
+import { EncoderSet, type EncodeCache } from './encodings/select.js';
 import { RfbProtocolError } from './errors.js';
 import { negotiateVersion, securityTypeName, SERVER_VERSION_MINOR } from './handshake.js';
 import type { InputSink } from './input.js';
-import { NATIVE_FORMAT, PixelTranslator, validatePixelFormat, type PixelFormat } from './pixel-format.js';
+import { NATIVE_FORMAT, PixelTranslator, pixelFormatKey, validatePixelFormat, type PixelFormat } from './pixel-format.js';
 import {
   beginFramebufferUpdate,
   protocolVersion,
@@ -20,6 +31,8 @@ import {
   rectHeader,
   SecurityType,
   serverInit,
+  ServerMessageType,
+  setColourMapEntries,
 } from './server-messages.js';
 
 export type SessionState = 'ProtocolVersion' | 'Security' | 'ClientInit' | 'Normal' | 'Closed';
@@ -62,6 +75,54 @@ export interface SessionHost {
   exclusive(session: RfbSession): void;
   log(line: string): void;
   countUpdate(bytes: number, rects: number): void;
+  /** Encoded rectangles shared between sessions (bytes of stateless encoders). */
+  readonly encodeCache?: EncodeCache;
+  /** The colour map for colour-map clients (default 3-3-2); the guest DAC may feed it. */
+  readonly colourMap?: ColourMap;
+  /** The pointer shape for clients of the Cursor pseudo-encoding. */
+  readonly cursor?: CursorImage | null;
+  /** Answer SetDesktopSize: an ExtendedDesktopSize status (0 = the guest's mode is switching). */
+  resizeDesktop?(width: number, height: number, screens: number): number;
+}
+
+/** Fence flags (rfbproto "Fence"). */
+const FENCE_BLOCK_BEFORE = 1 << 0;
+const FENCE_BLOCK_AFTER = 1 << 1;
+const FENCE_SYNC_NEXT = 1 << 2;
+const FENCE_REQUEST = 1 << 31;
+
+/** What the client said it supports with SetEncodings (pseudo-encodings and CopyRect). */
+interface ClientSupport {
+  copyRect: boolean;
+  desktopSize: boolean;
+  extendedDesktopSize: boolean;
+  lastRect: boolean;
+  desktopName: boolean;
+  cursor: boolean;
+  fence: boolean;
+  continuousUpdates: boolean;
+  qemuKey: boolean;
+}
+
+const NO_SUPPORT: ClientSupport = {
+  copyRect: false,
+  desktopSize: false,
+  extendedDesktopSize: false,
+  lastRect: false,
+  desktopName: false,
+  cursor: false,
+  fence: false,
+  continuousUpdates: false,
+  qemuKey: false,
+};
+
+/** Pseudo-rectangles owed to the client with its next FramebufferUpdate. */
+interface PendingPseudo {
+  /** ExtendedDesktopSize (or DesktopSize) with this reason and status. */
+  size: { reason: number; status: number } | null;
+  cursor: boolean;
+  desktopName: boolean;
+  qemuKeyAck: boolean;
 }
 
 export interface SessionCounters {
@@ -70,6 +131,8 @@ export interface SessionCounters {
   bytesSent: number;
   bytesReceived: number;
 }
+
+const DEFAULT_COLOUR_MAP = new Rgb332ColourMap();
 
 export class RfbSession {
   state: SessionState = 'ProtocolVersion';
@@ -80,12 +143,19 @@ export class RfbSession {
   encodings: number[] = [];
   #queue: ByteQueue;
   #translator = new PixelTranslator(NATIVE_FORMAT);
-  #encoder: Encoder = new RawEncoder();
-  #encoders = new Map<number, Encoder>();
-  #supportsDesktopSize = false;
+  readonly encoders = new EncoderSet();
+  #support: ClientSupport = NO_SUPPORT;
+  #pending: PendingPseudo = { size: null, cursor: false, desktopName: false, qemuKeyAck: false };
+  /** CopyRects owed to the client, in order, before any dirty rectangle. */
+  #moves: Move[] = [];
+  /** EnableContinuousUpdates area, while enabled. */
+  #continuous: Rect | null = null;
+  /** This client asked for the resize under way (ExtendedDesktopSize reason 1). */
+  #resizeRequested = false;
+  #colourMapVersion = -1;
+  #formatKey = pixelFormatKey(NATIVE_FORMAT);
   #region: DirtyRegion | null = null;
   #request: Rect | null = null;
-  #resizePending = false;
   #handshakeTimer: NodeJS.Timeout | null;
   #out = new ByteWriter(64 * 1024);
   #closeListeners: (() => void)[] = [];
@@ -108,7 +178,12 @@ export class RfbSession {
   }
 
   get encodingName(): string {
-    return encodingName(this.#encoder.type);
+    return encodingName(this.encoders.primary(this.#translator).type);
+  }
+
+  /** Whether the client takes CopyRect (the server then looks for moves). */
+  get supportsCopyRect(): boolean {
+    return this.#support.copyRect;
   }
 
   onClose(cb: () => void): void {
@@ -214,8 +289,7 @@ export class RfbSession {
     switch (m.type) {
       case 'SetPixelFormat':
         validatePixelFormat(m.pixelFormat);
-        this.pixelFormat = m.pixelFormat;
-        this.#translator = new PixelTranslator(m.pixelFormat);
+        this.#setPixelFormat(m.pixelFormat);
         return;
       case 'SetEncodings':
         this.#setEncodings(m.encodings);
@@ -237,28 +311,114 @@ export class RfbSession {
       case 'ClientCutText':
         this.host.input.cutText(m.text.toString('latin1'));
         return;
-      default:
-        // parsed but not negotiated by us (we never advertise these): ignore
+      case 'EnableContinuousUpdates':
+        this.#enableContinuousUpdates(m.enable, { x: m.x, y: m.y, w: m.w, h: m.h });
+        return;
+      case 'Fence':
+        // we handle messages in order and write updates in order: every block/sync is already met
+        if (m.flags & FENCE_REQUEST) this.#sendFence(m.flags & (FENCE_BLOCK_BEFORE | FENCE_BLOCK_AFTER | FENCE_SYNC_NEXT), m.payload);
+        return;
+      case 'SetDesktopSize':
+        this.#setDesktopSize(m.width, m.height, m.screens.length);
         return;
     }
   }
 
+  #setPixelFormat(pf: PixelFormat): void {
+    this.pixelFormat = pf;
+    const map = this.host.colourMap ?? DEFAULT_COLOUR_MAP;
+    this.#translator = new PixelTranslator(pf, pf.trueColour ? undefined : (rgb) => map.index(rgb));
+    this.#colourMapVersion = -1;
+    this.#sendColourMapIfNeeded();
+    this.#formatKey = pixelFormatKey(pf);
+  }
+
+  /** Colour-map clients get the map (again, when the guest palette changed) before pixels using it. */
+  #sendColourMapIfNeeded(): boolean {
+    if (this.pixelFormat.trueColour) return false;
+    const map = this.host.colourMap ?? DEFAULT_COLOUR_MAP;
+    if (map.version === this.#colourMapVersion) return false;
+    const first = this.#colourMapVersion >= 0; // a change: what the client shows is stale
+    this.#colourMapVersion = map.version;
+    const w = new ByteWriter(6 + 256 * 6);
+    setColourMapEntries(w, 0, map.entries().map(([r, g, b]) => [r * 257, g * 257, b * 257] as [number, number, number]));
+    this.#send(w.toBuffer());
+    return first;
+  }
+
+  #sendFence(flags: number, payload: Uint8Array): void {
+    const w = new ByteWriter(9 + payload.length).u8(ServerMessageType.Fence).pad(3).u32(flags).u8(payload.length).bytes(payload);
+    this.#send(w.toBuffer());
+  }
+
   #setEncodings(list: number[]): void {
     this.encodings = list;
-    this.#supportsDesktopSize = list.includes(EncodingType.DesktopSize);
-    let chosen: Encoder | null = null;
-    for (const e of list) {
-      const factory = ENCODERS.get(e);
-      if (!factory) continue;
-      let enc = this.#encoders.get(e);
-      if (!enc) {
-        enc = factory();
-        this.#encoders.set(e, enc);
-      }
-      chosen = enc;
-      break;
+    const had = this.#support;
+    const has = (e: number) => list.includes(e);
+    const sup: ClientSupport = {
+      copyRect: has(EncodingType.CopyRect),
+      desktopSize: has(EncodingType.DesktopSize),
+      extendedDesktopSize: has(EncodingType.ExtendedDesktopSize),
+      lastRect: has(EncodingType.LastRect),
+      desktopName: has(EncodingType.DesktopName),
+      cursor: has(EncodingType.Cursor),
+      fence: has(EncodingType.Fence),
+      continuousUpdates: has(EncodingType.ContinuousUpdates),
+      qemuKey: has(EncodingType.QemuExtendedKeyEvent),
+    };
+    this.#support = sup;
+    const level = (lo: number, hi: number) => {
+      const e = list.find((v) => v >= lo && v <= hi);
+      return e === undefined ? null : e - lo;
+    };
+    this.encoders.setEncodings(list, {
+      compressLevel: level(EncodingType.CompressLevel0, EncodingType.CompressLevel9),
+      qualityLevel: level(EncodingType.QualityLevel0, EncodingType.QualityLevel9),
+      // noVNC (the client that lists TightPNG) decodes Tight without the gradient filter
+      tightGradient: !has(EncodingType.TightPNG),
+    });
+    const s = this.host.surface;
+    if (sup.extendedDesktopSize && !had.extendedDesktopSize) this.#pending.size ??= { reason: ResizeReason.Server, status: ResizeStatus.Ok };
+    if (sup.cursor && !had.cursor && this.host.cursor !== null) this.#pending.cursor = true;
+    if (sup.desktopName && !had.desktopName) this.#pending.desktopName = true;
+    if (sup.qemuKey && !had.qemuKey) this.#pending.qemuKeyAck = true;
+    // ContinuousUpdates: EndOfContinuousUpdates tells the client we have it; Fence: a request does
+    if (sup.continuousUpdates && !had.continuousUpdates) this.#send(Buffer.from([ServerMessageType.EndOfContinuousUpdates]));
+    if (sup.fence && !had.fence) this.#sendFence(FENCE_REQUEST, new Uint8Array(0));
+    if (!sup.copyRect && this.#moves.length) this.#movesToRegion();
+    void s;
+  }
+
+  #enableContinuousUpdates(enable: boolean, area: Rect): void {
+    if (!this.#support.continuousUpdates) return; // not negotiated: ignore, as TigerVNC does
+    if (enable) {
+      const s = this.host.surface;
+      this.#continuous = clipRect(area, s.width, s.height) ?? { x: 0, y: 0, w: s.width, h: s.height };
+      this.maybeSendUpdate();
+      this.host.want();
+      return;
     }
-    this.#encoder = chosen ?? this.#encoders.get(EncodingType.Raw) ?? new RawEncoder();
+    this.#continuous = null;
+    this.#send(Buffer.from([ServerMessageType.EndOfContinuousUpdates]));
+  }
+
+  #setDesktopSize(width: number, height: number, screens: number): void {
+    const s = this.host.surface;
+    let status: number = ResizeStatus.Prohibited;
+    if (this.host.resizeDesktop) {
+      if (screens === 1 && width === s.width && height === s.height) status = ResizeStatus.Ok;
+      else {
+        status = this.host.resizeDesktop(width, height, screens);
+        if (status === ResizeStatus.Ok) {
+          // the answer comes with the resize itself (onResize), reason "this client"
+          this.#resizeRequested = true;
+          this.host.want();
+          return;
+        }
+      }
+    }
+    this.#pending.size = { reason: ResizeReason.ThisClient, status };
+    this.maybeSendUpdate();
   }
 
   #updateRequest(incremental: boolean, area: Rect): void {
@@ -274,8 +434,16 @@ export class RfbSession {
   onResize(surface: Surface): void {
     if (this.state !== 'Normal') return;
     const r = this.#region;
-    if (r && r.width === surface.width && r.height === surface.height) return;
-    if (!this.#supportsDesktopSize) {
+    if (r && r.width === surface.width && r.height === surface.height) {
+      this.#moves = [];
+      if (this.#resizeRequested) {
+        this.#resizeRequested = false;
+        this.#pending.size = { reason: ResizeReason.ThisClient, status: ResizeStatus.Ok };
+        this.maybeSendUpdate();
+      }
+      return;
+    }
+    if (!this.#support.desktopSize && !this.#support.extendedDesktopSize) {
       this.fail(
         new RfbProtocolError(
           'RFB_ERR_RESIZE_UNSUPPORTED',
@@ -286,21 +454,38 @@ export class RfbSession {
     }
     this.#region = new DirtyRegion(surface.width, surface.height);
     this.#region.addRect({ x: 0, y: 0, w: surface.width, h: surface.height });
-    this.#resizePending = true;
+    this.#moves = [];
+    const reason = this.#resizeRequested ? ResizeReason.ThisClient : ResizeReason.Server;
+    this.#resizeRequested = false;
+    this.#pending.size = { reason, status: ResizeStatus.Ok };
     if (this.#request) this.#request = { x: 0, y: 0, w: surface.width, h: surface.height };
+    if (this.#continuous) this.#continuous = { x: 0, y: 0, w: surface.width, h: surface.height };
     this.maybeSendUpdate();
   }
 
   /** Changes on the surface: remember them, and send if the client is waiting. */
-  onUpdate(region: DirtyRegion): void {
+  onUpdate(region: DirtyRegion, move: Move | null = null): void {
     if (this.state !== 'Normal' || !this.#region) return;
     if (region.width !== this.#region.width || region.height !== this.#region.height) return; // a resize follows
-    this.#region.addRegion(region);
+    const src = move && { x: move.srcX, y: move.srcY, w: move.dst.w, h: move.dst.h };
+    if (move && src && this.#support.copyRect && !regionTouches(this.#region, src)) {
+      // the client holds the source pixels (nothing pending there): copy, and send the rest
+      this.#moves.push(move);
+      this.#region.addRegion(regionWithout(region, move.dst));
+    } else {
+      this.#region.addRegion(region);
+    }
     this.maybeSendUpdate();
   }
 
+  /** Pending copies become plain dirty rectangles (the client cannot take them now). */
+  #movesToRegion(): void {
+    for (const m of this.#moves) this.#region?.addRect(m.dst);
+    this.#moves = [];
+  }
+
   wantsUpdate(): boolean {
-    return this.state === 'Normal' && this.#request !== null;
+    return this.state === 'Normal' && (this.#request !== null || this.#continuous !== null);
   }
 
   /** Pending chunks (for stats and tests). */
@@ -308,29 +493,64 @@ export class RfbSession {
     return this.#region ? this.#region.countChunks() : 0;
   }
 
-  /** Answer the outstanding request if there is something to send and the socket can take it. */
+  /** Answer the outstanding request (or the continuous-updates area) if there is something to send. */
   maybeSendUpdate(): void {
-    if (this.state !== 'Normal' || !this.#request || !this.#region) return;
+    if (this.state !== 'Normal' || !this.#region) return;
+    const area = this.#request ?? this.#continuous;
+    if (!area) return;
     if (this.channel.bufferedAmount > this.host.options.maxQueuedBytes) return; // wait for 'drain'
     const s = this.host.surface;
     if (this.#region.width !== s.width || this.#region.height !== s.height) return; // resize not seen yet
-    const rects = this.#region.takeRects(this.#request);
-    if (rects.length === 0 && !this.#resizePending) return;
+    if (this.#sendColourMapIfNeeded()) this.#region.addRect({ x: 0, y: 0, w: s.width, h: s.height });
+    const inArea = (r: Rect) => r.x >= area.x && r.y >= area.y && r.x + r.w <= area.x + area.w && r.y + r.h <= area.y + area.h;
+    if (this.#moves.some((m) => !inArea(m.dst))) this.#movesToRegion();
+    const moves = this.#moves;
+    const rects = this.#region.takeRects(area);
+    const p = this.#pending;
+    const pseudo = p.size !== null || p.cursor || p.desktopName || p.qemuKeyAck;
+    if (rects.length === 0 && moves.length === 0 && !pseudo) return;
+    this.#moves = [];
     const w = this.#out;
     w.reset();
     const countAt = beginFramebufferUpdate(w);
+    const tr = this.#translator;
     let n = 0;
-    if (this.#resizePending) {
-      rectHeader(w, 0, 0, s.width, s.height, EncodingType.DesktopSize);
+    if (p.size) {
+      if (this.#support.extendedDesktopSize) writeExtendedDesktopSize(w, p.size.reason, p.size.status, s.width, s.height);
+      else rectHeader(w, 0, 0, s.width, s.height, EncodingType.DesktopSize);
       n++;
-      this.#resizePending = false;
+      p.size = null;
     }
-    for (const r of rects) {
-      rectHeader(w, r.x, r.y, r.w, r.h, this.#encoder.type);
-      this.#encoder.encodeRect(r, s, this.#translator, w);
+    if (p.cursor && this.host.cursor !== null) {
+      writeCursor(w, this.host.cursor ?? DESKTOP_POINTER, tr);
       n++;
     }
-    w.patchU16(countAt, n);
+    p.cursor = false;
+    if (p.desktopName) {
+      writeDesktopName(w, this.host.desktopName);
+      n++;
+      p.desktopName = false;
+    }
+    if (p.qemuKeyAck) {
+      writeQemuKeyAck(w);
+      n++;
+      p.qemuKeyAck = false;
+    }
+    for (const m of moves) {
+      rectHeader(w, m.dst.x, m.dst.y, m.dst.w, m.dst.h, EncodingType.CopyRect);
+      writeCopyRect(w, m.srcX, m.srcY);
+      n++;
+    }
+    const cache = this.host.encodeCache;
+    const key = tr.pf.trueColour ? this.#formatKey : `${this.#formatKey}:map${this.#colourMapVersion}`;
+    for (const r of rects) n += this.encoders.encode(r, s, tr, w, cache, key);
+    if (n > 0xffff) {
+      if (!this.#support.lastRect) throw new RfbProtocolError('RFB_ERR_OUTPUT_OVERFLOW', `an update of ${n} rectangles and no LastRect support`);
+      w.patchU16(countAt, 0xffff);
+      rectHeader(w, 0, 0, 0, 0, EncodingType.LastRect);
+    } else {
+      w.patchU16(countAt, n);
+    }
     const bytes = w.toBuffer();
     this.#request = null;
     this.counters.updates++;

@@ -58,7 +58,37 @@ export function encodeJpeg(r: Rect, fb: Surface, quality: number): Buffer {
  */
 export function isPhotoLike(r: Rect, fb: Surface, colours: number | null): boolean {
   if (colours !== null || r.w < 8 || r.h < 8) return false;
-  return smoothness(r, fb) < 48;
+  const { mean, exact } = predictorStats(r, fb);
+  // synthetic pictures (flat fills, clean gradients, text over them) are predicted exactly almost
+  // everywhere, and the lossless filters pack them better; noise is not smooth at all
+  return exact < 0.6 && mean < 48;
+}
+
+/** Mean absolute gradient-predictor error, and the fraction of components it predicts exactly. */
+export function predictorStats(r: Rect, fb: Surface): { mean: number; exact: number } {
+  const d = fb.data;
+  let sum = 0;
+  let zero = 0;
+  let n = 0;
+  const step = Math.max(1, Math.floor((r.w * r.h) / 4096));
+  for (let i = 0; i < r.w * r.h; i += step) {
+    const x = i % r.w;
+    const y = (i - x) / r.w;
+    if (x === 0 || y === 0) continue;
+    const o = (r.y + y) * fb.width + r.x + x;
+    const v = d[o]!;
+    const l = d[o - 1]!;
+    const u = d[o - fb.width]!;
+    const ul = d[o - fb.width - 1]!;
+    for (let s = 0; s < 24; s += 8) {
+      const p = Math.min(255, Math.max(0, ((l >>> s) & 255) + ((u >>> s) & 255) - ((ul >>> s) & 255)));
+      const e = Math.abs(((v >>> s) & 255) - p);
+      sum += e;
+      if (e <= 1) zero++;
+    }
+    n += 3;
+  }
+  return n ? { mean: sum / n, exact: zero / n } : { mean: 0, exact: 1 };
 }
 
 /** Mean absolute difference of the gradient predictor over a sample of the rect, per component. */

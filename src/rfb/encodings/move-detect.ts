@@ -1,0 +1,152 @@
+// Finding where the screen really moved (a terminal scrolling, VBE panning): compare the dirty
+// band of the new frame with the previous frame shifted vertically, so that clients holding the
+// old pixels get a CopyRect and only the newly exposed strip.
+import { CHUNK, DirtyRegion } from '../../display/dirty-region.js';
+import type { Rect, Surface } from '../../display/surface.js';
+
+/** dst (in the new frame) holds what src (same size, at srcX, srcY) held in the previous frame. */
+export interface Move {
+  srcX: number;
+  srcY: number;
+  dst: Rect;
+}
+
+/** The smallest band of rows a move must cover to be worth a CopyRect. */
+export const MIN_MOVE_ROWS = 8;
+
+function hashRow(d: Uint32Array, start: number, n: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ d[start + i]!, 0x01000193);
+  return h >>> 0;
+}
+
+function rowsEqual(a: Uint32Array, ai: number, b: Uint32Array, bi: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[ai + i] !== b[bi + i]) return false;
+  return true;
+}
+
+/** Keeps the previous frame (the rows that changed) and finds vertical moves in each update. */
+export class MoveDetector {
+  #prev: Uint32Array | null = null;
+  #w = 0;
+  #h = 0;
+  counters = { detections: 0, moves: 0 };
+
+  /** The surface was replaced: there is no previous frame until the next commit. */
+  reset(): void {
+    this.#prev = null;
+  }
+
+  /** Look for a vertical move in the dirty band of `region` (call before commit). */
+  detect(region: DirtyRegion, s: Surface): Move | null {
+    const prev = this.#prev;
+    if (!prev || this.#w !== s.width || this.#h !== s.height) return null;
+    // the dirty band: rows and chunk columns with anything dirty
+    let y0 = -1;
+    let y1 = -1;
+    let c0 = Infinity;
+    let c1 = -1;
+    for (let y = 0; y < s.height; y++) {
+      let any = false;
+      for (let c = 0; c < region.chunksPerRow; c++) {
+        if (!region.isSet(y, c)) continue;
+        any = true;
+        if (c < c0) c0 = c;
+        if (c > c1) c1 = c;
+      }
+      if (any) {
+        if (y0 < 0) y0 = y;
+        y1 = y + 1;
+      }
+    }
+    if (y0 < 0 || y1 - y0 < MIN_MOVE_ROWS) return null;
+    this.counters.detections++;
+    const x0 = c0 * CHUNK;
+    const x1 = Math.min(s.width, (c1 + 1) * CHUNK);
+    const n = x1 - x0;
+    const W = s.width;
+    const cur = s.data;
+    // previous rows by hash; then each distinctive new row votes for the shift it matches
+    const byHash = new Map<number, number[]>();
+    for (let y = 0; y < s.height; y++) {
+      const h = hashRow(prev, y * W + x0, n);
+      const list = byHash.get(h);
+      if (!list) byHash.set(h, [y]);
+      else if (list.length < 8) list.push(y);
+    }
+    const votes = new Map<number, number>();
+    let lastHash = -1;
+    for (let y = y0; y < y1; y++) {
+      const h = hashRow(cur, y * W + x0, n);
+      if (h === lastHash) continue; // runs of equal rows (flat areas) match any shift
+      lastHash = h;
+      for (const py of byHash.get(h) ?? []) {
+        const dy = py - y;
+        if (dy !== 0) votes.set(dy, (votes.get(dy) ?? 0) + 1);
+      }
+    }
+    let dy = 0;
+    let best = 3; // at least 4 distinctive rows must agree
+    for (const [d, v] of votes) if (v > best || (v === best && dy !== 0 && Math.abs(d) < Math.abs(dy))) ((best = v), (dy = d));
+    if (dy === 0) return null;
+    // the longest run of rows in the band that equal the previous frame's rows dy away
+    let runStart = -1;
+    let bestStart = 0;
+    let bestLen = 0;
+    for (let y = y0; y <= y1; y++) {
+      const ok = y < y1 && y + dy >= 0 && y + dy < s.height && rowsEqual(cur, y * W + x0, prev, (y + dy) * W + x0, n);
+      if (ok && runStart < 0) runStart = y;
+      if (!ok && runStart >= 0) {
+        if (y - runStart > bestLen) ((bestLen = y - runStart), (bestStart = runStart));
+        runStart = -1;
+      }
+    }
+    if (bestLen < MIN_MOVE_ROWS) return null;
+    this.counters.moves++;
+    return { srcX: x0, srcY: bestStart + dy, dst: { x: x0, y: bestStart, w: n, h: bestLen } };
+  }
+
+  /** Remember the new frame's changed rows as the previous frame for next time. */
+  commit(region: DirtyRegion, s: Surface): void {
+    if (!this.#prev || this.#w !== s.width || this.#h !== s.height) {
+      this.#prev = Uint32Array.from(s.data);
+      this.#w = s.width;
+      this.#h = s.height;
+      return;
+    }
+    const W = s.width;
+    for (let y = 0; y < s.height; y++) {
+      for (let c = 0; c < region.chunksPerRow; c++) {
+        if (!region.isSet(y, c)) continue;
+        const a = y * W + c * CHUNK;
+        const b = Math.min(y * W + W, a + CHUNK);
+        this.#prev.set(s.data.subarray(a, b), a);
+      }
+    }
+  }
+}
+
+/** A copy of `region` without the chunks inside r (r's columns chunk-aligned or at the right edge). */
+export function regionWithout(region: DirtyRegion, r: Rect): DirtyRegion {
+  const out = new DirtyRegion(region.width, region.height);
+  const c0 = Math.floor(r.x / CHUNK);
+  const c1 = Math.ceil((r.x + r.w) / CHUNK);
+  for (let y = 0; y < region.height; y++) {
+    const inRows = y >= r.y && y < r.y + r.h;
+    for (let c = 0; c < region.chunksPerRow; c++) {
+      if (!region.isSet(y, c)) continue;
+      if (inRows && c >= c0 && c < c1) continue;
+      out.addChunk(y, c);
+    }
+  }
+  return out;
+}
+
+/** Whether any chunk of region meets r. */
+export function regionTouches(region: DirtyRegion, r: Rect): boolean {
+  const c0 = Math.floor(r.x / CHUNK);
+  const c1 = Math.ceil((r.x + r.w) / CHUNK);
+  for (let y = Math.max(0, r.y); y < Math.min(region.height, r.y + r.h); y++)
+    for (let c = c0; c < Math.min(c1, region.chunksPerRow); c++) if (region.isSet(y, c)) return true;
+  return false;
+}
