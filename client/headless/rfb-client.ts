@@ -347,8 +347,9 @@ export class RfbClient extends EventEmitter {
         const n = q.peek(1)[0]!;
         if (q.length < 4 + 16 * n) return false;
         q.skip(4 + 16 * n);
-        if (rect.x === 0 && rect.y === 0) this.#resize(rect.w, rect.h);
-        else this.emit('resizeResult', rect.y, rect.x);
+        // x = reason (0 server, 1 this client, 2 another client), y = status (0 = done)
+        if (rect.y === 0 && (rect.w !== this.width || rect.h !== this.height)) this.#resize(rect.w, rect.h);
+        if (rect.x === 1) this.emit('resizeResult', rect.y, rect.x);
         return true;
       }
       default: {

@@ -87,7 +87,9 @@ export class RfbServer implements DisplayListener {
   onResize(surface: Surface): void {
     this.encodeCache.invalidate();
     this.moves.reset();
-    for (const s of this.sessions) s.onResize(surface);
+    let asked = false;
+    for (const s of this.sessions) asked ||= s.resizeRequested;
+    for (const s of this.sessions) s.onResize(surface, asked && !s.resizeRequested);
   }
 
   onUpdate(region: DirtyRegion, surface?: Surface): void {

@@ -181,6 +181,11 @@ export class RfbSession {
     return encodingName(this.encoders.primary(this.#translator).type);
   }
 
+  /** Whether this client's SetDesktopSize is what the guest's mode is switching to. */
+  get resizeRequested(): boolean {
+    return this.#resizeRequested;
+  }
+
   /** Whether the client takes CopyRect (the server then looks for moves). */
   get supportsCopyRect(): boolean {
     return this.#support.copyRect;
@@ -431,7 +436,7 @@ export class RfbSession {
   }
 
   /** The display surface was replaced: everything is dirty; tell the client the new size. */
-  onResize(surface: Surface): void {
+  onResize(surface: Surface, byOtherClient = false): void {
     if (this.state !== 'Normal') return;
     const r = this.#region;
     if (r && r.width === surface.width && r.height === surface.height) {
@@ -455,7 +460,7 @@ export class RfbSession {
     this.#region = new DirtyRegion(surface.width, surface.height);
     this.#region.addRect({ x: 0, y: 0, w: surface.width, h: surface.height });
     this.#moves = [];
-    const reason = this.#resizeRequested ? ResizeReason.ThisClient : ResizeReason.Server;
+    const reason = this.#resizeRequested ? ResizeReason.ThisClient : byOtherClient ? ResizeReason.OtherClient : ResizeReason.Server;
     this.#resizeRequested = false;
     this.#pending.size = { reason, status: ResizeStatus.Ok };
     if (this.#request) this.#request = { x: 0, y: 0, w: surface.width, h: surface.height };

@@ -89,21 +89,29 @@ export class MoveDetector {
     let best = 3; // at least 4 distinctive rows must agree
     for (const [d, v] of votes) if (v > best || (v === best && dy !== 0 && Math.abs(d) < Math.abs(dy))) ((best = v), (dy = d));
     if (dy === 0) return null;
-    // the longest run of rows in the band that equal the previous frame's rows dy away
-    let runStart = -1;
-    let bestStart = 0;
-    let bestLen = 0;
-    for (let y = y0; y <= y1; y++) {
-      const ok = y < y1 && y + dy >= 0 && y + dy < s.height && rowsEqual(cur, y * W + x0, prev, (y + dy) * W + x0, n);
-      if (ok && runStart < 0) runStart = y;
-      if (!ok && runStart >= 0) {
-        if (y - runStart > bestLen) ((bestLen = y - runStart), (bestStart = runStart));
-        runStart = -1;
+    // the longest run of rows that equal the previous frame's rows dy away and meet the band;
+    // the whole width first (fewer, larger rectangles), else the dirty columns only
+    for (const [sx, sn] of [
+      [0, W],
+      [x0, n],
+    ] as const) {
+      let runStart = -1;
+      let bestStart = 0;
+      let bestLen = 0;
+      for (let y = 0; y <= s.height; y++) {
+        const ok = y < s.height && y + dy >= 0 && y + dy < s.height && rowsEqual(cur, y * W + sx, prev, (y + dy) * W + sx, sn);
+        if (ok && runStart < 0) runStart = y;
+        if (!ok && runStart >= 0) {
+          if (y - runStart > bestLen && runStart < y1 && y > y0) ((bestLen = y - runStart), (bestStart = runStart));
+          runStart = -1;
+        }
+      }
+      if (bestLen >= MIN_MOVE_ROWS) {
+        this.counters.moves++;
+        return { srcX: sx, srcY: bestStart + dy, dst: { x: sx, y: bestStart, w: sn, h: bestLen } };
       }
     }
-    if (bestLen < MIN_MOVE_ROWS) return null;
-    this.counters.moves++;
-    return { srcX: x0, srcY: bestStart + dy, dst: { x: x0, y: bestStart, w: n, h: bestLen } };
+    return null;
   }
 
   /** Remember the new frame's changed rows as the previous frame for next time. */
