@@ -1,0 +1,112 @@
+// Real VNC viewers from Debian against vramvnc: TigerVNC's vncviewer under Xvfb (its window
+// captured with xwd) and gtk-vnc's gvnccapture (a PNG); each must show exactly /screenshot.png.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { VramVnc } from '../../src/app.js';
+import type { GuestProgram } from '../../src/guest/guest.js';
+import { desktopGuest, idleGuest } from '../../src/guest/programs.js';
+import { EncodingType } from '../../src/rfb/encodings/encodings.js';
+import { countDiff, fetchScreenshot, startApp, toPng, type Rgba } from '../helpers/app.js';
+import { findInside, run, Xvfb } from './x11.js';
+
+let app: VramVnc | null = null;
+let xvfb: Xvfb | null = null;
+let viewer: ChildProcess | null = null;
+afterEach(async () => {
+  if (viewer && viewer.exitCode === null) viewer.kill('SIGTERM');
+  viewer = null;
+  xvfb?.stop();
+  xvfb = null;
+  await app?.stop();
+  app = null;
+});
+
+function port(a: VramVnc): number {
+  return Number(new URL(a.vncUrl!.replace('vnc://', 'http://')).port);
+}
+
+const OUT = path.resolve('test-output');
+
+function save(name: string, img: Rgba): void {
+  fs.mkdirSync(OUT, { recursive: true });
+  fs.writeFileSync(path.join(OUT, name), toPng(img));
+}
+
+/** Poll until the viewer's screen contains the guest's screenshot exactly. */
+async function tigerShows(a: VramVnc, x: Xvfb, label: string, out: { log: string }): Promise<boolean> {
+  const deadline = Date.now() + 20_000;
+  let last: Rgba | null = null;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 300));
+    const truth = await fetchScreenshot(a);
+    last = await x.screenshot();
+    const at = findInside(last, truth);
+    if (at) {
+      save(`tigervnc-${label}.png`, last); // what the viewer showed, for a look
+      return true;
+    }
+    if (viewer?.exitCode !== null) break;
+  }
+  if (last) save(`tigervnc-${label}.actual.png`, last);
+  save(`tigervnc-${label}.expected.png`, await fetchScreenshot(a));
+  process.stderr.write(`vncviewer output:\n${out.log}\n`);
+  return false;
+}
+
+const tigerCases: { label: string; guest: GuestProgram; args: string[]; encoding: number }[] = [
+  // AutoSelect: Tight with QualityLevel 8, continuous updates and fences
+  { label: 'idle-auto', guest: idleGuest, args: [], encoding: EncodingType.Tight },
+  { label: 'desktop-auto', guest: desktopGuest, args: [], encoding: EncodingType.Tight },
+  { label: 'desktop-zrle', guest: desktopGuest, args: ['-AutoSelect=0', '-PreferredEncoding=ZRLE'], encoding: EncodingType.ZRLE },
+  { label: 'idle-hextile', guest: idleGuest, args: ['-AutoSelect=0', '-PreferredEncoding=Hextile'], encoding: EncodingType.Hextile },
+  { label: 'idle-raw', guest: idleGuest, args: ['-AutoSelect=0', '-PreferredEncoding=Raw'], encoding: EncodingType.Raw },
+];
+
+describe("TigerVNC's vncviewer under Xvfb", () => {
+  for (const c of tigerCases) {
+    it(`${c.label}: its window shows exactly /screenshot.png`, async () => {
+      app = await startApp(c.guest);
+      xvfb = new Xvfb();
+      await xvfb.start(1280, 1024);
+      const out = { log: '' };
+      viewer = spawn('vncviewer', [`127.0.0.1::${port(app)}`, '-Shared=1', '-RemoteResize=0', '-AlertOnFatalError=0', ...c.args], {
+        env: xvfb.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      viewer.stdout!.on('data', (d) => (out.log += d));
+      viewer.stderr!.on('data', (d) => (out.log += d));
+      expect(await tigerShows(app, xvfb, c.label, out)).toBe(true);
+      expect(app.rfb.sessions.size).toBe(1);
+      const session = [...app.rfb.sessions][0]!;
+      expect(session.encoders.counters.byEncoding.get(c.encoding) ?? 0, `rectangles by encoding: ${[...session.encoders.counters.byEncoding]}`).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe("gtk-vnc's gvnccapture", () => {
+  for (const guest of [idleGuest, desktopGuest]) {
+    it(`${guest.name}: the PNG it writes is exactly /screenshot.png`, async () => {
+      app = await startApp(guest);
+      const display = port(app) - 5900; // gvnccapture takes HOST:DISPLAY, port 5900 + display
+      expect(display).toBeGreaterThan(0);
+      const file = path.join(os.tmpdir(), `gvnccapture-${process.pid}-${guest.name}.png`);
+      let diff = Infinity;
+      // the desktop guest's clock may tick between the capture and our screenshot: try again then
+      for (let attempt = 0; attempt < 3 && diff !== 0; attempt++) {
+        const before = await fetchScreenshot(app);
+        const r = await run('gvnccapture', ['--quiet', `127.0.0.1:${display}`, file]);
+        expect(r.code, r.out).toBe(0);
+        const png = PNG.sync.read(fs.readFileSync(file));
+        const after = await fetchScreenshot(app);
+        diff = Math.min(countDiff(png, before), countDiff(png, after));
+        if (diff !== 0 && attempt === 2) save(`gvnccapture-${guest.name}.actual.png`, png);
+      }
+      fs.rmSync(file, { force: true });
+      expect(diff).toBe(0);
+    });
+  }
+});
