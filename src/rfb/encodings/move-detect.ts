@@ -14,9 +14,11 @@ export interface Move {
 /** The smallest band of rows a move must cover to be worth a CopyRect. */
 export const MIN_MOVE_ROWS = 8;
 
+/** A hash of a row from a sample of ~128 of its pixels: a filter only, moves are verified exactly. */
 function hashRow(d: Uint32Array, start: number, n: number): number {
+  const step = Math.max(1, n >> 7);
   let h = 0x811c9dc5;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ d[start + i]!, 0x01000193);
+  for (let i = 0; i < n; i += step) h = Math.imul(h ^ d[start + i]!, 0x01000193);
   return h >>> 0;
 }
 
@@ -30,6 +32,7 @@ export class MoveDetector {
   #prev: Uint32Array | null = null;
   #w = 0;
   #h = 0;
+  #scratch: DirtyRegion | null = null;
   counters = { detections: 0, moves: 0 };
 
   /** The surface was replaced: there is no previous frame until the next commit. */
@@ -46,18 +49,11 @@ export class MoveDetector {
     let y1 = -1;
     let c0 = Infinity;
     let c1 = -1;
-    for (let y = 0; y < s.height; y++) {
-      let any = false;
-      for (let c = 0; c < region.chunksPerRow; c++) {
-        if (!region.isSet(y, c)) continue;
-        any = true;
-        if (c < c0) c0 = c;
-        if (c > c1) c1 = c;
-      }
-      if (any) {
-        if (y0 < 0) y0 = y;
-        y1 = y + 1;
-      }
+    for (const r of this.#rects(region)) {
+      if (y0 < 0 || r.y < y0) y0 = r.y;
+      if (r.y + r.h > y1) y1 = r.y + r.h;
+      c0 = Math.min(c0, r.x / CHUNK);
+      c1 = Math.max(c1, Math.ceil((r.x + r.w) / CHUNK) - 1);
     }
     if (y0 < 0 || y1 - y0 < MIN_MOVE_ROWS) return null;
     this.counters.detections++;
@@ -123,14 +119,21 @@ export class MoveDetector {
       return;
     }
     const W = s.width;
-    for (let y = 0; y < s.height; y++) {
-      for (let c = 0; c < region.chunksPerRow; c++) {
-        if (!region.isSet(y, c)) continue;
-        const a = y * W + c * CHUNK;
-        const b = Math.min(y * W + W, a + CHUNK);
-        this.#prev.set(s.data.subarray(a, b), a);
+    for (const r of this.#rects(region)) {
+      for (let y = r.y; y < r.y + r.h; y++) {
+        const a = y * W + r.x;
+        this.#prev.set(s.data.subarray(a, a + r.w), a);
       }
     }
+  }
+
+  /** The region's rectangles, without disturbing it (a scratch copy is taken apart). */
+  #rects(region: DirtyRegion): Rect[] {
+    let t = this.#scratch;
+    if (!t || t.width !== region.width || t.height !== region.height) t = this.#scratch = new DirtyRegion(region.width, region.height);
+    t.clear();
+    t.addRegion(region);
+    return t.takeRects();
   }
 }
 

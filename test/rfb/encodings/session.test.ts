@@ -235,6 +235,23 @@ describe('CopyRect where the screen really moved', () => {
     expect(await converges(noCopy, app)).toBe(0);
   });
 
+  it('a client that lags behind several scrolls still converges exactly (copies only from pixels it holds)', async () => {
+    const t = terminalGuest();
+    app = await startApp(t.guest);
+    const c = await open(app, { encodings: [EncodingType.CopyRect, EncodingType.Hextile, ...PSEUDO], autoUpdate: false });
+    await c.waitFirstFrame();
+    for (let i = 0; i < 3; i++) {
+      t.scroll();
+      app.pipeline.refresh();
+    }
+    const next = c.nextUpdate();
+    c.requestUpdate(true);
+    const u = await next;
+    expect(u.rects.filter((r) => r.encoding === EncodingType.CopyRect).length).toBe(1); // the first scroll only
+    const truth = await fetchScreenshot(app);
+    expect(countDiff(clientImage(c), truth)).toBe(0);
+  });
+
   it('VBE panning (Y offset) is one CopyRect plus the newly shown rows', async () => {
     const t = terminalGuest();
     app = await startApp(t.guest);
