@@ -81,6 +81,8 @@ export interface SessionHost {
   readonly colourMap?: ColourMap;
   /** The pointer shape for clients of the Cursor pseudo-encoding. */
   readonly cursor?: CursorImage | null;
+  /** Bring the surface up to date with the guest now (before a full update: never send stale pixels). */
+  refresh?(): void;
   /** Answer SetDesktopSize: an ExtendedDesktopSize status (0 = the guest's mode is switching). */
   resizeDesktop?(width: number, height: number, screens: number): number;
 }
@@ -429,7 +431,17 @@ export class RfbSession {
   #updateRequest(incremental: boolean, area: Rect): void {
     const s = this.host.surface;
     const clipped = clipRect(area, s.width, s.height) ?? { x: 0, y: 0, w: s.width, h: s.height };
-    if (!incremental) this.#region!.addRect(clipped);
+    if (!incremental) {
+      // a full update shows the guest's screen as it is now, not as of the last refresh
+      this.host.refresh?.();
+      if (this.state !== 'Normal' || !this.#region) return;
+      if (this.#region.width !== this.host.surface.width || this.#region.height !== this.host.surface.height) {
+        this.#request = { x: 0, y: 0, w: this.host.surface.width, h: this.host.surface.height };
+        this.maybeSendUpdate();
+        return;
+      }
+      this.#region.addRect(clipped);
+    }
     this.#request = clipped;
     this.maybeSendUpdate();
     if (this.#request) this.host.want();

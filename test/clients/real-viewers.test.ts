@@ -8,7 +8,7 @@ import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { VramVnc } from '../../src/app.js';
 import type { GuestProgram } from '../../src/guest/guest.js';
-import { desktopGuest, idleGuest } from '../../src/guest/programs.js';
+import { desktopGuest, idleGuest, imageGuest, randomGuest } from '../../src/guest/programs.js';
 import { EncodingType } from '../../src/rfb/encodings/encodings.js';
 import { countDiff, fetchScreenshot, startApp, toPng, type Rgba } from '../helpers/app.js';
 import { findInside, run, Xvfb } from './x11.js';
@@ -57,19 +57,26 @@ async function tigerShows(a: VramVnc, x: Xvfb, label: string, out: { log: string
   return false;
 }
 
-const tigerCases: { label: string; guest: GuestProgram; args: string[]; encoding: number }[] = [
+/** The photo fixture as a guest (an image guest), and the random guest stopped after 300 ms. */
+const photoGuest = () => imageGuest(path.resolve('fixtures/frames/photo.png'));
+const RANDOM_STOPS = { durationMs: 300 };
+
+const tigerCases: { label: string; guest: () => GuestProgram; args: string[]; encoding: number; opts?: object }[] = [
   // AutoSelect: Tight with QualityLevel 8, continuous updates and fences
-  { label: 'idle-auto', guest: idleGuest, args: [], encoding: EncodingType.Tight },
-  { label: 'desktop-auto', guest: desktopGuest, args: [], encoding: EncodingType.Tight },
-  { label: 'desktop-zrle', guest: desktopGuest, args: ['-AutoSelect=0', '-PreferredEncoding=ZRLE'], encoding: EncodingType.ZRLE },
-  { label: 'idle-hextile', guest: idleGuest, args: ['-AutoSelect=0', '-PreferredEncoding=Hextile'], encoding: EncodingType.Hextile },
-  { label: 'idle-raw', guest: idleGuest, args: ['-AutoSelect=0', '-PreferredEncoding=Raw'], encoding: EncodingType.Raw },
+  { label: 'idle-auto', guest: () => idleGuest, args: [], encoding: EncodingType.Tight },
+  { label: 'desktop-auto', guest: () => desktopGuest, args: [], encoding: EncodingType.Tight },
+  { label: 'random-auto', guest: () => randomGuest, args: [], encoding: EncodingType.Tight, opts: RANDOM_STOPS },
+  // a photo is JPEG at TigerVNC's default quality: exact only without JPEG
+  { label: 'photo-nojpeg', guest: photoGuest, args: ['-NoJPEG=1'], encoding: EncodingType.Tight },
+  { label: 'desktop-zrle', guest: () => desktopGuest, args: ['-AutoSelect=0', '-PreferredEncoding=ZRLE'], encoding: EncodingType.ZRLE },
+  { label: 'idle-hextile', guest: () => idleGuest, args: ['-AutoSelect=0', '-PreferredEncoding=Hextile'], encoding: EncodingType.Hextile },
+  { label: 'idle-raw', guest: () => idleGuest, args: ['-AutoSelect=0', '-PreferredEncoding=Raw'], encoding: EncodingType.Raw },
 ];
 
 describe("TigerVNC's vncviewer under Xvfb", () => {
   for (const c of tigerCases) {
     it(`${c.label}: its window shows exactly /screenshot.png`, async () => {
-      app = await startApp(c.guest);
+      app = await startApp(c.guest(), c.opts);
       xvfb = new Xvfb();
       await xvfb.start(1280, 1024);
       const out = { log: '' };
@@ -88,12 +95,18 @@ describe("TigerVNC's vncviewer under Xvfb", () => {
 });
 
 describe("gtk-vnc's gvnccapture", () => {
-  for (const guest of [idleGuest, desktopGuest]) {
-    it(`${guest.name}: the PNG it writes is exactly /screenshot.png`, async () => {
-      app = await startApp(guest);
+  for (const [label, guest, opts] of [
+    ['idle', () => idleGuest, {}],
+    ['desktop', () => desktopGuest, {}],
+    ['random', () => randomGuest, RANDOM_STOPS],
+    ['photo', photoGuest, {}],
+  ] as const) {
+    it(`${label}: the PNG it writes is exactly /screenshot.png`, async () => {
+      app = await startApp(guest(), opts);
+      if ('durationMs' in opts) await new Promise((r) => setTimeout(r, opts.durationMs + 200)); // until the guest has stopped
       const display = port(app) - 5900; // gvnccapture takes HOST:DISPLAY, port 5900 + display
       expect(display).toBeGreaterThan(0);
-      const file = path.join(os.tmpdir(), `gvnccapture-${process.pid}-${guest.name}.png`);
+      const file = path.join(os.tmpdir(), `gvnccapture-${process.pid}-${label}.png`);
       let diff = Infinity;
       // the desktop guest's clock may tick between the capture and our screenshot: try again then
       for (let attempt = 0; attempt < 3 && diff !== 0; attempt++) {
@@ -103,7 +116,7 @@ describe("gtk-vnc's gvnccapture", () => {
         const png = PNG.sync.read(fs.readFileSync(file));
         const after = await fetchScreenshot(app);
         diff = Math.min(countDiff(png, before), countDiff(png, after));
-        if (diff !== 0 && attempt === 2) save(`gvnccapture-${guest.name}.actual.png`, png);
+        if (diff !== 0 && attempt === 2) save(`gvnccapture-${label}.actual.png`, png);
       }
       fs.rmSync(file, { force: true });
       expect(diff).toBe(0);

@@ -58,17 +58,22 @@ export function encodeJpeg(r: Rect, fb: Surface, quality: number): Buffer {
  */
 export function isPhotoLike(r: Rect, fb: Surface, colours: number | null): boolean {
   if (colours !== null || r.w < 8 || r.h < 8) return false;
-  const { mean, exact } = predictorStats(r, fb);
+  const { exact, large } = predictorStats(r, fb);
   // synthetic pictures (flat fills, clean gradients, text over them) are predicted exactly almost
-  // everywhere, and the lossless filters pack them better; noise is not smooth at all
-  return exact < 0.6 && mean < 48;
+  // everywhere, and the lossless filters pack them better; noise (even a patch of it) has many
+  // large prediction errors, which a photo has only at its few edges
+  return exact < 0.6 && large < 0.05;
 }
 
-/** Mean absolute gradient-predictor error, and the fraction of components it predicts exactly. */
-export function predictorStats(r: Rect, fb: Surface): { mean: number; exact: number } {
+/**
+ * Mean absolute gradient-predictor error, and the fractions of components it predicts within 1
+ * (exact) and misses by more than 32 (large).
+ */
+export function predictorStats(r: Rect, fb: Surface): { mean: number; exact: number; large: number } {
   const d = fb.data;
   let sum = 0;
   let zero = 0;
+  let big = 0;
   let n = 0;
   const step = Math.max(1, Math.floor((r.w * r.h) / 4096));
   for (let i = 0; i < r.w * r.h; i += step) {
@@ -85,10 +90,11 @@ export function predictorStats(r: Rect, fb: Surface): { mean: number; exact: num
       const e = Math.abs(((v >>> s) & 255) - p);
       sum += e;
       if (e <= 1) zero++;
+      if (e > 32) big++;
     }
     n += 3;
   }
-  return n ? { mean: sum / n, exact: zero / n } : { mean: 0, exact: 1 };
+  return n ? { mean: sum / n, exact: zero / n, large: big / n } : { mean: 0, exact: 1, large: 0 };
 }
 
 /** Mean absolute difference of the gradient predictor over a sample of the rect, per component. */
