@@ -6,6 +6,7 @@ import { DEFAULT_APP_OPTIONS, VramVnc } from '../app.js';
 import { TRACKING_MODES, type TrackingMode } from '../hypervisor/dirty-log.js';
 import { resolveGuest } from '../guest/programs.js';
 import { parseHostPort } from '../transport/tcp.js';
+import { REFRESH_MODES, type RefreshMode } from '../display/update-pipeline.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
 import { benchIdle, formatIdleTable } from '../bench/idle.js';
 
@@ -57,7 +58,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--tracking <mode>', 'how the device model finds changes').choices(TRACKING_MODES as string[]).default('dirty'))
     .option('--idle-drop-ms <ms>', 'drop tracking after this long without a dirty page', intArg('--idle-drop-ms', 1, 3_600_000), DEFAULT_APP_OPTIONS.idleDropMs)
     .option('--vram-mb <n>', 'video RAM size in MiB', intArg('--vram-mb', 1, 256), DEFAULT_APP_OPTIONS.vramMb)
-    .option('--refresh-ms <ms>', 'refresh interval while a client waits', intArg('--refresh-ms', 1, 1000), DEFAULT_APP_OPTIONS.refreshIntervalMs)
+    .option('--refresh-ms <ms>', 'poll: refresh interval while a client waits', intArg('--refresh-ms', 1, 1000), DEFAULT_APP_OPTIONS.refreshIntervalMs)
+    .addOption(new Option('--refresh <how>', 'learn of changes from the tracker (event) or by polling like Xen (poll)').choices(REFRESH_MODES as string[]).default('event'))
     .option('--quiet', 'do not log connections')
     .action(async (opts) => {
       let guest;
@@ -77,6 +79,7 @@ export function buildProgram(): Command {
           idleDropMs: opts.idleDropMs,
           vramMb: opts.vramMb,
           refreshIntervalMs: opts.refreshMs,
+          refreshMode: opts.refresh as RefreshMode,
           vnc: opts.vnc,
           web: opts.web,
           log,
@@ -128,11 +131,14 @@ export function buildProgram(): Command {
     .option('--seconds <n>', 'measurement window per mode', intArg('--seconds', 1, 3600), 30)
     .option('--guest <name>', 'guest to run (idle, desktop, ...)', 'idle')
     .option('--clients <n>', 'viewers connected', intArg('--clients', 1, 1000), 1)
-    .option('--modes <list>', 'comma-separated tracking modes', 'scan,dirty-nodrop,dirty')
+    .option('--modes <list>', 'comma-separated tracking modes, each optionally /poll or /event', 'scan,dirty-nodrop,dirty,dirty/event')
     .option('--json', 'print JSON instead of a table')
     .action(async (opts) => {
-      const modes = String(opts.modes).split(',') as TrackingMode[];
-      for (const m of modes) if (!TRACKING_MODES.includes(m)) fail(`--modes: unknown tracking mode '${m}'`);
+      const modes = String(opts.modes).split(',');
+      for (const m of modes) {
+        const [t, r = 'poll'] = m.split('/');
+        if (!TRACKING_MODES.includes(t as TrackingMode) || !REFRESH_MODES.includes(r as RefreshMode)) fail(`--modes: unknown mode '${m}' (tracking dirty|dirty-nodrop|scan, optionally /poll or /event)`);
+      }
       const o = { seconds: opts.seconds, guest: opts.guest, modes, clients: opts.clients, log: (l: string) => process.stderr.write(`${l}\n`) };
       const results = await benchIdle(o);
       process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, results }, null, 2)}\n` : `${formatIdleTable(results, o)}\n`);
