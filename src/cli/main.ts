@@ -9,6 +9,7 @@ import { parseHostPort } from '../transport/tcp.js';
 import { REFRESH_MODES, type RefreshMode } from '../display/update-pipeline.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
 import { benchIdle, formatIdleTable } from '../bench/idle.js';
+import { benchLatency, formatLatencyTable } from '../bench/latency.js';
 
 /** Exit code for bad usage: a bad flag, an unknown guest, a port in use. */
 const EXIT_USAGE = 2;
@@ -142,6 +143,18 @@ export function buildProgram(): Command {
       const o = { seconds: opts.seconds, guest: opts.guest, modes, clients: opts.clients, log: (l: string) => process.stderr.write(`${l}\n`) };
       const results = await benchIdle(o);
       process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, results }, null, 2)}\n` : `${formatIdleTable(results, o)}\n`);
+    });
+
+  bench
+    .command('latency')
+    .description('time from a guest store to those pixels decoded at a client, p50/p95/p99')
+    .option('--samples <n>', 'samples per case (full-screen cases take a quarter)', intArg('--samples', 5, 100000), 200)
+    .option('--modes <list>', 'tracking modes, each optionally /poll or /event', 'scan,dirty-nodrop,dirty,dirty-nodrop/event,dirty/event')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (opts) => {
+      const o = { samples: opts.samples, modes: String(opts.modes).split(','), log: (l: string) => process.stderr.write(`${l}\n`) };
+      const results = await benchLatency(o);
+      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatLatencyTable(results)}\n`);
     });
 
   return program;

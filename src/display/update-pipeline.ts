@@ -45,6 +45,8 @@ export class DisplayPipeline {
   #immediate: NodeJS.Immediate | null = null;
   #dropTimer: NodeJS.Timeout | null = null;
   #lastRefresh = -Infinity;
+  /** When the last refresh that found changes ran: the min interval spaces busy refreshes only. */
+  #lastBusyRefresh = -Infinity;
   #pending = true; // something may have changed since the last refresh
   #stopped = false;
   readonly #minInterval: number;
@@ -89,7 +91,8 @@ export class DisplayPipeline {
   /** Refresh no sooner than `spacing` ms after the last one; now (setImmediate) if that has passed. */
   #schedule(spacing: number): void {
     if (this.#stopped || this.#immediate) return;
-    const wait = this.#lastRefresh + spacing - performance.now();
+    const since = this.mode === 'event' ? this.#lastBusyRefresh : this.#lastRefresh;
+    const wait = since + spacing - performance.now();
     if (wait <= 0) {
       if (this.#timer) {
         clearTimeout(this.#timer);
@@ -140,6 +143,7 @@ export class DisplayPipeline {
       this.counters.idleRefreshes++;
       return;
     }
+    this.#lastBusyRefresh = this.#lastRefresh;
     this.device.counters.chunksChanged += region.countChunks();
     for (const l of this.#listeners) l.onUpdate(region, surface);
   }
