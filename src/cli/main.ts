@@ -10,6 +10,7 @@ import { REFRESH_MODES, type RefreshMode } from '../display/update-pipeline.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
 import { benchIdle, formatIdleTable } from '../bench/idle.js';
 import { benchLatency, formatLatencyTable } from '../bench/latency.js';
+import { benchGuest, formatGuestTable } from '../bench/guest.js';
 
 /** Exit code for bad usage: a bad flag, an unknown guest, a port in use. */
 const EXIT_USAGE = 2;
@@ -155,6 +156,17 @@ export function buildProgram(): Command {
       const o = { samples: opts.samples, modes: String(opts.modes).split(','), log: (l: string) => process.stderr.write(`${l}\n`) };
       const results = await benchLatency(o);
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatLatencyTable(results)}\n`);
+    });
+
+  bench
+    .command('guest')
+    .description("the guest's side: redraw time with plain memory, dirty logging, from dropped, and trapping")
+    .option('--rounds <n>', 'redraws per case (median reported)', intArg('--rounds', 1, 10000), 15)
+    .option('--exit-us <us>', 'modelled cost of one VM exit (trap or fault), microseconds', intArg('--exit-us', 0, 1000), 5)
+    .option('--json', 'print JSON instead of a table')
+    .action((opts) => {
+      const results = benchGuest(opts.rounds, opts.exitUs);
+      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatGuestTable(results, opts.rounds, opts.exitUs)}\n`);
     });
 
   return program;
