@@ -11,7 +11,7 @@ import { RfbClient } from '../../client/headless/rfb-client.js';
 import { benchIdle, formatIdleTable } from '../bench/idle.js';
 import { benchLatency, formatLatencyTable } from '../bench/latency.js';
 import { benchGuest, formatGuestTable } from '../bench/guest.js';
-import { benchThroughput, formatThroughputTable } from '../bench/throughput.js';
+import { benchSlowClient, benchThroughput, formatThroughputTable } from '../bench/throughput.js';
 import { SKIPPABLE_ENCODINGS } from '../bench/counting-client.js';
 import { EncodingType } from '../rfb/encodings/encodings.js';
 
@@ -65,6 +65,7 @@ export function buildProgram(): Command {
     .option('--vram-mb <n>', 'video RAM size in MiB', intArg('--vram-mb', 1, 256), DEFAULT_APP_OPTIONS.vramMb)
     .option('--refresh-ms <ms>', 'poll: refresh interval while a client waits', intArg('--refresh-ms', 1, 1000), DEFAULT_APP_OPTIONS.refreshIntervalMs)
     .addOption(new Option('--refresh <how>', 'learn of changes from the tracker (event) or by polling like Xen (poll)').choices(REFRESH_MODES as string[]).default('event'))
+    .option('--stall-timeout-ms <ms>', 'disconnect a client that takes no data for this long while updates wait', intArg('--stall-timeout-ms', 100, 86_400_000), 60_000)
     .option('--max-clients <n>', 'refuse connections beyond this many sessions', intArg('--max-clients', 1, 100000), 100)
     .option('--quiet', 'do not log connections')
     .action(async (opts) => {
@@ -86,7 +87,7 @@ export function buildProgram(): Command {
           vramMb: opts.vramMb,
           refreshIntervalMs: opts.refreshMs,
           refreshMode: opts.refresh as RefreshMode,
-          rfb: { maxClients: opts.maxClients },
+          rfb: { maxClients: opts.maxClients, stallTimeoutMs: opts.stallTimeoutMs },
           vnc: opts.vnc,
           web: opts.web,
           log,
@@ -197,6 +198,15 @@ export function buildProgram(): Command {
       };
       const results = await benchThroughput(o);
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatThroughputTable(results, o)}\n`);
+    });
+
+  bench
+    .command('slow-client')
+    .description('a client that stops reading while video runs: server memory and the other viewer')
+    .option('--seconds <n>', 'how long the client does not read', intArg('--seconds', 1, 3600), 60)
+    .action(async (opts) => {
+      const r = await benchSlowClient(opts.seconds, (l) => process.stderr.write(`${l}\n`));
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     });
 
   return program;
