@@ -7,6 +7,7 @@ import { TRACKING_MODES, type TrackingMode } from '../hypervisor/dirty-log.js';
 import { resolveGuest } from '../guest/programs.js';
 import { parseHostPort } from '../transport/tcp.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
+import { registerScreenCommands } from './screen-commands.js';
 
 /** Exit code for bad usage: a bad flag, an unknown guest, a port in use. */
 const EXIT_USAGE = 2;
@@ -120,6 +121,7 @@ export function buildProgram(): Command {
       process.stdout.write(`${out}: ${client.width}x${client.height} from ${client.name || url}\n`);
     });
 
+  registerScreenCommands(program);
   return program;
 }
 
