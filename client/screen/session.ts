@@ -243,7 +243,10 @@ export class Screen extends EventEmitter {
       };
       const arm = () => {
         clearTimeout(still);
-        still = setTimeout(() => finish(null), Math.max(0, stillMs - (performance.now() - last)));
+        const left = stillMs - (performance.now() - last);
+        // timers may fire a fraction of a millisecond early: re-arm until really still for stillMs
+        if (left <= 0) finish(null);
+        else still = setTimeout(arm, Math.ceil(left));
       };
       const onChange = (c: ScreenChange) => {
         if (area && !c.rects.some((r) => intersects(r, area))) return;
@@ -280,6 +283,7 @@ export class Screen extends EventEmitter {
       this.on('change', onChange);
       this.on('close', onClose);
     });
+    changed.catch(() => {}); // handled below; may reject while action still runs
     try {
       if (action) await action();
       return await changed;
