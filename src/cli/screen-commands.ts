@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { connect, ScreenMatchError, type Screen } from '../../client/screen/session.js';
+import { connect, type Screen } from '../../client/screen/session.js';
 import { createNeedle, findNeedles, loadNeedle, saveNeedle, type Needle } from '../../client/screen/needle.js';
 import { readPng, type Rect, type RgbaImage } from '../../client/screen/image.js';
 
@@ -51,7 +51,8 @@ async function withScreen<T>(url: string, opts: { timeoutMs: number; password?: 
 
 function run(fn: () => Promise<void>): Promise<void> {
   return fn().catch((err: unknown) => {
-    const code = err instanceof ScreenCliError ? err.exitCode : err instanceof ScreenMatchError ? EXIT_FAILED : EXIT_FAILED;
+    // a mismatch (ScreenMatchError), a screen that would not settle, a lost connection: all EXIT_FAILED
+    const code = err instanceof ScreenCliError ? err.exitCode : EXIT_FAILED;
     process.stderr.write(`vramvnc: ${(err as Error).message}\n`);
     process.exit(code);
   });
