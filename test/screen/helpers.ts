@@ -1,5 +1,6 @@
 // Helpers for the screen-test suites: QEMU as an outside VNC server, our guests, doctored needles.
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { copyImage, fillRect, type Rect } from '../../client/screen/image.js';
 import type { Needle } from '../../client/screen/needle.js';
 
@@ -55,4 +56,61 @@ export function doctor(n: Needle, r: Rect, rgb = 0xffffff, name = `${n.name}-doc
   const image = copyImage(n.image);
   fillRect(image, r, rgb);
   return { ...n, name, image, area: n.area.map((a) => ({ ...a })) };
+}
+
+export interface Xvnc {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A loopback port nobody listens on right now (Xvnc cannot pick its own and report it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Start TigerVNC's Xvnc (Debian's tigervnc-standalone-server) with the classic X root weave and the X
+ * cursor drawn into the framebuffer, on a free display (-displayfd) and a free loopback port.
+ */
+export async function startXvnc(args: string[]): Promise<Xvnc> {
+  const port = await freePort();
+  const proc = spawn('Xvnc', ['-displayfd', '1', '-retro', '-geometry', '320x200', '-depth', '24', '-rfbport', String(port), '-interface', '127.0.0.1', '-nolisten', 'tcp', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      proc.once('exit', () => resolve());
+      proc.kill('SIGTERM');
+    });
+  await new Promise<void>((resolve, reject) => {
+    let err = '';
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`Xvnc did not start listening within 20 s: ${err}`));
+    }, 20_000);
+    proc.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (/Listening for VNC connections/.test(err)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    proc.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start Xvnc (apt-get install tigervnc-standalone-server): ${e.message}`));
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Xvnc exited with ${code}: ${err}`));
+    });
+  });
+  return { url: `vnc://127.0.0.1:${port}`, stop };
 }
