@@ -222,6 +222,8 @@ export function searchRegions(n: Needle): Rect[] {
 interface CompiledArea {
   grey: Int16Array;
   counted: number;
+  /** Rows with the most edges first: a wrong position shows there soonest, so the search stops early. */
+  rowOrder: Uint16Array;
 }
 
 const compiled = new WeakMap<Needle, Map<number, CompiledArea>>();
@@ -263,16 +265,27 @@ function compileArea(n: Needle, index: number): CompiledArea {
       counted++;
     }
   }
-  const out = { grey, counted };
+  const edges = (r: number) => {
+    let e = 0;
+    for (let c = 1; c < a.width; c++) {
+      const p = grey[r * a.width + c - 1]!;
+      const q = grey[r * a.width + c]!;
+      if (p >= 0 && q >= 0) e += Math.abs(p - q);
+    }
+    return e;
+  };
+  const energy = Array.from({ length: a.height }, (_, r) => edges(r));
+  const rowOrder = Uint16Array.from(energy.map((_, r) => r).sort((x, y) => energy[y]! - energy[x]! || x - y));
+  const out = { grey, counted, rowOrder };
   m.set(index, out);
   return out;
 }
 
-/** Total cost of the area (w x h) placed at sx,sy on screen; stops once a row ends above limit. */
-function areaCost(screen: RgbaImage, grey: Int16Array, w: number, h: number, sx: number, sy: number, limit: number): number {
+/** Total cost of the area (w wide) placed at sx,sy on screen; stops once a row ends above limit. */
+function areaCost(screen: RgbaImage, { grey, rowOrder }: CompiledArea, w: number, sx: number, sy: number, limit: number): number {
   const sd = screen.data;
   let sum = 0;
-  for (let r = 0; r < h; r++) {
+  for (const r of rowOrder) {
     let so = ((sy + r) * screen.width + sx) * 4;
     const po = r * w;
     for (let c = 0; c < w; c++, so += 4) {
@@ -324,7 +337,8 @@ function differingPixels(screen: RgbaImage, grey: Int16Array, w: number, h: numb
  */
 export function matchArea(screen: RgbaImage, n: Needle, index: number, mode: MatchMode): AreaMatch {
   const a = n.area[index]!;
-  const { grey, counted } = compileArea(n, index);
+  const area = compileArea(n, index);
+  const { grey, counted } = area;
   const level = (a.match ?? DEFAULT_MATCH_LEVEL) / 100;
   const margin = a.margin ?? DEFAULT_MARGIN;
   const base = { index, w: a.width, h: a.height, level };
@@ -338,7 +352,7 @@ export function matchArea(screen: RgbaImage, n: Needle, index: number, mode: Mat
     const sy = a.ypos + dy;
     if (sx < 0 || sy < 0 || sx + a.width > screen.width || sy + a.height > screen.height) continue;
     const limit = mode === 'first' ? Math.min(allowed, best) : best;
-    const cost = areaCost(screen, grey, a.width, a.height, sx, sy, limit);
+    const cost = areaCost(screen, area, a.width, sx, sy, limit);
     if (cost < best) {
       best = cost;
       bx = sx;

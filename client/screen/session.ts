@@ -165,9 +165,15 @@ export class Screen extends EventEmitter {
     return new Promise((resolve, reject) => {
       let scheduled = false;
       let done = false;
+      // after a check that took T ms the next waits until T ms have passed: matching a busy screen
+      // takes at most half a core, and adds at most one check's time to the latency
+      let lastEnd = -Infinity;
+      let lastCost = 0;
+      let throttle: NodeJS.Timeout | undefined;
       const finish = (r: CheckResult | Error) => {
         done = true;
         clearTimeout(timer);
+        clearTimeout(throttle);
         this.off('change', onChange);
         this.off('close', onClose);
         if (r instanceof Error) reject(r);
@@ -184,21 +190,31 @@ export class Screen extends EventEmitter {
         if (final) finish({ ok: false, match: null, best });
         return false;
       };
+      const check = () => {
+        scheduled = false;
+        if (done) return;
+        const t = performance.now();
+        tryNow(false);
+        lastEnd = performance.now();
+        lastCost = lastEnd - t;
+      };
       const onChange = (c: ScreenChange) => {
         if (scheduled || done || !c.rects.some((r) => regions.some((g) => intersects(r, g)))) return;
         // one check per batch of updates decoded from the same socket read
         scheduled = true;
-        queueMicrotask(() => {
-          scheduled = false;
-          if (!done) tryNow(false);
-        });
+        const wait = lastCost - (performance.now() - lastEnd);
+        if (wait >= 1) throttle = setTimeout(check, wait);
+        else queueMicrotask(check);
       };
       const onClose = (reason: string) => finish(new Error(`connection closed while waiting for the screen: ${reason}`));
       const timer = setTimeout(() => {
         if (!done) tryNow(true);
       }, timeoutMs);
       if (this.client.state === 'Closed') return onClose(this.client.closeReason ?? 'closed');
-      if (timeoutMs > 0 && tryNow(false)) return;
+      if (timeoutMs > 0) {
+        check();
+        if (done) return;
+      }
       this.on('change', onChange);
       this.on('close', onClose);
     });

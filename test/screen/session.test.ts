@@ -29,7 +29,7 @@ const NEEDLE_CASES: {
   before?: (s: Screen) => Promise<void>;
 }[] = [
   // 'VRAMVNC TEST PICTURE' with 'PICTURE' painted out in the title bar's blue
-  { guest: 'idle', needle: 'fixtures/needles/vramvnc/idle-title.json', doctorRect: { x: 180, y: 61, w: 80, h: 22 }, doctorRgb: 0x2050a0 },
+  { guest: 'idle', needle: 'fixtures/needles/vramvnc/idle-title.json', doctorRect: { x: 147, y: 61, w: 114, h: 22 }, doctorRgb: 0x2050a0 },
 ];
 
 let app: VramVnc | null = null;
