@@ -108,12 +108,13 @@ export function registerScreenCommands(program: Command): void {
       .command('wait-still')
       .description('wait until the screen has not changed for --still-ms')
       .argument('<url>', 'vnc://host:port')
-      .option('--still-ms <ms>', 'how long the screen must stay unchanged', intOpt('--still-ms', 1, 3_600_000), 1000),
+      .option('--still-ms <ms>', 'how long the screen must stay unchanged', intOpt('--still-ms', 1, 3_600_000), 1000)
+      .option('--area <x,y,w,h>', 'watch only this part of the screen (e.g. to ignore a blinking cursor)', rectOpt('--area')),
   ).action((url: string, opts) =>
     run(async () => {
       await withScreen(url, { ...opts, timeoutMs: Math.max(opts.timeoutMs, 10_000) }, async (s) => {
         const started = performance.now();
-        const r = await s.waitStill({ stillMs: opts.stillMs, timeoutMs: opts.timeoutMs });
+        const r = await s.waitStill({ stillMs: opts.stillMs, timeoutMs: opts.timeoutMs, ...(opts.area ? { area: opts.area[0] } : {}) });
         process.stdout.write(`still for ${opts.stillMs} ms after ${Math.round(performance.now() - started)} ms (${r.changes} changes seen)\n`);
       });
     }),

@@ -43,6 +43,9 @@ describe('QEMU (SeaBIOS text screen) as the VNC server', () => {
     screen = await connect(qemu.url);
     const needle = loadNeedle('fixtures/needles/qemu/seabios-no-bootable.json');
     await screen.assertScreen(needle, { timeoutMs: 20_000 });
+    // SeaBIOS has stopped; only QEMU's text cursor (on the row below) still blinks
+    await expect(screen.waitStill({ stillMs: 1000, timeoutMs: 1500 })).rejects.toThrow(/^screen did not stay still for 1000 ms/);
+    await screen.waitStill({ stillMs: 500, timeoutMs: 5000, area: { x: 0, y: 0, w: 720, h: 128 } });
     // 'No bootable device.' → 'No bootable': 'device.' painted black
     const bad = doctor(needle, { x: 108, y: 112, w: 63, h: 16 }, 0x000000);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vramvnc-qemu-'));
