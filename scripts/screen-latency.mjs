@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 // Measure how long assertScreen takes to resolve after the screen changes (run `npm run build` first):
-//   node scripts/screen-latency.mjs [--iterations 40] [--refresh-ms 30] [--idle-rounds 5] [--qemu 3]
+//   node scripts/screen-latency.mjs [--iterations 40] [--refresh-mode event|poll] [--refresh-ms 30] [--idle-rounds 5] [--qemu 3]
 // A vramvnc with the idle guest runs in this process. Each round builds a needle for a box that is not
 // on the screen yet, starts assertScreen on it, then has the guest draw the box (one fillRect into
 // VRAM) and records:
 //   change → resolve   guest store to assertScreen resolving (server refresh + encode + TCP + decode + match)
 //   update → resolve   the update carrying the box decoded → resolved (the client's own cost)
 //   updates            updates the client decoded between the store and resolving (1 = the first one)
-// "busy" rounds follow each other, so the tracker is tracking and the server refreshes every
-// --refresh-ms; "idle" rounds wait 2.2 s first, so the tracker has dropped, and the store faults and
-// kicks an immediate refresh. --qemu N also times Esc → SeaBIOS boot menu needle on a real QEMU.
+// "busy" rounds follow each other, so the tracker is tracking (with --refresh-mode poll the server then
+// refreshes every --refresh-ms; with event, the default, the tracker's doorbell wakes it); "idle" rounds
+// wait 2.2 s first, so the tracker has dropped, and the store faults and kicks an immediate refresh. --qemu N also times Esc → SeaBIOS boot menu needle on a real QEMU.
 import { spawn } from 'node:child_process';
 import { VramVnc, DEFAULT_APP_OPTIONS } from '../dist/src/app.js';
 import { idleGuest } from '../dist/src/guest/programs.js';
@@ -26,6 +26,8 @@ const iterations = arg('iterations', 40);
 const refreshMs = arg('refresh-ms', DEFAULT_APP_OPTIONS.refreshIntervalMs);
 const idleRounds = arg('idle-rounds', 5);
 const qemuRounds = arg('qemu', 0);
+const modeAt = process.argv.indexOf('--refresh-mode');
+const refreshMode = modeAt < 0 ? DEFAULT_APP_OPTIONS.refreshMode ?? 'poll' : process.argv[modeAt + 1];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function stats(xs) {
@@ -52,7 +54,7 @@ async function round(app, screen, i) {
 }
 
 async function ours() {
-  const app = new VramVnc({ ...DEFAULT_APP_OPTIONS, guest: idleGuest, refreshIntervalMs: refreshMs, vnc: { host: '127.0.0.1', port: 0 }, web: null, log: () => {} });
+  const app = new VramVnc({ ...DEFAULT_APP_OPTIONS, guest: idleGuest, refreshIntervalMs: refreshMs, refreshMode, vnc: { host: '127.0.0.1', port: 0 }, web: null, log: () => {} });
   await app.start();
   const screen = await connect(app.vncUrl);
   const busy = [];
@@ -71,8 +73,8 @@ async function ours() {
     console.log(`  update → resolve: ${stats(rs.map((r) => r.client))}`);
     console.log(`  updates decoded before resolving: ${[...new Set(rs.map((r) => r.updates))].sort().join(', ')}`);
   };
-  console.log(`vramvnc idle guest 1024x768, refresh interval ${refreshMs} ms, tracker drop after ${app.options.idleDropMs} ms`);
-  report('busy: tracker tracking, server refreshes on its interval', busy);
+  console.log(`vramvnc idle guest 1024x768, refresh mode ${refreshMode}, interval ${refreshMs} ms, tracker drop after ${app.options.idleDropMs} ms`);
+  report('busy: tracker tracking', busy);
   report('idle: tracker dropped, the store faults and kicks a refresh', idle);
 }
 
