@@ -14,6 +14,7 @@ import { benchGuest, formatGuestTable } from '../bench/guest.js';
 import { benchSlowClient, benchThroughput, formatThroughputTable } from '../bench/throughput.js';
 import { SKIPPABLE_ENCODINGS } from '../bench/counting-client.js';
 import { EncodingType } from '../rfb/encodings/encodings.js';
+import { registerScreenCommands } from './screen-commands.js';
 
 /** Exit code for bad usage: a bad flag, an unknown guest, a port in use. */
 const EXIT_USAGE = 2;
@@ -208,6 +209,8 @@ export function buildProgram(): Command {
       const r = await benchSlowClient(opts.seconds, (l) => process.stderr.write(`${l}\n`));
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     });
+
+  registerScreenCommands(program);
 
   return program;
 }
