@@ -67,6 +67,7 @@ export class DisplayPipeline {
   want(): void {
     if (this.#stopped || this.#timer || this.#immediate) return;
     if (this.tracker.state === 'dropped') return; // the next guest write faults and kicks us
+    if (this.device.quiescent) return; // legacy VGA modes: every change calls device.onChange
     const wait = Math.max(0, this.#lastRefresh + this.options.refreshIntervalMs - performance.now());
     this.#timer = setTimeout(() => {
       this.#timer = null;
