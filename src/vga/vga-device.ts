@@ -116,6 +116,7 @@ export class VgaDevice {
   #cells = new Int32Array(0);
   #pending = true;
   #blinkTimer: NodeJS.Timeout | null = null;
+  #stopped = false;
   readonly #now: () => number;
   readonly #useBlinkTimer: boolean;
 
@@ -327,7 +328,7 @@ export class VgaDevice {
 
   /** While in text mode with something blinking, wake the refresher at each blink toggle. */
   #armBlink(mode: DisplayMode): void {
-    if (!this.#useBlinkTimer) return;
+    if (!this.#useBlinkTimer || this.#stopped) return;
     let blinking = false;
     if (mode.kind === 'text') {
       const l = mode.text;
@@ -497,6 +498,7 @@ export class VgaDevice {
 
   /** Stop the blink timer (the device is being shut down). */
   stop(): void {
+    this.#stopped = true;
     if (this.#blinkTimer) clearTimeout(this.#blinkTimer);
     this.#blinkTimer = null;
   }
