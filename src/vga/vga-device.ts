@@ -352,16 +352,12 @@ export class VgaDevice {
     this.#blinkTimer = setTimeout(() => {
       this.#blinkTimer = null;
       this.counters.blinkTicks++;
-      // the next update re-arms the timer; if nobody refreshes, the toggle waits in #pending
+      // Only the next update re-arms the timer: with no listener waiting nothing refreshes, the
+      // toggle stays pending (quiescent turns false) and the device costs nothing until a
+      // client asks again.
       this.#changed();
-      if (!this.#blinkTimer && this.#mode?.kind === 'text') this.#armBlinkIdle();
     }, wait);
     this.#blinkTimer.unref();
-  }
-
-  /** No refresh came after a blink tick (no client waiting): check again at the next toggle. */
-  #armBlinkIdle(): void {
-    if (this.#mode) this.#armBlink(this.#mode);
   }
 
   // ----- legacy graphics -----
