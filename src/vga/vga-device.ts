@@ -224,6 +224,9 @@ export class VgaDevice {
       const h = this.surface.height;
       return { kind: 'blank', width: w, height: h, key: `blank:${w}x${h}` };
     };
+    // QEMU blanks while the attribute controller's palette address source is clear (and, here,
+    // while the sequencer's screen-off bit is set); a VBE mode is shown regardless (above), as
+    // Bochs VBE drivers never touch the attribute controller.
     const { ar, sr, gr } = this.regs;
     if (!(this.regs.arIndex & AR_INDEX_PAS) || sr[SR_CLOCK_MODE]! & SR01_SCREEN_OFF) return blank();
     if (gr[GR_MISC]! & GR06_GRAPHICS_MODE) {
