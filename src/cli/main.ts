@@ -56,7 +56,7 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('run a guest and serve its display over VNC (and the web port)')
-    .option('--guest <name>', 'guest program: idle, desktop, random, image:<file.png>', 'desktop')
+    .option('--guest <name>', 'guest program: idle, desktop, random, bios, terminal, mode13, planar, modes, image:<file.png>', 'desktop')
     .option('--seed <n>', 'seed for the guest', intArg('--seed', 0, 2 ** 32 - 1), DEFAULT_APP_OPTIONS.seed)
     .option('--duration <ms>', 'the guest stops writing after this long', intArg('--duration', 0, 2 ** 31 - 1))
     .option('--vnc <host:port|off>', 'RFB listener', endpointArg('--vnc'), { host: '127.0.0.1', port: 5900 })
