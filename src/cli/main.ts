@@ -141,14 +141,17 @@ export function buildProgram(): Command {
     .option('--guest <name>', 'guest to run (idle, desktop, ...)', 'idle')
     .option('--clients <n>', 'viewers connected', intArg('--clients', 1, 1000), 1)
     .option('--modes <list>', 'comma-separated tracking modes, each optionally /poll or /event', 'scan,dirty-nodrop,dirty,dirty/event')
+    .option('--peers <list>', 'other servers measured the same way: qemu-text, qemu-vbe (QEMU stdvga + VNC)', '')
     .option('--json', 'print JSON instead of a table')
     .action(async (opts) => {
-      const modes = String(opts.modes).split(',');
+      const modes = String(opts.modes).split(',').filter(Boolean);
       for (const m of modes) {
         const [t, r = 'poll'] = m.split('/');
         if (!TRACKING_MODES.includes(t as TrackingMode) || !REFRESH_MODES.includes(r as RefreshMode)) fail(`--modes: unknown mode '${m}' (tracking dirty|dirty-nodrop|scan, optionally /poll or /event)`);
       }
-      const o = { seconds: opts.seconds, guest: opts.guest, modes, clients: opts.clients, log: (l: string) => process.stderr.write(`${l}\n`) };
+      const peers = String(opts.peers).split(',').filter(Boolean);
+      for (const p of peers) if (p !== 'qemu-text' && p !== 'qemu-vbe') fail(`--peers: unknown peer '${p}' (known: qemu-text, qemu-vbe)`);
+      const o = { seconds: opts.seconds, guest: opts.guest, modes, clients: opts.clients, peers, log: (l: string) => process.stderr.write(`${l}\n`) };
       const results = await benchIdle(o);
       process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, results }, null, 2)}\n` : `${formatIdleTable(results, o)}\n`);
     });
