@@ -14,6 +14,7 @@ import { benchGuest, formatGuestTable } from '../bench/guest.js';
 import { benchSlowClient, benchThroughput, formatThroughputTable } from '../bench/throughput.js';
 import { SKIPPABLE_ENCODINGS } from '../bench/counting-client.js';
 import { EncodingType } from '../rfb/encodings/encodings.js';
+import { barChartSvg } from '../bench/plot.js';
 import { registerScreenCommands } from './screen-commands.js';
 
 /** Exit code for bad usage: a bad flag, an unknown guest, a port in use. */
@@ -211,6 +212,30 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       const r = await benchSlowClient(opts.seconds, (l) => process.stderr.write(`${l}\n`));
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    });
+
+  bench
+    .command('plot')
+    .description('SVG charts from `bench idle --json` and `bench latency --json` output')
+    .requiredOption('--idle <file>', 'JSON from bench idle --json')
+    .requiredOption('--latency <file>', 'JSON from bench latency --json')
+    .option('--out <dir>', 'where to write bench-idle.svg and bench-latency.svg', 'docs')
+    .action((opts) => {
+      const read = (f: string) => {
+        try {
+          return JSON.parse(fs.readFileSync(f, 'utf8'));
+        } catch (err) {
+          fail(`cannot read ${f}: ${(err as Error).message}`);
+        }
+      };
+      const idle = read(opts.idle);
+      const lat = read(opts.latency) as { mode: string; change: string; from: string; p50: number; p99: number }[];
+      fs.mkdirSync(opts.out, { recursive: true });
+      const idleBars = (idle.results as { mode: string; cpuPercent: number }[]).map((r) => ({ label: r.mode, value: Math.max(r.cpuPercent, 1e-4), note: `${r.cpuPercent.toFixed(3)} %` }));
+      fs.writeFileSync(`${opts.out}/bench-idle.svg`, barChartSvg(`Server CPU, idle ${idle.options.guest} guest, one viewer, ${idle.options.seconds} s`, 'CPU % of one core', idleBars));
+      const latBars = lat.map((r) => ({ label: `${r.mode} ${r.change} ${r.from}`, value: r.p50, value2: r.p99, note: `p50 ${r.p50.toFixed(2)} / p99 ${r.p99.toFixed(2)} ms` }));
+      fs.writeFileSync(`${opts.out}/bench-latency.svg`, barChartSvg('Guest store to pixels at the client (1024x768x32, Raw, loopback)', 'milliseconds', latBars, { legend: ['p50', 'p99'] }));
+      process.stdout.write(`${opts.out}/bench-idle.svg\n${opts.out}/bench-latency.svg\n`);
     });
 
   registerScreenCommands(program);
