@@ -30,6 +30,8 @@ const NEEDLE_CASES: {
 }[] = [
   // 'VRAMVNC TEST PICTURE' with 'PICTURE' painted out in the title bar's blue
   { guest: 'idle', needle: 'fixtures/needles/vramvnc/idle-title.json', doctorRect: { x: 147, y: 61, w: 114, h: 22 }, doctorRgb: 0x2050a0 },
+  // the text-mode firmware's boot menu, with 'Network (PXE)' painted out in the menu's blue
+  { guest: 'bios', needle: 'fixtures/needles/vramvnc/bios-boot-menu.json', doctorRect: { x: 232, y: 240, w: 120, h: 16 }, doctorRgb: 0x0000aa },
 ];
 
 let app: VramVnc | null = null;
