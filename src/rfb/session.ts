@@ -48,8 +48,16 @@ const LEGAL: Record<SessionState, SessionState[]> = {
 export interface SessionOptions {
   maxCutText: number;
   maxEncodings: number;
-  /** Hold back updates while this many bytes wait in the socket (backpressure). */
+  /**
+   * Hold back updates while more than this many bytes wait in user space (backpressure): with 0,
+   * a new update is built only once the previous one has gone to the kernel, so a client that
+   * stops reading holds at most about one frame; its changes coalesce in its dirty region.
+   */
   maxQueuedBytes: number;
+  /** Hard cap on bytes queued for one client: beyond it the client is disconnected. */
+  maxOutputBytes: number;
+  /** Disconnect a client that has not taken any data for this long while updates wait. */
+  stallTimeoutMs: number;
   handshakeTimeoutMs: number;
   /** Receive buffer cap. */
   maxReceiveBuffer: number;
@@ -58,7 +66,9 @@ export interface SessionOptions {
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
   maxCutText: 1024 * 1024,
   maxEncodings: 64,
-  maxQueuedBytes: 4 * 1024 * 1024,
+  maxQueuedBytes: 0,
+  maxOutputBytes: 32 * 1024 * 1024,
+  stallTimeoutMs: 60_000,
   handshakeTimeoutMs: 10_000,
   maxReceiveBuffer: 4 * 1024 * 1024,
 };
@@ -71,6 +81,8 @@ export interface SessionHost {
   readonly options: SessionOptions;
   /** Ask the display pipeline for fresh changes (this session now waits for some). */
   want(): void;
+  /** Bring the surface up to date now if it may be stale (before a full update). */
+  refreshIfStale(): void;
   /** ClientInit with shared-flag 0: disconnect everyone else. */
   exclusive(session: RfbSession): void;
   log(line: string): void;
@@ -81,8 +93,6 @@ export interface SessionHost {
   readonly colourMap?: ColourMap;
   /** The pointer shape for clients of the Cursor pseudo-encoding. */
   readonly cursor?: CursorImage | null;
-  /** Bring the surface up to date with the guest now (before a full update: never send stale pixels). */
-  refresh?(): void;
   /** Answer SetDesktopSize: an ExtendedDesktopSize status (0 = the guest's mode is switching). */
   resizeDesktop?(width: number, height: number, screens: number): number;
 }
@@ -159,14 +169,16 @@ export class RfbSession {
   #region: DirtyRegion | null = null;
   #request: Rect | null = null;
   #handshakeTimer: NodeJS.Timeout | null;
-  #out = new ByteWriter(64 * 1024);
   #closeListeners: (() => void)[] = [];
 
   constructor(readonly channel: ByteChannel, readonly host: SessionHost) {
     this.#queue = new ByteQueue(host.options.maxReceiveBuffer);
     channel.onData((chunk) => this.#onData(chunk));
     channel.onClose(() => this.#closed('connection closed by client'));
-    channel.onDrain(() => this.maybeSendUpdate());
+    channel.onDrain(() => {
+      this.#clearStallTimer();
+      this.maybeSendUpdate();
+    });
     this.#handshakeTimer = setTimeout(
       () => this.fail(new RfbProtocolError('RFB_ERR_TIMEOUT', `handshake not finished within ${host.options.handshakeTimeoutMs} ms`)),
       host.options.handshakeTimeoutMs,
@@ -205,6 +217,29 @@ export class RfbSession {
   #send(data: Uint8Array): void {
     this.counters.bytesSent += data.length;
     this.channel.write(data);
+    if (this.channel.bufferedAmount > this.host.options.maxOutputBytes) {
+      this.fail(new RfbProtocolError('RFB_ERR_OUTPUT_OVERFLOW', `more than ${this.host.options.maxOutputBytes} bytes queued for a client that does not read`));
+    }
+  }
+
+  #stallTimer: NodeJS.Timeout | null = null;
+
+  /** Updates are waiting on a client that does not read: give it stallTimeoutMs to take something. */
+  #armStallTimer(): void {
+    if (this.#stallTimer) return;
+    const ms = this.host.options.stallTimeoutMs;
+    const queued = this.channel.bufferedAmount;
+    this.#stallTimer = setTimeout(() => {
+      this.#stallTimer = null;
+      if (this.channel.bufferedAmount < queued) this.#armStallTimer(); // slow, but reading
+      else this.fail(new RfbProtocolError('RFB_ERR_CLIENT_STALLED', `client took no data for ${ms} ms while updates were waiting`));
+    }, ms);
+    this.#stallTimer.unref();
+  }
+
+  #clearStallTimer(): void {
+    if (this.#stallTimer) clearTimeout(this.#stallTimer);
+    this.#stallTimer = null;
   }
 
   #onData(chunk: Buffer): void {
@@ -429,19 +464,11 @@ export class RfbSession {
   }
 
   #updateRequest(incremental: boolean, area: Rect): void {
+    if (!incremental) this.host.refreshIfStale();
+    if (this.state !== 'Normal') return; // a resize during the refresh may have closed us
     const s = this.host.surface;
     const clipped = clipRect(area, s.width, s.height) ?? { x: 0, y: 0, w: s.width, h: s.height };
-    if (!incremental) {
-      // a full update shows the guest's screen as it is now, not as of the last refresh
-      this.host.refresh?.();
-      if (this.state !== 'Normal' || !this.#region) return;
-      if (this.#region.width !== this.host.surface.width || this.#region.height !== this.host.surface.height) {
-        this.#request = { x: 0, y: 0, w: this.host.surface.width, h: this.host.surface.height };
-        this.maybeSendUpdate();
-        return;
-      }
-      this.#region.addRect(clipped);
-    }
+    if (!incremental) this.#region!.addRect(clipped);
     this.#request = clipped;
     this.maybeSendUpdate();
     if (this.#request) this.host.want();
@@ -515,7 +542,10 @@ export class RfbSession {
     if (this.state !== 'Normal' || !this.#region) return;
     const area = this.#request ?? this.#continuous;
     if (!area) return;
-    if (this.channel.bufferedAmount > this.host.options.maxQueuedBytes) return; // wait for 'drain'
+    if (this.channel.bufferedAmount > this.host.options.maxQueuedBytes) {
+      this.#armStallTimer();
+      return; // wait for 'drain'
+    }
     const s = this.host.surface;
     if (this.#region.width !== s.width || this.#region.height !== s.height) return; // resize not seen yet
     if (this.#sendColourMapIfNeeded()) this.#region.addRect({ x: 0, y: 0, w: s.width, h: s.height });
@@ -527,10 +557,12 @@ export class RfbSession {
     const pseudo = p.size !== null || p.cursor || p.desktopName || p.qemuKeyAck;
     if (rects.length === 0 && moves.length === 0 && !pseudo) return;
     this.#moves = [];
-    const w = this.#out;
-    w.reset();
-    const countAt = beginFramebufferUpdate(w);
     const tr = this.#translator;
+    // sized for Raw (no encoding sends more), so the message is mostly built in one allocation
+    let rawBytes = 16;
+    for (const r of rects) rawBytes += 12 + r.w * r.h * tr.bytesPerPixel;
+    const w = new ByteWriter(rawBytes);
+    const countAt = beginFramebufferUpdate(w);
     let n = 0;
     if (p.size) {
       if (this.#support.extendedDesktopSize) writeExtendedDesktopSize(w, p.size.reason, p.size.status, s.width, s.height);
@@ -568,7 +600,7 @@ export class RfbSession {
     } else {
       w.patchU16(countAt, n);
     }
-    const bytes = w.toBuffer();
+    const bytes = w.view(); // the socket keeps it until sent: no copy
     this.#request = null;
     this.counters.updates++;
     this.counters.rects += n;
@@ -596,6 +628,7 @@ export class RfbSession {
     this.state = 'Closed';
     this.closeReason = reason;
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    this.#clearStallTimer();
     this.#queue.clear();
     this.#region = null;
     this.host.log(`${this.remoteAddress} closed: ${reason}`);
