@@ -32,6 +32,13 @@ export interface Encoder {
    * what was sent before, so they cannot be shared with another client.
    */
   readonly stateful?: boolean;
+  /**
+   * For stateful encoders: whether bytes another session cached for a rectangle are what this one
+   * would write now (no stream resets pending), and whether the last encodeRect touched no stream
+   * (a Tight fill or JPEG), so that its bytes may be shared.
+   */
+  canShare?(): boolean;
+  lastWasStateless?(): boolean;
   /** The bytes of the last encodeRect were not sent (Raw went instead): undo any stream state. */
   withdraw?(): void;
   /** The largest rectangle the encoding takes (Tight: 2048 pixels wide); larger ones are split. */

@@ -137,7 +137,8 @@ export class EncoderSet {
   }
 
   #encodeOne(r: Rect, enc: Encoder, fb: Surface, tr: PixelTranslator, out: ByteWriter, cache?: EncodeCache, cacheKey?: string): void {
-    const share = cache && cacheKey !== undefined && !enc.stateful;
+    // stateless encoders always share; stateful ones only bytes that touched no stream (Tight fill, JPEG)
+    const share = cache !== undefined && cacheKey !== undefined && (!enc.stateful || (enc.canShare?.() ?? false));
     const key = share ? `${enc.type}:${enc.variantKey?.() ?? ''}:${cacheKey}:${r.x},${r.y},${r.w},${r.h}` : '';
     if (share) {
       const hit = cache.get(key);
@@ -169,7 +170,9 @@ export class EncoderSet {
       }
     }
     this.#count(used.type);
-    if (share) cache.set(key, Buffer.from(out.view().subarray(start)));
+    // a Raw fallback is shareable too: Raw has no state (and the stream's output was withdrawn)
+    const stateless = !enc.stateful || used !== enc || enc.lastWasStateless?.() === true;
+    if (share && stateless) cache.set(key, Buffer.from(out.view().subarray(start)));
   }
 
   #count(type: number): void {

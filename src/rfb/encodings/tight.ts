@@ -149,6 +149,14 @@ export class TightEncoder implements Encoder {
     this.#lastStream = stream;
   }
 
+  canShare(): boolean {
+    return this.#resetBits === 0;
+  }
+
+  lastWasStateless(): boolean {
+    return this.#lastStream === -1 && this.#lastResetBits === 0;
+  }
+
   withdraw(): void {
     if (this.#lastStream >= 0) this.#streams[this.#lastStream]!.withdraw();
     this.#lastStream = -1;

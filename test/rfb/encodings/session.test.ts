@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { VramVnc } from '../../../src/app.js';
 import { drawText } from '../../../src/guest/draw.js';
 import { Fb32, setVbeMode, type GuestProgram } from '../../../src/guest/guest.js';
-import { desktopGuest, idleGuest } from '../../../src/guest/programs.js';
+import path from 'node:path';
+import { desktopGuest, idleGuest, imageGuest } from '../../../src/guest/programs.js';
 import { LFB_BASE } from '../../../src/hypervisor/memory.js';
 import { ByteWriter } from '../../../src/rfb/byte-writer.js';
 import { EncodingType } from '../../../src/rfb/encodings/encodings.js';
@@ -80,6 +81,18 @@ describe('every encoding end to end, against /screenshot.png', () => {
       expect(countDiff(clientImage(tight), clientImage(raw)), fmt).toBe(0);
       if (!pf.trueColour) expect(raw.fb.colourMap.length).toBe(256);
     }
+  });
+
+  it('Tight clients share JPEG and fill rectangles (no stream state) and still see the same picture', async () => {
+    app = await startApp(imageGuest(path.resolve('fixtures/frames/photo.png')));
+    const list = [EncodingType.Tight, EncodingType.QualityLevel0 + 6, ...PSEUDO];
+    const a = await open(app, { encodings: list });
+    await a.waitFirstFrame();
+    const before = app.rfb.encodeCache.hits;
+    const b = await open(app, { encodings: list });
+    await b.waitFirstFrame();
+    expect(app.rfb.encodeCache.hits).toBeGreaterThan(before);
+    expect(countDiff(clientImage(a), clientImage(b))).toBe(0);
   });
 
   it('two clients in the same format share encoded rectangles', async () => {
