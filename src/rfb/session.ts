@@ -419,7 +419,6 @@ export class RfbSession {
       // noVNC (the client that lists TightPNG) decodes Tight without the gradient filter
       tightGradient: !has(EncodingType.TightPNG),
     });
-    const s = this.host.surface;
     if (sup.extendedDesktopSize && !had.extendedDesktopSize) this.#pending.size ??= { reason: ResizeReason.Server, status: ResizeStatus.Ok };
     if (sup.cursor && !had.cursor && this.host.cursor !== null) this.#pending.cursor = true;
     if (sup.desktopName && !had.desktopName) this.#pending.desktopName = true;
@@ -428,7 +427,6 @@ export class RfbSession {
     if (sup.continuousUpdates && !had.continuousUpdates) this.#send(Buffer.from([ServerMessageType.EndOfContinuousUpdates]));
     if (sup.fence && !had.fence) this.#sendFence(FENCE_REQUEST, new Uint8Array(0));
     if (!sup.copyRect && this.#moves.length) this.#movesToRegion();
-    void s;
   }
 
   #enableContinuousUpdates(enable: boolean, area: Rect): void {

@@ -6,7 +6,7 @@ import { ByteWriter } from '../byte-writer.js';
 import type { PixelTranslator } from '../pixel-format.js';
 import { DEFAULT_ENCODE_PARAMS, type EncodeParams, type Encoder } from './encoder.js';
 import { EncodingType } from './encodings.js';
-import { clientPixels, isTpixel888, palette, tpixelPacker, writePacked, type Packer } from './pixels.js';
+import { clientPixels, isTpixel888, palette, tpixelPacker, writePacked } from './pixels.js';
 import {
   encodeJpeg,
   isPhotoLike,
@@ -197,4 +197,3 @@ export function gradient888(px: Uint32Array, w: number, h: number, tr: PixelTran
   }
 }
 
-export type { Packer };

@@ -26,7 +26,6 @@ export function encodeZrleTile(t: Uint32Array, w: number, h: number, cp: Packer,
   // count runs and the palette (up to 127 colours: the most palette RLE can hold)
   const pal = new Map<number, number>();
   let runs = 0;
-  let singles = 0;
   let runBytes = 0; // run-length bytes plain RLE needs
   let palRunBytes = 0;
   for (let i = 0; i < t.length; ) {
@@ -35,7 +34,6 @@ export function encodeZrleTile(t: Uint32Array, w: number, h: number, cp: Packer,
     while (j < t.length && t[j] === v) j++;
     const len = j - i;
     runs++;
-    if (len === 1) singles++;
     runBytes += Math.floor((len - 1) / 255) + 1;
     palRunBytes += len === 1 ? 1 : 1 + Math.floor((len - 1) / 255) + 1;
     if (pal.size <= 127 && !pal.has(v)) pal.set(v, pal.size);
@@ -103,7 +101,6 @@ export function encodeZrleTile(t: Uint32Array, w: number, h: number, cp: Packer,
     writeRunLength(out, j - i);
     i = j;
   }
-  void singles;
 }
 
 export class ZrleEncoder implements Encoder {

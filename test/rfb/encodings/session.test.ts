@@ -6,9 +6,9 @@ import { drawText } from '../../../src/guest/draw.js';
 import { Fb32, setVbeMode, type GuestProgram } from '../../../src/guest/guest.js';
 import path from 'node:path';
 import { desktopGuest, idleGuest, imageGuest } from '../../../src/guest/programs.js';
-import { LFB_BASE } from '../../../src/hypervisor/memory.js';
 import { ByteWriter } from '../../../src/rfb/byte-writer.js';
 import { EncodingType } from '../../../src/rfb/encodings/encodings.js';
+import { PaletteColourMap } from '../../../src/rfb/encodings/colour-map.js';
 import { VBE_DISPI_INDEX_Y_OFFSET, VBE_DISPI_IOPORT_DATA, VBE_DISPI_IOPORT_INDEX } from '../../../src/vga/vbe.js';
 import { ALL_CLIENT_ENCODINGS, type RfbClient, type UpdateInfo } from '../../../client/headless/rfb-client.js';
 import type { CursorDecoder, DesktopNameDecoder, EmptyDecoder } from '../../../client/headless/decoders/pseudo.js';
@@ -93,6 +93,33 @@ describe('every encoding end to end, against /screenshot.png', () => {
     await b.waitFirstFrame();
     expect(app.rfb.encodeCache.hits).toBeGreaterThan(before);
     expect(countDiff(clientImage(a), clientImage(b))).toBe(0);
+  });
+
+  it('a CompressLevel change mid-session resets the Tight streams (control bits) and the picture stays exact', async () => {
+    app = await startApp(desktopGuest);
+    const c = await open(app, { encodings: [EncodingType.Tight, EncodingType.CompressLevel0 + 1, ...PSEUDO] });
+    await c.waitFirstFrame();
+    c.setEncodings([EncodingType.Tight, EncodingType.CompressLevel0 + 9, ...PSEUDO]);
+    c.requestUpdate(false);
+    expect(await converges(c, app)).toBe(0);
+    await c.nextUpdate(3000); // a clock tick through the new streams
+    expect(await converges(c, app)).toBe(0);
+  });
+
+  it('colour-map clients get the guest palette through the colourMap hook, again when it changes', async () => {
+    const grey = Array.from({ length: 256 }, (_, i) => [i, i, i] as [number, number, number]);
+    const map = new PaletteColourMap(grey);
+    app = await startApp(desktopGuest, { rfb: { colourMap: map } });
+    const pf = FORMATS['colour-map']!;
+    const c = await open(app, { encodings: [EncodingType.ZRLE, ...PSEUDO], pixelFormat: pf });
+    await c.waitFirstFrame();
+    expect(c.fb.colourMap[200]).toEqual([200, 200, 200]);
+    map.set(Array.from({ length: 256 }, (_, i) => [i, 255 - i, 0] as [number, number, number]));
+    await c.nextUpdate(3000);
+    expect(c.fb.colourMap[200]).toEqual([200, 55, 0]);
+    const raw = await open(app, { encodings: [EncodingType.Raw, ...PSEUDO], pixelFormat: pf });
+    await raw.waitFirstFrame();
+    await c.waitUntil(() => countDiff(clientImage(c), clientImage(raw)) === 0, 5000);
   });
 
   it('two clients in the same format share encoded rectangles', async () => {
@@ -219,7 +246,6 @@ function terminalGuest(): { guest: GuestProgram; scroll: () => void; pan: (y: nu
       const rows = mem.vram32.slice(16 * W, H * W);
       fb!.blit(0, 0, W, H - 16, rows);
       write(H / 16 - 1);
-      void LFB_BASE;
     },
     pan(y: number) {
       ctxRef!.io.outw(VBE_DISPI_IOPORT_INDEX, VBE_DISPI_INDEX_Y_OFFSET);
