@@ -36,6 +36,7 @@ export class ZrleDecoder implements Decoder {
             for (let x = 0; x < tw; x++) {
               const bit = x * bits;
               const idx = (b[y * rowBytes + (bit >> 3)]! >> (8 - bits - (bit & 7))) & ((1 << bits) - 1);
+              if (idx >= pal.length) throw new Error(`ZRLE palette index ${idx} of ${pal.length}`);
               tile[y * tw + x] = pal[idx]!;
             }
         } else if (sub === 128 || sub >= 130) {
@@ -45,6 +46,7 @@ export class ZrleDecoder implements Decoder {
             let run = 1;
             if (pal) {
               const idx = rd.u8();
+              if ((idx & 127) >= pal.length) throw new Error(`ZRLE palette index ${idx & 127} of ${pal.length}`);
               v = pal[idx & 127]!;
               if (idx & 128) run = runLength(rd);
             } else {

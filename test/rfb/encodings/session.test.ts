@@ -6,6 +6,8 @@ import { drawText } from '../../../src/guest/draw.js';
 import { Fb32, setVbeMode, type GuestProgram } from '../../../src/guest/guest.js';
 import path from 'node:path';
 import { desktopGuest, idleGuest, imageGuest } from '../../../src/guest/programs.js';
+import { TextConsole } from '../../../src/guest/terminal.js';
+import { VgaBios } from '../../../src/guest/vga-bios.js';
 import { ByteWriter } from '../../../src/rfb/byte-writer.js';
 import { EncodingType } from '../../../src/rfb/encodings/encodings.js';
 import { PaletteColourMap } from '../../../src/rfb/encodings/colour-map.js';
@@ -289,6 +291,30 @@ describe('CopyRect where the screen really moved', () => {
     expect(u.rects.filter((r) => r.encoding === EncodingType.CopyRect).length).toBe(1); // the first scroll only
     const truth = await fetchScreenshot(app);
     expect(countDiff(clientImage(c), truth)).toBe(0);
+  });
+
+  it('a text-mode console scrolling a row (the VGA text renderer) gets a CopyRect too', async () => {
+    let con: TextConsole | null = null;
+    const guest: GuestProgram = {
+      name: 'text-console',
+      start(ctx) {
+        const bios = new VgaBios(ctx.io, ctx.mem);
+        bios.setMode03();
+        con = new TextConsole(bios, ctx);
+        for (let i = 0; i < 25; i++) con.println(`line ${i}: text mode scrolls through the legacy window ${'='.repeat(i)}`);
+      },
+    };
+    app = await startApp(guest);
+    const c = await open(app, { encodings: [EncodingType.CopyRect, EncodingType.ZRLE, ...PSEUDO] });
+    await c.waitFirstFrame();
+    const next = c.nextUpdate();
+    con!.println('a new line at the bottom');
+    app.pipeline.kick();
+    const u = await next;
+    const copy = u.rects.find((r) => r.encoding === EncodingType.CopyRect);
+    expect(copy).toBeDefined();
+    expect(copy!.h).toBeGreaterThanOrEqual(16 * 20);
+    expect(await converges(c, app)).toBe(0);
   });
 
   it('VBE panning (Y offset) is one CopyRect plus the newly shown rows', async () => {
