@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { PNG } from 'pngjs';
 import { drawTestPicture, drawText } from './draw.js';
 import { Fb32, setVbeMode, type GuestContext, type GuestProgram } from './guest.js';
+import { interactiveDesktop } from './interactive-desktop.js';
 
 export const DEFAULT_WIDTH = 1024;
 export const DEFAULT_HEIGHT = 768;
@@ -101,7 +102,7 @@ export const GUEST_NAMES = ['idle', 'desktop', 'random', 'image:<file.png>'];
 /** Resolve --guest NAME; throws a readable error for an unknown name. */
 export function resolveGuest(name: string): GuestProgram {
   if (name.startsWith('image:')) return imageGuest(name.slice('image:'.length));
-  const table: Record<string, GuestProgram> = { idle: idleGuest, desktop: desktopGuest, random: randomGuest };
+  const table: Record<string, GuestProgram> = { idle: idleGuest, desktop: interactiveDesktop(), random: randomGuest };
   const g = table[name];
   if (!g) throw new Error(`unknown guest '${name}' (known: ${GUEST_NAMES.join(', ')})`);
   return g;

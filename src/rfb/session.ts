@@ -19,6 +19,7 @@ import {
   reasonString,
   rectHeader,
   SecurityType,
+  serverCutText,
   serverInit,
 } from './server-messages.js';
 
@@ -86,6 +87,8 @@ export class RfbSession {
   #region: DirtyRegion | null = null;
   #request: Rect | null = null;
   #resizePending = false;
+  /** The client listed QEMU Extended Key Event: confirm it with a pseudo-rect in the next update (as QEMU does). */
+  #extKeyAckPending = false;
   #handshakeTimer: NodeJS.Timeout | null;
   #out = new ByteWriter(64 * 1024);
   #closeListeners: (() => void)[] = [];
@@ -246,6 +249,7 @@ export class RfbSession {
   #setEncodings(list: number[]): void {
     this.encodings = list;
     this.#supportsDesktopSize = list.includes(EncodingType.DesktopSize);
+    if (list.includes(EncodingType.QemuExtendedKeyEvent)) this.#extKeyAckPending = true;
     let chosen: Encoder | null = null;
     for (const e of list) {
       const factory = ENCODERS.get(e);
@@ -315,7 +319,7 @@ export class RfbSession {
     const s = this.host.surface;
     if (this.#region.width !== s.width || this.#region.height !== s.height) return; // resize not seen yet
     const rects = this.#region.takeRects(this.#request);
-    if (rects.length === 0 && !this.#resizePending) return;
+    if (rects.length === 0 && !this.#resizePending && !this.#extKeyAckPending) return;
     const w = this.#out;
     w.reset();
     const countAt = beginFramebufferUpdate(w);
@@ -324,6 +328,11 @@ export class RfbSession {
       rectHeader(w, 0, 0, s.width, s.height, EncodingType.DesktopSize);
       n++;
       this.#resizePending = false;
+    }
+    if (this.#extKeyAckPending) {
+      rectHeader(w, 0, 0, 0, 0, EncodingType.QemuExtendedKeyEvent);
+      n++;
+      this.#extKeyAckPending = false;
     }
     for (const r of rects) {
       rectHeader(w, r.x, r.y, r.w, r.h, this.#encoder.type);
@@ -337,6 +346,13 @@ export class RfbSession {
     this.counters.rects += n;
     this.host.countUpdate(bytes.length, n);
     this.#send(bytes);
+  }
+
+  /** ServerCutText: the guest's clipboard changed (Latin-1 on the wire, RFC 6143 §7.6.4). */
+  sendCutText(text: string): void {
+    if (this.state !== 'Normal') return;
+    const body = Buffer.from(text.replace(/[^\x00-\xff]/g, '?'), 'latin1');
+    this.#send(serverCutText(new ByteWriter(8 + body.length), body).toBuffer());
   }
 
   /** The one error path: log the reason, close the connection. */
