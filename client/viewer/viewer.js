@@ -71,10 +71,16 @@ $('scale').addEventListener('change', () => {
   if (viewer.rfb) viewer.rfb.scaleViewport = $('scale').checked;
 });
 $('viewonly').addEventListener('change', () => {
-  if (viewer.rfb) viewer.rfb.viewOnly = $('viewonly').checked;
+  if (viewer.rfb) {
+    viewer.rfb.viewOnly = $('viewonly').checked;
+    viewer.rfb.focus(); // keys go back to the guest, not to the checkbox
+  }
   statusLine();
 });
-$('cad').addEventListener('click', () => viewer.rfb?.sendCtrlAltDel());
+$('cad').addEventListener('click', () => {
+  viewer.rfb?.sendCtrlAltDel();
+  viewer.rfb?.focus();
+});
 $('fullscreen').addEventListener('click', () => {
   if (document.fullscreenElement) document.exitFullscreen();
   else document.documentElement.requestFullscreen().catch(() => {});
