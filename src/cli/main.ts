@@ -7,6 +7,7 @@ import { TRACKING_MODES, type TrackingMode } from '../hypervisor/dirty-log.js';
 import { resolveGuest } from '../guest/programs.js';
 import { parseHostPort } from '../transport/tcp.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
+import { benchIdle, formatIdleTable } from '../bench/idle.js';
 
 /** Exit code for bad usage: a bad flag, an unknown guest, a port in use. */
 const EXIT_USAGE = 2;
@@ -118,6 +119,23 @@ export function buildProgram(): Command {
       }
       client.close();
       process.stdout.write(`${out}: ${client.width}x${client.height} from ${client.name || url}\n`);
+    });
+
+  const bench = program.command('bench').description('measure the server (see BENCHMARKS.md)');
+  bench
+    .command('idle')
+    .description('server CPU per tracking mode with viewers connected to an idle screen')
+    .option('--seconds <n>', 'measurement window per mode', intArg('--seconds', 1, 3600), 30)
+    .option('--guest <name>', 'guest to run (idle, desktop, ...)', 'idle')
+    .option('--clients <n>', 'viewers connected', intArg('--clients', 1, 1000), 1)
+    .option('--modes <list>', 'comma-separated tracking modes', 'scan,dirty-nodrop,dirty')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (opts) => {
+      const modes = String(opts.modes).split(',') as TrackingMode[];
+      for (const m of modes) if (!TRACKING_MODES.includes(m)) fail(`--modes: unknown tracking mode '${m}'`);
+      const o = { seconds: opts.seconds, guest: opts.guest, modes, clients: opts.clients, log: (l: string) => process.stderr.write(`${l}\n`) };
+      const results = await benchIdle(o);
+      process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, results }, null, 2)}\n` : `${formatIdleTable(results, o)}\n`);
     });
 
   return program;

@@ -85,6 +85,15 @@ export class DisplayPipeline {
     if (this.#anyWants()) this.want();
   }
 
+  /**
+   * Refresh now unless a refresh ran within the last interval: a full (non-incremental) request
+   * must see the guest's current screen even after a long time with nobody asking.
+   */
+  refreshIfStale(): void {
+    if (this.#stopped) return;
+    if (performance.now() - this.#lastRefresh >= this.options.refreshIntervalMs) this.refresh();
+  }
+
   /** One refresh pass: device update, then fan-out. Public so tests can step it by hand. */
   refresh(): void {
     this.#lastRefresh = performance.now();

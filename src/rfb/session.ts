@@ -59,6 +59,8 @@ export interface SessionHost {
   readonly options: SessionOptions;
   /** Ask the display pipeline for fresh changes (this session now waits for some). */
   want(): void;
+  /** Bring the surface up to date now if it may be stale (before a full update). */
+  refreshIfStale(): void;
   /** ClientInit with shared-flag 0: disconnect everyone else. */
   exclusive(session: RfbSession): void;
   log(line: string): void;
@@ -266,6 +268,8 @@ export class RfbSession {
   }
 
   #updateRequest(incremental: boolean, area: Rect): void {
+    if (!incremental) this.host.refreshIfStale();
+    if (this.state !== 'Normal') return; // a resize during the refresh may have closed us
     const s = this.host.surface;
     const clipped = clipRect(area, s.width, s.height) ?? { x: 0, y: 0, w: s.width, h: s.height };
     if (!incremental) this.#region!.addRect(clipped);
