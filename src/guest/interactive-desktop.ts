@@ -161,6 +161,15 @@ export function interactiveDesktop(options: { clock?: boolean } = {}): Interacti
         lfb.blit(r.x, r.y, r.w, r.h, buf);
       };
 
+      /** Repaint an old and a new place: one blit if they overlap, two if not (no stores in between). */
+      const presentBoth = (a: Rect, b: Rect) => {
+        if (intersect(a, b)) present(union(a, b));
+        else {
+          present(a);
+          present(b);
+        }
+      };
+
       const redrawNote = () => {
         drawNote();
         present(windowRect());
@@ -223,8 +232,9 @@ export function interactiveDesktop(options: { clock?: boolean } = {}): Interacti
           win.x = Math.max(-NOTE_W + 40, Math.min(W - 40, p.x - drag.dx));
           win.y = Math.max(0, Math.min(H - TITLE_H, p.y - drag.dy));
           syncBox();
-          present(union(union(beforeWin, windowRect()), union(before, pointerRect())));
-        } else present(union(before, pointerRect()));
+          presentBoth(beforeWin, windowRect());
+        }
+        presentBoth(before, pointerRect());
       };
 
       /** The interrupt handler: everything the controller holds. */

@@ -63,7 +63,8 @@ export function listenWeb(host: string, port: number, app: VramVnc): Promise<htt
       const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
       reject(new Error(err.code === 'EADDRINUSE' ? `${where} is already in use` : `cannot listen on ${where}: ${err.message}`));
     });
-    attachRfbWebSocket(server, (ch) => app.rfb.accept(ch));
+    // the largest client message is a ClientCutText of maxCutText bytes plus its 8-byte header
+    attachRfbWebSocket(server, (ch) => app.rfb.accept(ch), { maxPayload: app.rfb.options.maxCutText + 64 });
     server.listen(port, host, () => resolve(server));
   });
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { VramVnc } from '../../src/app.js';
 import { Fb32, setVbeMode, type GuestProgram } from '../../src/guest/guest.js';
 import { idleGuest } from '../../src/guest/programs.js';
+import { LFB_BASE } from '../../src/hypervisor/memory.js';
 import { interactiveDesktop } from '../../src/guest/interactive-desktop.js';
 import { countDiff, fetchScreenshot, sleep, startApp, type Rgba } from '../helpers/app.js';
 import { openBrowser, readCanvas, screenPoint, type Browser } from './chromium.js';
@@ -171,6 +172,19 @@ describe('the noVNC viewer in Chromium', () => {
     expect(app.rfb.sessions.size).toBe(0);
     await page.click('#connect');
     await page.waitForFunction(() => (window as any).viewer.connected);
+    const { diff } = await canvasMatches(browser, app);
+    expect(diff).toBe(0);
+  });
+
+  it('shows the tracker dropping after idle time and re-arming on the next guest write', async () => {
+    app = await startApp(idleGuest, { idleDropMs: 300 });
+    browser = await openViewer(app);
+    const page = browser.page;
+    await page.waitForFunction(() => document.getElementById('tracking-state')!.textContent === 'dropped');
+    expect(await page.textContent('#last-drop')).not.toBe('never');
+    expect(await page.textContent('#last-rearm')).toBe('never');
+    app.mem.store32(LFB_BASE + 4096 * 7, 0x00ff00); // the guest writes: a fault, tracking comes back
+    await page.waitForFunction(() => document.getElementById('last-rearm')!.textContent !== 'never');
     const { diff } = await canvasMatches(browser, app);
     expect(diff).toBe(0);
   });
