@@ -51,6 +51,8 @@ export class I8042 {
   onIrq: ((line: 1 | 12) => void) | null = null;
   /** Called on command 0xFE (pulse reset line), e.g. a guest's reboot. */
   onReset: (() => void) | null = null;
+  /** Called when the guest resets the mouse or enables its reporting (the pointer model restarts at 0,0). */
+  onAuxReset: (() => void) | null = null;
   /** The keyboard's scanning is on (0xF4/0xF5). */
   kbdEnabled = true;
   /** The mouse's data reporting is on (0xF4/0xF5; off after reset, as on real mice). */
@@ -204,9 +206,6 @@ export class I8042 {
   get leds(): number {
     return this.#leds;
   }
-
-  /** Callback for the PS/2 mouse model: the guest reset or reconfigured it. */
-  onAuxReset: (() => void) | null = null;
 
   #reply(v: number, aux = false): void {
     this.#ctrlQueue.push({ value: v, aux });

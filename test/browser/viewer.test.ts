@@ -67,6 +67,8 @@ describe('the noVNC viewer in Chromium', () => {
     await browser.page.keyboard.type(' 42');
     for (let i = 0; i < 100 && guest.state.text !== 'hello! 42'; i++) await sleep(50);
     expect(guest.state.text).toBe('hello! 42');
+    // noVNC saw the server confirm QEMU Extended Key Event and sent keycodes (scancodes) with the keysyms
+    expect(app.input.events.some((e) => e.kind === 'key' && e.keycode === 0x23)).toBe(true); // KeyH
     const { diff, canvas } = await canvasMatches(browser, app);
     expect(diff).toBe(0);
     // the text box on the canvas now holds dark glyph pixels where it was all white before
