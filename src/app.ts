@@ -5,7 +5,7 @@ import { createTracker, type DirtyVramTracker, type TrackingMode } from './hyper
 import { PortBus } from './hypervisor/io.js';
 import { GuestMemory } from './hypervisor/memory.js';
 import { VgaDevice } from './vga/vga-device.js';
-import { DisplayPipeline } from './display/update-pipeline.js';
+import { DisplayPipeline, type RefreshMode } from './display/update-pipeline.js';
 import { RfbServer, type RfbServerOptions } from './rfb/server.js';
 import { GuestRunner, type GuestProgram } from './guest/guest.js';
 import { GuestInput } from './guest/input-devices.js';
@@ -24,6 +24,8 @@ export interface AppOptions {
   idleDropMs: number;
   vramMb: number;
   refreshIntervalMs: number;
+  /** How the refresher learns of changes: the tracker's doorbell (event) or Xen-style polling. */
+  refreshMode?: RefreshMode;
   vnc: { host: string; port: number } | null;
   web: { host: string; port: number } | null;
   log: (line: string) => void;
@@ -37,6 +39,7 @@ export const DEFAULT_APP_OPTIONS = {
   idleDropMs: 2000,
   vramMb: 8,
   refreshIntervalMs: 30,
+  refreshMode: 'event' as RefreshMode,
 };
 
 /** One emulated VM display and everything serving it. */
@@ -68,7 +71,10 @@ export class VramVnc {
     this.tracker = createTracker(this.mem, options.tracking, options.idleDropMs);
     this.recency = new RecencyTracker(this.tracker, this.mem.nrPages);
     this.device = new VgaDevice(this.mem, this.io, this.recency);
-    this.pipeline = new DisplayPipeline(this.device, this.recency, { refreshIntervalMs: options.refreshIntervalMs });
+    this.pipeline = new DisplayPipeline(this.device, this.recency, {
+      refreshIntervalMs: options.refreshIntervalMs,
+      mode: options.refreshMode ?? 'event',
+    });
     this.kbc.attach(this.io);
     this.ps2 = new Ps2Input(this.kbc);
     // viewer input reaches the PS/2 devices first, then the GuestInput log (whose listeners act as the IRQ)
@@ -117,6 +123,7 @@ export class VramVnc {
       height: this.device.surface.height,
       tracking: {
         mode: this.tracker.mode,
+        refresh: this.pipeline.mode,
         state: this.tracker.state,
         idleDropMs: this.options.idleDropMs,
         lastDropAt: toWallClock(this.tracker.lastDropAt),

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { VramVnc } from '../src/app.js';
 import { Fb32, setVbeMode, type GuestProgram } from '../src/guest/guest.js';
 import type { TrackingMode } from '../src/hypervisor/dirty-log.js';
+import type { RefreshMode } from '../src/display/update-pipeline.js';
 import { LFB_BASE } from '../src/hypervisor/memory.js';
 import type { RfbClient } from '../client/headless/rfb-client.js';
 import { clientImage, connect, countDiff, sleep, startApp } from './helpers/app.js';
@@ -61,11 +62,17 @@ afterEach(async () => {
   app = null;
 });
 
-describe.each<TrackingMode>(['dirty', 'dirty-nodrop', 'scan'])('no lost update (%s)', (tracking) => {
+describe.each<[TrackingMode, RefreshMode]>([
+  ['dirty', 'event'],
+  ['dirty', 'poll'],
+  ['dirty-nodrop', 'event'],
+  ['dirty-nodrop', 'poll'],
+  ['scan', 'poll'],
+])('no lost update (%s, %s refresh)', (tracking, refreshMode) => {
   it('every client converges to the guest screen under random writes, drops, re-arms and request timings', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 40 }), async (ops) => {
-        app = await startApp(scripted, { tracking, idleDropMs: 15, refreshIntervalMs: 5, vramMb: 1 });
+        app = await startApp(scripted, { tracking, refreshMode, idleDropMs: 15, refreshIntervalMs: 5, vramMb: 1 });
         const fb = new Fb32(app.mem, W, H);
         const viewer = await connect(app); // keeps one incremental request outstanding
         const manual = await connect(app, { autoUpdate: false }); // asks only when told

@@ -8,13 +8,14 @@ import { startServerProcess } from './server-process.js';
 export interface IdleOptions {
   seconds: number;
   guest: string;
-  modes: TrackingMode[];
+  /** tracking mode, optionally with /poll (default, as Xen) or /event */
+  modes: string[];
   clients: number;
   log: (line: string) => void;
 }
 
 export interface IdleResult {
-  mode: TrackingMode;
+  mode: string;
   seconds: number;
   cpuPercent: number;
   contextSwitchesPerSecond: number;
@@ -33,8 +34,9 @@ export interface IdleResult {
 
 const delta = (a: any, b: any, k: string) => Number(b[k] ?? 0) - Number(a[k] ?? 0);
 
-export async function benchIdleMode(mode: TrackingMode, o: IdleOptions): Promise<IdleResult> {
-  const server = await startServerProcess(['--guest', o.guest, '--tracking', mode]);
+export async function benchIdleMode(mode: string, o: IdleOptions): Promise<IdleResult> {
+  const [tracking, refresh = 'poll'] = mode.split('/') as [TrackingMode, string?];
+  const server = await startServerProcess(['--guest', o.guest, '--tracking', tracking, '--refresh', refresh]);
   try {
     const clients: RfbClient[] = [];
     for (let i = 0; i < o.clients; i++) clients.push(await RfbClient.connect(server.vnc, { timeoutMs: 20_000 }));
@@ -101,7 +103,7 @@ export function formatIdleTable(results: IdleResult[], o: IdleOptions): string {
   const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i]!)).join(' | ') + ' |';
   return [
-    `guest ${o.guest}, ${o.clients} viewer(s), ${o.seconds} s per mode, server CPU = process CPU time / wall time (from /proc)`,
+    `guest ${o.guest}, ${o.clients} viewer(s), ${o.seconds} s per mode (refresh: poll every 30 ms as Xen, or /event on the tracker's doorbell), server CPU = process CPU time / wall time (from /proc)`,
     `machine: ${describeMachine()}`,
     line(cols),
     '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|',

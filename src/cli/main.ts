@@ -6,8 +6,11 @@ import { DEFAULT_APP_OPTIONS, VramVnc } from '../app.js';
 import { TRACKING_MODES, type TrackingMode } from '../hypervisor/dirty-log.js';
 import { resolveGuest } from '../guest/programs.js';
 import { parseHostPort } from '../transport/tcp.js';
+import { REFRESH_MODES, type RefreshMode } from '../display/update-pipeline.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
 import { benchIdle, formatIdleTable } from '../bench/idle.js';
+import { benchLatency, formatLatencyTable } from '../bench/latency.js';
+import { benchGuest, formatGuestTable } from '../bench/guest.js';
 
 /** Exit code for bad usage: a bad flag, an unknown guest, a port in use. */
 const EXIT_USAGE = 2;
@@ -57,7 +60,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--tracking <mode>', 'how the device model finds changes').choices(TRACKING_MODES as string[]).default('dirty'))
     .option('--idle-drop-ms <ms>', 'drop tracking after this long without a dirty page', intArg('--idle-drop-ms', 1, 3_600_000), DEFAULT_APP_OPTIONS.idleDropMs)
     .option('--vram-mb <n>', 'video RAM size in MiB', intArg('--vram-mb', 1, 256), DEFAULT_APP_OPTIONS.vramMb)
-    .option('--refresh-ms <ms>', 'refresh interval while a client waits', intArg('--refresh-ms', 1, 1000), DEFAULT_APP_OPTIONS.refreshIntervalMs)
+    .option('--refresh-ms <ms>', 'poll: refresh interval while a client waits', intArg('--refresh-ms', 1, 1000), DEFAULT_APP_OPTIONS.refreshIntervalMs)
+    .addOption(new Option('--refresh <how>', 'learn of changes from the tracker (event) or by polling like Xen (poll)').choices(REFRESH_MODES as string[]).default('event'))
     .option('--quiet', 'do not log connections')
     .action(async (opts) => {
       let guest;
@@ -77,6 +81,7 @@ export function buildProgram(): Command {
           idleDropMs: opts.idleDropMs,
           vramMb: opts.vramMb,
           refreshIntervalMs: opts.refreshMs,
+          refreshMode: opts.refresh as RefreshMode,
           vnc: opts.vnc,
           web: opts.web,
           log,
@@ -128,14 +133,40 @@ export function buildProgram(): Command {
     .option('--seconds <n>', 'measurement window per mode', intArg('--seconds', 1, 3600), 30)
     .option('--guest <name>', 'guest to run (idle, desktop, ...)', 'idle')
     .option('--clients <n>', 'viewers connected', intArg('--clients', 1, 1000), 1)
-    .option('--modes <list>', 'comma-separated tracking modes', 'scan,dirty-nodrop,dirty')
+    .option('--modes <list>', 'comma-separated tracking modes, each optionally /poll or /event', 'scan,dirty-nodrop,dirty,dirty/event')
     .option('--json', 'print JSON instead of a table')
     .action(async (opts) => {
-      const modes = String(opts.modes).split(',') as TrackingMode[];
-      for (const m of modes) if (!TRACKING_MODES.includes(m)) fail(`--modes: unknown tracking mode '${m}'`);
+      const modes = String(opts.modes).split(',');
+      for (const m of modes) {
+        const [t, r = 'poll'] = m.split('/');
+        if (!TRACKING_MODES.includes(t as TrackingMode) || !REFRESH_MODES.includes(r as RefreshMode)) fail(`--modes: unknown mode '${m}' (tracking dirty|dirty-nodrop|scan, optionally /poll or /event)`);
+      }
       const o = { seconds: opts.seconds, guest: opts.guest, modes, clients: opts.clients, log: (l: string) => process.stderr.write(`${l}\n`) };
       const results = await benchIdle(o);
       process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, results }, null, 2)}\n` : `${formatIdleTable(results, o)}\n`);
+    });
+
+  bench
+    .command('latency')
+    .description('time from a guest store to those pixels decoded at a client, p50/p95/p99')
+    .option('--samples <n>', 'samples per case (full-screen cases take a quarter)', intArg('--samples', 5, 100000), 200)
+    .option('--modes <list>', 'tracking modes, each optionally /poll or /event', 'scan,dirty-nodrop,dirty,dirty-nodrop/event,dirty/event')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (opts) => {
+      const o = { samples: opts.samples, modes: String(opts.modes).split(','), log: (l: string) => process.stderr.write(`${l}\n`) };
+      const results = await benchLatency(o);
+      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatLatencyTable(results)}\n`);
+    });
+
+  bench
+    .command('guest')
+    .description("the guest's side: redraw time with plain memory, dirty logging, from dropped, and trapping")
+    .option('--rounds <n>', 'redraws per case (median reported)', intArg('--rounds', 1, 10000), 15)
+    .option('--exit-us <us>', 'modelled cost of one VM exit (trap or fault), microseconds', intArg('--exit-us', 0, 1000), 5)
+    .option('--json', 'print JSON instead of a table')
+    .action((opts) => {
+      const results = benchGuest(opts.rounds, opts.exitUs);
+      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatGuestTable(results, opts.rounds, opts.exitUs)}\n`);
     });
 
   return program;

@@ -40,6 +40,18 @@ export class RecencyTracker implements DirtyVramTracker {
   get lastRearmAt() {
     return this.inner.lastRearmAt;
   }
+  get canNotify() {
+    return this.inner.canNotify;
+  }
+  get idleDropMs() {
+    return this.inner.idleDropMs;
+  }
+  get onDirty() {
+    return this.inner.onDirty;
+  }
+  set onDirty(cb: (() => void) | null) {
+    this.inner.onDirty = cb;
+  }
   get onRearm() {
     return this.inner.onRearm;
   }
