@@ -107,6 +107,7 @@ function drawHeat(pages) {
   const { cols, cell } = viewer.heat;
   const rows = Math.ceil(pages.totalPages / cols);
   viewer.heat.pages = pages.totalPages;
+  viewer.lastPages = pages;
   if (canvas.height !== rows * cell) canvas.height = rows * cell;
   canvas.width = cols * cell;
   const g = canvas.getContext('2d');
@@ -123,6 +124,19 @@ function drawHeat(pages) {
   const mib = (pages.totalPages * 4) / 1024;
   $('heat-caption').textContent = `${pages.totalPages} × 4 KiB (${mib} MiB), framebuffer ${pages.nr} pages`;
 }
+
+// hover: which page a cell is, and how long ago it was dirtied
+$('heat').addEventListener('mousemove', (e) => {
+  const pages = viewer.lastPages;
+  if (!pages) return;
+  const { cols, cell } = viewer.heat;
+  const r = e.target.getBoundingClientRect();
+  const p = Math.floor((e.clientY - r.top) / cell) * cols + Math.floor((e.clientX - r.left) / cell);
+  if (p < 0 || p >= pages.totalPages) return;
+  const age = pages.ageMs[p];
+  const where = p >= pages.firstPfn && p < pages.firstPfn + pages.nr ? 'framebuffer' : 'outside the framebuffer';
+  e.target.title = `page ${p} (VRAM +0x${(p * 4096).toString(16)}), ${where}: ${age < 0 ? 'never reported dirty' : `dirty ${(age / 1000).toFixed(1)} s ago`}`;
+});
 
 const PLOTS = [
   { key: 'cpu', label: 'server CPU', unit: '%', fmt: (v) => v.toFixed(1) },

@@ -61,6 +61,11 @@ describe('the noVNC viewer in Chromium', () => {
     const box = guest.state.textBox;
     const p = await screenPoint(browser.page, box.x + 20, box.y + 10);
     await browser.page.mouse.click(p.x, p.y);
+    // scaled to the window, the click still lands on the pixel aimed at (to within rounding)
+    const near = () => Math.abs(guest.state.pointer.x - (box.x + 20)) <= 1 && Math.abs(guest.state.pointer.y - (box.y + 10)) <= 1;
+    for (let i = 0; i < 100 && !near(); i++) await sleep(50);
+    expect(Math.abs(guest.state.pointer.x - (box.x + 20))).toBeLessThanOrEqual(1);
+    expect(Math.abs(guest.state.pointer.y - (box.y + 10))).toBeLessThanOrEqual(1);
     // (keyboard.type('H') would send no Shift press; the guest sees scancodes, as a real guest does)
     await browser.page.keyboard.type('hello');
     await browser.page.keyboard.press('Shift+Digit1');
