@@ -28,7 +28,8 @@ function setStatus(text) {
 function statusLine() {
   const r = viewer.rfb;
   if (!viewer.connected || !r) return;
-  const fb = r._fbWidth ? `${r._fbWidth}x${r._fbHeight}` : '';
+  const st = viewer.lastStats;
+  const fb = st ? `${st.width}x${st.height}` : '';
   setStatus(`connected ${fb} · encoding ${viewer.encoding ?? '?'}${r.viewOnly ? ' · view only' : ''}`);
 }
 
