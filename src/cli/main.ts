@@ -11,6 +11,9 @@ import { RfbClient } from '../../client/headless/rfb-client.js';
 import { benchIdle, formatIdleTable } from '../bench/idle.js';
 import { benchLatency, formatLatencyTable } from '../bench/latency.js';
 import { benchGuest, formatGuestTable } from '../bench/guest.js';
+import { benchThroughput, formatThroughputTable } from '../bench/throughput.js';
+import { SKIPPABLE_ENCODINGS } from '../bench/counting-client.js';
+import { EncodingType } from '../rfb/encodings/encodings.js';
 
 /** Exit code for bad usage: a bad flag, an unknown guest, a port in use. */
 const EXIT_USAGE = 2;
@@ -62,6 +65,7 @@ export function buildProgram(): Command {
     .option('--vram-mb <n>', 'video RAM size in MiB', intArg('--vram-mb', 1, 256), DEFAULT_APP_OPTIONS.vramMb)
     .option('--refresh-ms <ms>', 'poll: refresh interval while a client waits', intArg('--refresh-ms', 1, 1000), DEFAULT_APP_OPTIONS.refreshIntervalMs)
     .addOption(new Option('--refresh <how>', 'learn of changes from the tracker (event) or by polling like Xen (poll)').choices(REFRESH_MODES as string[]).default('event'))
+    .option('--max-clients <n>', 'refuse connections beyond this many sessions', intArg('--max-clients', 1, 100000), 100)
     .option('--quiet', 'do not log connections')
     .action(async (opts) => {
       let guest;
@@ -82,6 +86,7 @@ export function buildProgram(): Command {
           vramMb: opts.vramMb,
           refreshIntervalMs: opts.refreshMs,
           refreshMode: opts.refresh as RefreshMode,
+          rfb: { maxClients: opts.maxClients },
           vnc: opts.vnc,
           web: opts.web,
           log,
@@ -167,6 +172,31 @@ export function buildProgram(): Command {
     .action((opts) => {
       const results = benchGuest(opts.rounds, opts.exitUs);
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatGuestTable(results, opts.rounds, opts.exitUs)}\n`);
+    });
+
+  bench
+    .command('throughput')
+    .description('the video guest delivered to 1, 10 and 100 viewers: frames/s, bytes/frame, server CPU')
+    .option('--seconds <n>', 'measurement window per case', intArg('--seconds', 1, 3600), 5)
+    .option('--clients <list>', 'viewer counts', '1,10,100')
+    .option('--encodings <list>', 'encoding numbers or names (Raw, Zlib, ZRLE)', 'Raw')
+    .option('--guests <list>', 'video guests', 'video,video:640x480')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (opts) => {
+      const encodings = String(opts.encodings).split(',').map((e) => {
+        const n = /^-?\d+$/.test(e) ? Number(e) : (EncodingType as Record<string, number>)[e];
+        if (n === undefined || !SKIPPABLE_ENCODINGS.includes(n)) fail(`--encodings: '${e}' is not one of Raw, Zlib, ZRLE`);
+        return n;
+      });
+      const o = {
+        seconds: opts.seconds,
+        clients: String(opts.clients).split(',').map(intArg('--clients', 1, 1000)),
+        encodings,
+        regions: String(opts.guests).split(','),
+        log: (l: string) => process.stderr.write(`${l}\n`),
+      };
+      const results = await benchThroughput(o);
+      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatThroughputTable(results, o)}\n`);
     });
 
   return program;

@@ -29,8 +29,12 @@ export class ByteQueue {
     if (n > this.#length) throw new RangeError(`peek(${n}) with ${this.#length} buffered`);
     const head = this.#chunks[0];
     if (head !== undefined && head.length >= n) return head.subarray(0, n);
-    const merged = Buffer.concat(this.#chunks, this.#length);
-    this.#chunks = [merged];
+    // merge just the chunks that cover n bytes
+    let k = 0;
+    let have = 0;
+    while (have < n) have += this.#chunks[k++]!.length;
+    const merged = Buffer.concat(this.#chunks.slice(0, k), have);
+    this.#chunks.splice(0, k, merged);
     return merged.subarray(0, n);
   }
 
