@@ -1,7 +1,8 @@
 // The i8042 keyboard controller at ports 0x60 (data) and 0x64 (status/command), with a PS/2
-// keyboard (scancode set 1, i.e. set 2 after the controller's XT translation) and a PS/2 mouse on
-// its aux port. Modelled on the IBM PC AT controller as QEMU's hw/input/pckbd.c and ps2.c emulate it.
+// keyboard (it sends scancode set 2; the controller's XT translation, on by default, hands the
+// guest set 1) and a PS/2 mouse on its aux port. Modelled on the IBM PC AT controller as QEMU's hw/input/pckbd.c and ps2.c emulate it.
 import type { PortBus } from '../hypervisor/io.js';
+import { translateSet2 } from './scancodes.js';
 
 export const I8042_DATA_PORT = 0x60;
 export const I8042_STATUS_PORT = 0x64; // read: status; write: controller command
@@ -67,6 +68,7 @@ export class I8042 {
   #kbdCommand: number | null = null; // a keyboard command waiting for its argument
   #auxCommand: number | null = null;
   #leds = 0;
+  #translate = { release: false };
 
   /** Claim ports 0x60 and 0x64. */
   attach(io: PortBus): void {
@@ -173,9 +175,14 @@ export class I8042 {
     }
   }
 
-  /** The keyboard sends bytes (a key's make or break code). Dropped while disabled or when its buffer is full. */
-  keyboardSend(bytes: readonly number[]): void {
+  /**
+   * The keyboard sends bytes (a key's make or break code, scancode set 2). With XT translation on
+   * (command byte bit 6, the default) the guest reads them as set 1. Dropped while the keyboard is
+   * disabled or its buffer is full.
+   */
+  keyboardSend(set2: readonly number[]): void {
     if (!this.kbdEnabled) return;
+    const bytes = this.mode & Mode.Translate ? translateSet2(set2, this.#translate) : set2;
     if (this.#kbdQueue.length + bytes.length > KBD_QUEUE) {
       this.counters.dropped += bytes.length;
       return;

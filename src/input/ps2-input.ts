@@ -1,9 +1,9 @@
 // Viewer input → the guest's PS/2 devices: KeyEvent keysyms and QEMU Extended Key Event keycodes
-// become set-1 scancodes, PointerEvent positions become relative PS/2 mouse packets (as QEMU's
+// become key presses of a set-2 keyboard (set 1 as the guest reads it through the i8042), PointerEvent positions become relative PS/2 mouse packets (as QEMU's
 // ui/vnc.c does for a relative mouse: the delta from the last position).
 import type { InputSink } from '../rfb/input.js';
 import type { I8042 } from './i8042.js';
-import { keysymToSet1, qnumToSet1, set1Bytes } from './scancodes.js';
+import { keysymToSet1, qnumToSet1, set2Bytes } from './scancodes.js';
 
 export interface Ps2InputCounters {
   keys: number;
@@ -51,7 +51,7 @@ export class Ps2Input implements InputSink {
       this.counters.unmappedKeys++;
       return;
     }
-    this.kbc.keyboardSend(set1Bytes(key, down));
+    this.kbc.keyboardSend(set2Bytes(key, down)); // the keyboard speaks set 2; the controller translates
   }
 
   pointerEvent(buttonMask: number, x: number, y: number): void {

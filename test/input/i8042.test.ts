@@ -30,7 +30,7 @@ describe('i8042 keyboard controller', () => {
 
   it('sets status bit 0 while a byte waits and reading 0x60 pops exactly one byte', () => {
     const { io, kbc } = setup();
-    kbc.keyboardSend([0x1e, 0x9e]);
+    kbc.keyboardSend([0x1c, 0xf0, 0x1c]); // 'a' pressed and released, set 2
     expect(io.inb(0x64) & Status.OutputFull).toBe(1);
     expect(io.inb(0x64) & Status.AuxData).toBe(0);
     expect(io.inb(0x60)).toBe(0x1e);
@@ -42,9 +42,17 @@ describe('i8042 keyboard controller', () => {
     expect(io.inb(0x64) & Status.OutputFull).toBe(0);
   });
 
+  it('hands the guest set 2 untranslated when it clears the translation bit of the command byte', () => {
+    const { io, kbc } = setup();
+    io.outb(0x64, 0x60);
+    io.outb(0x60, Mode.KbdInt | Mode.System); // no XT translation
+    kbc.keyboardSend([0x1c, 0xf0, 0x1c, 0xe0, 0xf0, 0x75]);
+    expect(drain(io).map((b) => b.byte)).toEqual([0x1c, 0xf0, 0x1c, 0xe0, 0xf0, 0x75]);
+  });
+
   it('raises IRQ 1 for each keyboard byte that reaches the output buffer', () => {
     const { io, kbc, irqs } = setup();
-    kbc.keyboardSend([0xe0, 0x48]);
+    kbc.keyboardSend([0xe0, 0x75]); // Up, set 2
     expect(irqs).toEqual([1]); // the second byte waits behind the first
     io.inb(0x60);
     expect(irqs).toEqual([1, 1]);
@@ -85,18 +93,18 @@ describe('i8042 keyboard controller', () => {
     const { io, kbc } = setup();
     io.outb(0x60, 0xf5);
     drain(io);
-    kbc.keyboardSend([0x1e]);
+    kbc.keyboardSend([0x1c]);
     expect(drain(io)).toEqual([]);
     io.outb(0x60, 0xf4);
     drain(io);
-    kbc.keyboardSend([0x1e]);
+    kbc.keyboardSend([0x1c]);
     expect(drain(io)).toEqual([{ byte: 0x1e, aux: false }]);
   });
 
   it('holds keyboard bytes while the command byte disables the keyboard clock, delivers them after 0xAE', () => {
     const { io, kbc } = setup();
     io.outb(0x64, 0xad);
-    kbc.keyboardSend([0x10]);
+    kbc.keyboardSend([0x15]); // 'q'
     expect(io.inb(0x64) & Status.OutputFull).toBe(0);
     io.outb(0x64, 0xae);
     expect(drain(io)).toEqual([{ byte: 0x10, aux: false }]);
@@ -104,7 +112,7 @@ describe('i8042 keyboard controller', () => {
 
   it('drops bytes past the keyboard buffer and counts them', () => {
     const { io, kbc } = setup();
-    for (let i = 0; i < 100; i++) kbc.keyboardSend([0x1e]);
+    for (let i = 0; i < 100; i++) kbc.keyboardSend([0x1c]);
     expect(drain(io).length).toBe(65); // the output buffer and 64 queued behind it
     expect(kbc.counters.dropped).toBe(35);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keysymToSet1, qnumToSet1, Set1Decoder, set1Bytes } from '../../src/input/scancodes.js';
+import { keysymToSet1, qnumToSet1, Set1Decoder, set1Bytes, set2Bytes, translateSet2 } from '../../src/input/scancodes.js';
 
 describe('keysym to scancode set 1', () => {
   it('maps letters and digits to their keys, shift-insensitively', () => {
@@ -31,6 +31,23 @@ describe('keysym to scancode set 1', () => {
     expect(set1Bytes({ code: 0x1e, extended: false }, true)).toEqual([0x1e]);
     expect(set1Bytes({ code: 0x1e, extended: false }, false)).toEqual([0x9e]);
     expect(set1Bytes({ code: 0x48, extended: true }, false)).toEqual([0xe0, 0xc8]);
+  });
+
+  it('translates every mapped key from set 2 to exactly its set-1 bytes, as the i8042 does', () => {
+    const keysyms = [...Array.from({ length: 0x5f }, (_, i) => 0x20 + i), ...Array.from({ length: 0x100 }, (_, i) => 0xff00 + i), 0xfe03, 0xfe20];
+    let checked = 0;
+    for (const sym of keysyms) {
+      const key = keysymToSet1(sym);
+      if (!key) continue;
+      for (const down of [true, false]) {
+        const set2 = set2Bytes(key, down);
+        expect(set2.length).toBeGreaterThan(0);
+        expect(translateSet2(set2, { release: false })).toEqual(set1Bytes(key, down));
+      }
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(120);
+    expect(set2Bytes({ code: 0x48, extended: true }, false)).toEqual([0xe0, 0xf0, 0x75]); // Up released
   });
 
   it('round-trips typed text through the guest-side decoder, with Shift', () => {
