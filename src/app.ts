@@ -144,7 +144,7 @@ export class VramVnc {
       rects: this.rfb.counters.rects,
       bytesSent: this.rfb.counters.bytesSent,
       connections: this.rfb.counters.connections,
-      input: { ...this.input.counters, ...this.ps2.counters, i8042: { ...this.kbc.counters } },
+      input: { ...this.input.counters, ps2: { ...this.ps2.counters }, i8042: { ...this.kbc.counters } },
       process: { uptimeMs: Date.now() - this.startedAt, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, rssBytes: process.memoryUsage().rss },
     };
   }
