@@ -21,6 +21,15 @@ window.viewer = viewer;
 
 // ---- the screen ----
 
+// "Lossless": leave noVNC's QualityLevel pseudo-encodings (-32..-23) out of its SetEncodings, so that
+// a Tight server sends no JPEG (rfbproto: JPEG only for clients that sent a quality level).
+const noVncClientEncodings = RFB.messages.clientEncodings;
+RFB.messages.clientEncodings = function (sock, encodings) {
+  const list = $('lossless').checked ? encodings.filter((e) => e < -32 || e > -23) : encodings;
+  return noVncClientEncodings.call(this, sock, list);
+};
+$('lossless').checked = params.get('lossless') === '1';
+
 function setStatus(text) {
   $('status').textContent = text;
 }
@@ -30,7 +39,8 @@ function statusLine() {
   if (!viewer.connected || !r) return;
   const st = viewer.lastStats;
   const fb = st ? `${st.width}x${st.height}` : '';
-  setStatus(`connected ${fb} · encoding ${viewer.encoding ?? '?'}${r.viewOnly ? ' · view only' : ''}`);
+  const flags = `${$('lossless').checked ? ' · lossless' : ''}${r.viewOnly ? ' · view only' : ''}`;
+  setStatus(`connected ${fb} · encoding ${viewer.encoding ?? '?'}${flags}`);
 }
 
 function connect() {
@@ -75,6 +85,17 @@ $('viewonly').addEventListener('change', () => {
   if (viewer.rfb) {
     viewer.rfb.viewOnly = $('viewonly').checked;
     viewer.rfb.focus(); // keys go back to the guest, not to the checkbox
+  }
+  statusLine();
+});
+$('lossless').addEventListener('change', () => {
+  const r = viewer.rfb;
+  if (r && viewer.connected) {
+    // any change of quality level makes noVNC send SetEncodings again (now with or without it)
+    const q = r.qualityLevel;
+    r.qualityLevel = q === 9 ? 8 : 9;
+    r.qualityLevel = q;
+    r.focus();
   }
   statusLine();
 });

@@ -18,13 +18,20 @@ afterEach(async (ctx) => {
 });
 
 /** Open the viewer and wait until noVNC is connected and its canvas has the guest's size. */
-async function openViewer(a: VramVnc, query = ''): Promise<Browser> {
+async function openViewer(a: VramVnc, query = '?lossless=1'): Promise<Browser> {
   const b = await openBrowser();
   await b.page.goto(`${a.webUrl}${query}`);
   await b.page.waitForFunction(() => {
     const v = (window as any).viewer;
     const c = document.querySelector('#screen canvas') as HTMLCanvasElement | null;
     return v?.connected && c && c.width === 1024 && c.height === 768;
+  });
+  // the canvas has its size from ServerInit; wait for the first update to be drawn on it
+  await b.page.waitForFunction(() => {
+    const c = document.querySelector('#screen canvas') as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    for (let i = 0; i < d.length; i += 4 * 997) if (d[i] || d[i + 1] || d[i + 2]) return true;
+    return false;
   });
   return b;
 }
@@ -52,6 +59,21 @@ describe('the noVNC viewer in Chromium', () => {
     const ws = stats.clients.filter((c) => c.address.startsWith('ws://'));
     expect(ws.length).toBe(1);
     await browser.page.waitForFunction((enc) => document.getElementById('status')!.textContent!.includes(`encoding ${enc}`), ws[0]!.encoding);
+  });
+
+  it('asks for lossless pictures with ?lossless=1 (no QualityLevel pseudo-encoding) and for quality 9 without', async () => {
+    app = await startApp(idleGuest);
+    const quality = (e: number) => e >= -32 && e <= -23;
+    browser = await openViewer(app);
+    const lossless = [...app.rfb.sessions][0]!;
+    for (let i = 0; i < 100 && lossless.encodings.length === 0; i++) await sleep(50);
+    expect(lossless.encodings.length).toBeGreaterThan(0);
+    expect(lossless.encodings.filter(quality)).toEqual([]);
+    await browser.close();
+    browser = await openViewer(app, '');
+    const normal = [...app.rfb.sessions].find((s) => s !== lossless)!;
+    for (let i = 0; i < 100 && normal.encodings.length === 0; i++) await sleep(50);
+    expect(normal.encodings.filter(quality)).toEqual([-23]); // QualityLevel 9
   });
 
   it('types into the desktop guest text box and shows the text', async () => {
