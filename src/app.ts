@@ -152,6 +152,7 @@ export class VramVnc {
   async stop(): Promise<void> {
     this.guest.stop();
     this.pipeline.stop();
+    this.device.stop();
     this.rfb.closeAll('server shutting down');
     const close = (s: net.Server | http.Server | null) =>
       new Promise<void>((resolve) => {

@@ -58,18 +58,28 @@ export class CountingClient {
     });
   }
 
-  /** Stop reading from the socket (a viewer that hangs). */
-  pause(): void {
+  #flood: NodeJS.Timeout | null = null;
+
+  /**
+   * Stop reading from the socket (a viewer that hangs). With keepRequesting, go on sending an
+   * incremental request every 10 ms without reading anything (QEMU's CVE-2017-15124 scenario).
+   */
+  pause(keepRequesting = false): void {
     this.#paused = true;
     this.#socket.pause();
+    if (keepRequesting) this.#flood = setInterval(() => this.#request(true), 10);
   }
 
   resume(): void {
     this.#paused = false;
+    if (this.#flood) clearInterval(this.#flood);
+    this.#flood = null;
     this.#socket.resume();
+    this.#request(true);
   }
 
   close(): void {
+    if (this.#flood) clearInterval(this.#flood);
     this.#socket.destroy();
   }
 

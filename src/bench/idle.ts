@@ -4,6 +4,7 @@ import { RfbClient } from '../../client/headless/rfb-client.js';
 import type { TrackingMode } from '../hypervisor/dirty-log.js';
 import { describeMachine, sampleProcess } from './proc.js';
 import { startServerProcess } from './server-process.js';
+import { startQemu } from './peers.js';
 
 export interface IdleOptions {
   seconds: number;
@@ -11,6 +12,8 @@ export interface IdleOptions {
   /** tracking mode, optionally with /poll (default, as Xen) or /event */
   modes: string[];
   clients: number;
+  /** other servers to measure the same way: qemu-text, qemu-vbe */
+  peers?: string[];
   log: (line: string) => void;
 }
 
@@ -33,6 +36,47 @@ export interface IdleResult {
 }
 
 const delta = (a: any, b: any, k: string) => Number(b[k] ?? 0) - Number(a[k] ?? 0);
+
+/** Another VNC server measured the same way (CPU and wake-ups from /proc; no tracker counters). */
+export async function benchIdlePeer(name: string, o: IdleOptions): Promise<IdleResult> {
+  const screen = name === 'qemu-text' ? 'text' : name === 'qemu-vbe' ? 'vbe' : null;
+  if (!screen) throw new Error(`unknown peer '${name}' (known: qemu-text, qemu-vbe)`);
+  const peer = await startQemu(screen);
+  try {
+    await new Promise((r) => setTimeout(r, 3000)); // firmware done, screen settled
+    const clients: RfbClient[] = [];
+    for (let i = 0; i < o.clients; i++) clients.push(await RfbClient.connect(peer.vnc, { timeoutMs: 20_000 }));
+    await Promise.all(clients.map((c) => c.waitFirstFrame()));
+    await new Promise((r) => setTimeout(r, 1000));
+    const bytes0 = clients.reduce((a, c) => a + c.bytesReceived, 0);
+    const upd0 = clients.reduce((a, c) => a + c.updates, 0);
+    const p0 = sampleProcess(peer.child.pid!);
+    await new Promise((r) => setTimeout(r, o.seconds * 1000));
+    const p1 = sampleProcess(peer.child.pid!);
+    const secs = (p1.at - p0.at) / 1000;
+    const result: IdleResult = {
+      mode: peer.name,
+      seconds: secs,
+      cpuPercent: ((p1.cpuMs - p0.cpuMs) / (p1.at - p0.at)) * 100,
+      contextSwitchesPerSecond: (p1.contextSwitches - p0.contextSwitches) / secs,
+      wakeupsPerSecond: NaN,
+      queries: NaN,
+      pagesWalked: NaN,
+      faults: NaN,
+      drops: NaN,
+      rearms: NaN,
+      pagesReported: NaN,
+      bytesCompared: NaN,
+      updates: clients.reduce((a, c) => a + c.updates, 0) - upd0,
+      bytesSent: clients.reduce((a, c) => a + c.bytesReceived, 0) - bytes0,
+      rssMiB: p1.rssBytes / 2 ** 20,
+    };
+    for (const c of clients) c.close();
+    return result;
+  } finally {
+    await peer.stop();
+  }
+}
 
 export async function benchIdleMode(mode: string, o: IdleOptions): Promise<IdleResult> {
   const [tracking, refresh = 'poll'] = mode.split('/') as [TrackingMode, string?];
@@ -78,6 +122,10 @@ export async function benchIdle(o: IdleOptions): Promise<IdleResult[]> {
     o.log(`bench idle: ${mode}, ${o.seconds} s, guest ${o.guest}, ${o.clients} client(s)...`);
     results.push(await benchIdleMode(mode, o));
   }
+  for (const peer of o.peers ?? []) {
+    o.log(`bench idle: peer ${peer}, ${o.seconds} s, ${o.clients} client(s)...`);
+    results.push(await benchIdlePeer(peer, o));
+  }
   return results;
 }
 
@@ -88,15 +136,15 @@ export function formatIdleTable(results: IdleResult[], o: IdleOptions): string {
     r.mode,
     r.cpuPercent.toFixed(3),
     scan && r !== scan ? (r.cpuPercent > 0 ? `1/${(scan.cpuPercent / r.cpuPercent).toFixed(0)}` : '1/inf') : scan ? '1' : '-',
-    r.wakeupsPerSecond.toFixed(2),
+    Number.isNaN(r.wakeupsPerSecond) ? '-' : r.wakeupsPerSecond.toFixed(2),
     r.contextSwitchesPerSecond.toFixed(1),
-    String(r.queries),
-    String(r.pagesWalked),
-    String(r.faults),
-    String(r.drops),
-    String(r.rearms),
-    String(r.pagesReported),
-    String(r.bytesCompared),
+    Number.isNaN(r.queries) ? '-' : String(r.queries),
+    Number.isNaN(r.pagesWalked) ? '-' : String(r.pagesWalked),
+    Number.isNaN(r.faults) ? '-' : String(r.faults),
+    Number.isNaN(r.drops) ? '-' : String(r.drops),
+    Number.isNaN(r.rearms) ? '-' : String(r.rearms),
+    Number.isNaN(r.pagesReported) ? '-' : String(r.pagesReported),
+    Number.isNaN(r.bytesCompared) ? '-' : String(r.bytesCompared),
     String(r.updates),
     String(r.bytesSent),
   ]);

@@ -80,3 +80,59 @@ export function formatThroughputTable(rs: ThroughputResult[], o: ThroughputOptio
 }
 
 export const DEFAULT_THROUGHPUT_ENCODINGS = [EncodingType.Raw];
+
+export interface SlowClientResult {
+  seconds: number;
+  /** peak RSS over the control period (one viewer) */
+  rssBeforeMiB: number;
+  rssMaxMiB: number;
+  growthMiB: number;
+  frameMiB: number;
+  liveFpsBefore: number;
+  liveFpsDuring: number;
+  stuckDisconnected: boolean;
+}
+
+/**
+ * One live viewer on the full-screen video guest: the server's peak RSS over `seconds` (control),
+ * then the same with a second client that keeps requesting but never reads.
+ */
+export async function benchSlowClient(seconds: number, log: (l: string) => void): Promise<SlowClientResult> {
+  const server = await startServerProcess(['--guest', 'video', '--stall-timeout-ms', String((seconds + 30) * 1000)]);
+  const live = await CountingClient.connect(server.vnc, EncodingType.Raw);
+  const pid = server.child.pid!;
+  const watch = async () => {
+    let rssMax = 0;
+    const u = live.updates;
+    const t0 = performance.now();
+    while (performance.now() - t0 < seconds * 1000) {
+      await new Promise((r) => setTimeout(r, 100));
+      rssMax = Math.max(rssMax, sampleProcess(pid).rssBytes);
+    }
+    return { rssMax, fps: (live.updates - u) / ((performance.now() - t0) / 1000) };
+  };
+  try {
+    await new Promise((r) => setTimeout(r, 2000));
+    log(`bench slow-client: control, one viewer, ${seconds} s...`);
+    const control = await watch();
+    const stuck = await CountingClient.connect(server.vnc, EncodingType.Raw);
+    stuck.pause(true);
+    log(`bench slow-client: a second client stops reading for ${seconds} s while video runs...`);
+    const during = await watch();
+    const result = {
+      seconds,
+      rssBeforeMiB: control.rssMax / 2 ** 20,
+      rssMaxMiB: during.rssMax / 2 ** 20,
+      growthMiB: (during.rssMax - control.rssMax) / 2 ** 20,
+      frameMiB: (1024 * 768 * 4) / 2 ** 20,
+      liveFpsBefore: control.fps,
+      liveFpsDuring: during.fps,
+      stuckDisconnected: stuck.closed !== null,
+    };
+    stuck.close();
+    return result;
+  } finally {
+    live.close();
+    await server.stop();
+  }
+}

@@ -11,9 +11,10 @@ import { RfbClient } from '../../client/headless/rfb-client.js';
 import { benchIdle, formatIdleTable } from '../bench/idle.js';
 import { benchLatency, formatLatencyTable } from '../bench/latency.js';
 import { benchGuest, formatGuestTable } from '../bench/guest.js';
-import { benchThroughput, formatThroughputTable } from '../bench/throughput.js';
+import { benchSlowClient, benchThroughput, formatThroughputTable } from '../bench/throughput.js';
 import { SKIPPABLE_ENCODINGS } from '../bench/counting-client.js';
 import { EncodingType } from '../rfb/encodings/encodings.js';
+import { registerScreenCommands } from './screen-commands.js';
 
 /** Exit code for bad usage: a bad flag, an unknown guest, a port in use. */
 const EXIT_USAGE = 2;
@@ -55,7 +56,7 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('run a guest and serve its display over VNC (and the web port)')
-    .option('--guest <name>', 'guest program: idle, desktop, random, image:<file.png>', 'desktop')
+    .option('--guest <name>', 'guest program: idle, desktop, random, bios, terminal, mode13, planar, modes, image:<file.png>', 'desktop')
     .option('--seed <n>', 'seed for the guest', intArg('--seed', 0, 2 ** 32 - 1), DEFAULT_APP_OPTIONS.seed)
     .option('--duration <ms>', 'the guest stops writing after this long', intArg('--duration', 0, 2 ** 31 - 1))
     .option('--vnc <host:port|off>', 'RFB listener', endpointArg('--vnc'), { host: '127.0.0.1', port: 5900 })
@@ -65,6 +66,7 @@ export function buildProgram(): Command {
     .option('--vram-mb <n>', 'video RAM size in MiB', intArg('--vram-mb', 1, 256), DEFAULT_APP_OPTIONS.vramMb)
     .option('--refresh-ms <ms>', 'poll: refresh interval while a client waits', intArg('--refresh-ms', 1, 1000), DEFAULT_APP_OPTIONS.refreshIntervalMs)
     .addOption(new Option('--refresh <how>', 'learn of changes from the tracker (event) or by polling like Xen (poll)').choices(REFRESH_MODES as string[]).default('event'))
+    .option('--stall-timeout-ms <ms>', 'disconnect a client that takes no data for this long while updates wait', intArg('--stall-timeout-ms', 100, 86_400_000), 60_000)
     .option('--max-clients <n>', 'refuse connections beyond this many sessions', intArg('--max-clients', 1, 100000), 100)
     .option('--quiet', 'do not log connections')
     .action(async (opts) => {
@@ -86,7 +88,7 @@ export function buildProgram(): Command {
           vramMb: opts.vramMb,
           refreshIntervalMs: opts.refreshMs,
           refreshMode: opts.refresh as RefreshMode,
-          rfb: { maxClients: opts.maxClients },
+          rfb: { maxClients: opts.maxClients, stallTimeoutMs: opts.stallTimeoutMs },
           vnc: opts.vnc,
           web: opts.web,
           log,
@@ -139,14 +141,17 @@ export function buildProgram(): Command {
     .option('--guest <name>', 'guest to run (idle, desktop, ...)', 'idle')
     .option('--clients <n>', 'viewers connected', intArg('--clients', 1, 1000), 1)
     .option('--modes <list>', 'comma-separated tracking modes, each optionally /poll or /event', 'scan,dirty-nodrop,dirty,dirty/event')
+    .option('--peers <list>', 'other servers measured the same way: qemu-text, qemu-vbe (QEMU stdvga + VNC)', '')
     .option('--json', 'print JSON instead of a table')
     .action(async (opts) => {
-      const modes = String(opts.modes).split(',');
+      const modes = String(opts.modes).split(',').filter(Boolean);
       for (const m of modes) {
         const [t, r = 'poll'] = m.split('/');
         if (!TRACKING_MODES.includes(t as TrackingMode) || !REFRESH_MODES.includes(r as RefreshMode)) fail(`--modes: unknown mode '${m}' (tracking dirty|dirty-nodrop|scan, optionally /poll or /event)`);
       }
-      const o = { seconds: opts.seconds, guest: opts.guest, modes, clients: opts.clients, log: (l: string) => process.stderr.write(`${l}\n`) };
+      const peers = String(opts.peers).split(',').filter(Boolean);
+      for (const p of peers) if (p !== 'qemu-text' && p !== 'qemu-vbe') fail(`--peers: unknown peer '${p}' (known: qemu-text, qemu-vbe)`);
+      const o = { seconds: opts.seconds, guest: opts.guest, modes, clients: opts.clients, peers, log: (l: string) => process.stderr.write(`${l}\n`) };
       const results = await benchIdle(o);
       process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, results }, null, 2)}\n` : `${formatIdleTable(results, o)}\n`);
     });
@@ -198,6 +203,17 @@ export function buildProgram(): Command {
       const results = await benchThroughput(o);
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatThroughputTable(results, o)}\n`);
     });
+
+  bench
+    .command('slow-client')
+    .description('a client that stops reading while video runs: server memory and the other viewer')
+    .option('--seconds <n>', 'how long the client does not read', intArg('--seconds', 1, 3600), 60)
+    .action(async (opts) => {
+      const r = await benchSlowClient(opts.seconds, (l) => process.stderr.write(`${l}\n`));
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    });
+
+  registerScreenCommands(program);
 
   return program;
 }

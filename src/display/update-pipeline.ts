@@ -74,6 +74,8 @@ export class DisplayPipeline {
   /** Something changed (a fault re-armed tracking, the doorbell rang, a register changed). */
   kick(): void {
     this.#pending = true;
+    // already coming (poll mode: the next tick finds it, as Xen's device model would)
+    if (this.#immediate || this.#timer) return;
     if (this.#anyWants()) this.#schedule(this.mode === 'event' ? this.#minInterval : 0);
   }
 
@@ -85,6 +87,7 @@ export class DisplayPipeline {
       return;
     }
     if (this.tracker.state === 'dropped' && !this.#pending) return; // the next guest write faults and kicks us
+    if (this.device.quiescent && !this.#pending) return; // legacy VGA modes: every change calls device.onChange
     this.#schedule(this.options.refreshIntervalMs);
   }
 

@@ -5,6 +5,7 @@ import { drawTestPicture, drawText } from './draw.js';
 import { Fb32, setVbeMode, type GuestContext, type GuestProgram } from './guest.js';
 import { interactiveDesktop } from './interactive-desktop.js';
 import { videoGuest } from './video.js';
+import { biosGuest, mode13Guest, modesGuest, planarGuest, terminalGuest } from './vga-programs.js';
 
 export const DEFAULT_WIDTH = 1024;
 export const DEFAULT_HEIGHT = 768;
@@ -98,13 +99,22 @@ export function imageGuest(file: string): GuestProgram {
   };
 }
 
-export const GUEST_NAMES = ['idle', 'desktop', 'random', 'video[:WxH]', 'image:<file.png>'];
+export const GUEST_NAMES = ['idle', 'desktop', 'random', 'bios', 'terminal', 'mode13', 'planar', 'modes', 'video[:WxH]', 'image:<file.png>'];
 
 /** Resolve --guest NAME; throws a readable error for an unknown name. */
 export function resolveGuest(name: string): GuestProgram {
   if (name.startsWith('image:')) return imageGuest(name.slice('image:'.length));
   if (name === 'video' || name.startsWith('video:')) return videoGuest(name.slice('video:'.length));
-  const table: Record<string, GuestProgram> = { idle: idleGuest, desktop: interactiveDesktop(), random: randomGuest };
+  const table: Record<string, GuestProgram> = {
+    idle: idleGuest,
+    desktop: interactiveDesktop(),
+    random: randomGuest,
+    bios: biosGuest,
+    terminal: terminalGuest,
+    mode13: mode13Guest,
+    planar: planarGuest,
+    modes: modesGuest(),
+  };
   const g = table[name];
   if (!g) throw new Error(`unknown guest '${name}' (known: ${GUEST_NAMES.join(', ')})`);
   return g;

@@ -36,8 +36,16 @@ const LEGAL: Record<SessionState, SessionState[]> = {
 export interface SessionOptions {
   maxCutText: number;
   maxEncodings: number;
-  /** Hold back updates while this many bytes wait in the socket (backpressure). */
+  /**
+   * Hold back updates while more than this many bytes wait in user space (backpressure): with 0,
+   * a new update is built only once the previous one has gone to the kernel, so a client that
+   * stops reading holds at most about one frame; its changes coalesce in its dirty region.
+   */
   maxQueuedBytes: number;
+  /** Hard cap on bytes queued for one client: beyond it the client is disconnected. */
+  maxOutputBytes: number;
+  /** Disconnect a client that has not taken any data for this long while updates wait. */
+  stallTimeoutMs: number;
   handshakeTimeoutMs: number;
   /** Receive buffer cap. */
   maxReceiveBuffer: number;
@@ -46,7 +54,9 @@ export interface SessionOptions {
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
   maxCutText: 1024 * 1024,
   maxEncodings: 64,
-  maxQueuedBytes: 4 * 1024 * 1024,
+  maxQueuedBytes: 0,
+  maxOutputBytes: 32 * 1024 * 1024,
+  stallTimeoutMs: 60_000,
   handshakeTimeoutMs: 10_000,
   maxReceiveBuffer: 4 * 1024 * 1024,
 };
@@ -92,14 +102,16 @@ export class RfbSession {
   /** The client listed QEMU Extended Key Event: confirm it with a pseudo-rect in the next update (as QEMU does). */
   #extKeyAckPending = false;
   #handshakeTimer: NodeJS.Timeout | null;
-  #out = new ByteWriter(64 * 1024);
   #closeListeners: (() => void)[] = [];
 
   constructor(readonly channel: ByteChannel, readonly host: SessionHost) {
     this.#queue = new ByteQueue(host.options.maxReceiveBuffer);
     channel.onData((chunk) => this.#onData(chunk));
     channel.onClose(() => this.#closed('connection closed by client'));
-    channel.onDrain(() => this.maybeSendUpdate());
+    channel.onDrain(() => {
+      this.#clearStallTimer();
+      this.maybeSendUpdate();
+    });
     this.#handshakeTimer = setTimeout(
       () => this.fail(new RfbProtocolError('RFB_ERR_TIMEOUT', `handshake not finished within ${host.options.handshakeTimeoutMs} ms`)),
       host.options.handshakeTimeoutMs,
@@ -128,6 +140,29 @@ export class RfbSession {
   #send(data: Uint8Array): void {
     this.counters.bytesSent += data.length;
     this.channel.write(data);
+    if (this.channel.bufferedAmount > this.host.options.maxOutputBytes) {
+      this.fail(new RfbProtocolError('RFB_ERR_OUTPUT_OVERFLOW', `more than ${this.host.options.maxOutputBytes} bytes queued for a client that does not read`));
+    }
+  }
+
+  #stallTimer: NodeJS.Timeout | null = null;
+
+  /** Updates are waiting on a client that does not read: give it stallTimeoutMs to take something. */
+  #armStallTimer(): void {
+    if (this.#stallTimer) return;
+    const ms = this.host.options.stallTimeoutMs;
+    const queued = this.channel.bufferedAmount;
+    this.#stallTimer = setTimeout(() => {
+      this.#stallTimer = null;
+      if (this.channel.bufferedAmount < queued) this.#armStallTimer(); // slow, but reading
+      else this.fail(new RfbProtocolError('RFB_ERR_CLIENT_STALLED', `client took no data for ${ms} ms while updates were waiting`));
+    }, ms);
+    this.#stallTimer.unref();
+  }
+
+  #clearStallTimer(): void {
+    if (this.#stallTimer) clearTimeout(this.#stallTimer);
+    this.#stallTimer = null;
   }
 
   #onData(chunk: Buffer): void {
@@ -319,13 +354,18 @@ export class RfbSession {
   /** Answer the outstanding request if there is something to send and the socket can take it. */
   maybeSendUpdate(): void {
     if (this.state !== 'Normal' || !this.#request || !this.#region) return;
-    if (this.channel.bufferedAmount > this.host.options.maxQueuedBytes) return; // wait for 'drain'
+    if (this.channel.bufferedAmount > this.host.options.maxQueuedBytes) {
+      this.#armStallTimer();
+      return; // wait for 'drain'
+    }
     const s = this.host.surface;
     if (this.#region.width !== s.width || this.#region.height !== s.height) return; // resize not seen yet
     const rects = this.#region.takeRects(this.#request);
     if (rects.length === 0 && !this.#resizePending && !this.#extKeyAckPending) return;
-    const w = this.#out;
-    w.reset();
+    // sized for Raw (no encoding sends more), so the message is built in one allocation
+    let rawBytes = 28; // header, DesktopSize and QEMU key pseudo-rects
+    for (const r of rects) rawBytes += 12 + r.w * r.h * this.#translator.bytesPerPixel;
+    const w = new ByteWriter(rawBytes);
     const countAt = beginFramebufferUpdate(w);
     let n = 0;
     if (this.#resizePending) {
@@ -344,7 +384,7 @@ export class RfbSession {
       n++;
     }
     w.patchU16(countAt, n);
-    const bytes = w.toBuffer();
+    const bytes = w.view(); // the socket keeps it until sent: no copy
     this.#request = null;
     this.counters.updates++;
     this.counters.rects += n;
@@ -379,6 +419,7 @@ export class RfbSession {
     this.state = 'Closed';
     this.closeReason = reason;
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    this.#clearStallTimer();
     this.#queue.clear();
     this.#region = null;
     this.host.log(`${this.remoteAddress} closed: ${reason}`);

@@ -82,7 +82,7 @@ describe('vramvnc serve / screenshot', () => {
   it('an unknown guest or a bad flag: one line and exit code 2', () => {
     const a = run(['serve', '--guest', 'nope', '--vnc', 'off', '--web', 'off']);
     expect(a.status).toBe(2);
-    expect(a.stderr).toBe("vramvnc: unknown guest 'nope' (known: idle, desktop, random, video[:WxH], image:<file.png>)\n");
+    expect(a.stderr).toBe("vramvnc: unknown guest 'nope' (known: idle, desktop, random, bios, terminal, mode13, planar, modes, video[:WxH], image:<file.png>)\n");
     const b = run(['serve', '--tracking', 'fast']);
     expect(b.status).toBe(2);
     expect(b.stderr).toBe("error: option '--tracking <mode>' argument 'fast' is invalid. Allowed choices are dirty, dirty-nodrop, scan.\n");
