@@ -4,6 +4,7 @@ import { Fb32, setVbeMode, type GuestProgram } from '../../src/guest/guest.js';
 import { idleGuest } from '../../src/guest/programs.js';
 import { LFB_BASE } from '../../src/hypervisor/memory.js';
 import { interactiveDesktop } from '../../src/guest/interactive-desktop.js';
+import { terminalGuest } from '../../src/guest/vga-programs.js';
 import { countDiff, fetchScreenshot, sleep, startApp, type Rgba } from '../helpers/app.js';
 import { openBrowser, readCanvas, screenPoint, type Browser } from './chromium.js';
 
@@ -21,11 +22,12 @@ afterEach(async (ctx) => {
 async function openViewer(a: VramVnc, query = '?lossless=1'): Promise<Browser> {
   const b = await openBrowser();
   await b.page.goto(`${a.webUrl}${query}`);
-  await b.page.waitForFunction(() => {
+  const size = { w: a.device.surface.width, h: a.device.surface.height };
+  await b.page.waitForFunction(({ w, h }) => {
     const v = (window as any).viewer;
     const c = document.querySelector('#screen canvas') as HTMLCanvasElement | null;
-    return v?.connected && c && c.width === 1024 && c.height === 768;
-  });
+    return v?.connected && c && c.width === w && c.height === h;
+  }, size);
   // the canvas has its size from ServerInit; wait for the first update to be drawn on it
   await b.page.waitForFunction(() => {
     const c = document.querySelector('#screen canvas') as HTMLCanvasElement;
@@ -107,6 +109,28 @@ describe('the noVNC viewer in Chromium', () => {
       }
     }
     expect(dark).toBeGreaterThan(100);
+  });
+
+  it('types into the terminal guest (text mode, reading the i8042) and the echo appears on the canvas', async () => {
+    app = await startApp(terminalGuest);
+    browser = await openViewer(app);
+    const page = browser.page;
+    const rows = () => Array.from({ length: 25 }, (_, r) => {
+      let t = '';
+      for (let c = 0; c < 80; c++) t += String.fromCharCode(app!.mem.vram[(r * 80 + c) * 4]!); // plane 0: characters
+      return t.trimEnd();
+    });
+    const p = await screenPoint(page, 360, 200);
+    await page.mouse.click(p.x, p.y);
+    await page.keyboard.type('echo 42');
+    for (let i = 0; i < 100 && !rows().includes('$ echo 42'); i++) await sleep(50);
+    expect(rows()).toContain('$ echo 42');
+    await page.keyboard.press('Enter');
+    for (let i = 0; i < 100 && !rows().includes('> echo 42'); i++) await sleep(50);
+    expect(rows()).toContain('> echo 42');
+    // the console keeps printing and its cursor blinks: retry until one frame matches exactly
+    const { diff } = await canvasMatches(browser, app, 100);
+    expect(diff).toBe(0);
   });
 
   it('clicks and drags the desktop guest window, unscaled', async () => {
