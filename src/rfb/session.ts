@@ -30,6 +30,7 @@ import {
   reasonString,
   rectHeader,
   SecurityType,
+  serverCutText,
   serverInit,
   ServerMessageType,
   setColourMapEntries,
@@ -422,7 +423,7 @@ export class RfbSession {
     if (sup.extendedDesktopSize && !had.extendedDesktopSize) this.#pending.size ??= { reason: ResizeReason.Server, status: ResizeStatus.Ok };
     if (sup.cursor && !had.cursor && this.host.cursor !== null) this.#pending.cursor = true;
     if (sup.desktopName && !had.desktopName) this.#pending.desktopName = true;
-    if (sup.qemuKey && !had.qemuKey) this.#pending.qemuKeyAck = true;
+    if (sup.qemuKey) this.#pending.qemuKeyAck = true; // on every SetEncodings listing it, as QEMU does
     // ContinuousUpdates: EndOfContinuousUpdates tells the client we have it; Fence: a request does
     if (sup.continuousUpdates && !had.continuousUpdates) this.#send(Buffer.from([ServerMessageType.EndOfContinuousUpdates]));
     if (sup.fence && !had.fence) this.#sendFence(FENCE_REQUEST, new Uint8Array(0));
@@ -604,6 +605,13 @@ export class RfbSession {
     this.counters.rects += n;
     this.host.countUpdate(bytes.length, n);
     this.#send(bytes);
+  }
+
+  /** ServerCutText: the guest's clipboard changed (Latin-1 on the wire, RFC 6143 §7.6.4). */
+  sendCutText(text: string): void {
+    if (this.state !== 'Normal') return;
+    const body = Buffer.from(text.replace(/[^\x00-\xff]/g, '?'), 'latin1');
+    this.#send(serverCutText(new ByteWriter(8 + body.length), body).toBuffer());
   }
 
   /** The one error path: log the reason, close the connection. */

@@ -67,30 +67,13 @@ export function writeCursor(out: ByteWriter, c: CursorImage, tr: PixelTranslator
 }
 
 /**
- * The desktop guest's pointer: the classic 12x19 arrow, black outline, white fill, hotspot at
- * its tip. '#' outline, '.' fill, ' ' transparent.
+ * The desktop guest's pointer: the arrow it draws itself (src/guest/interactive-desktop.ts), 10x17,
+ * black outline, white fill, hotspot at its tip. '#' outline, '.' fill, ' ' transparent.
  */
 const ARROW = [
-  '#           ',
-  '##          ',
-  '#.#         ',
-  '#..#        ',
-  '#...#       ',
-  '#....#      ',
-  '#.....#     ',
-  '#......#    ',
-  '#.......#   ',
-  '#........#  ',
-  '#.........# ',
-  '#......#####',
-  '#...#..#    ',
-  '#..# #..#   ',
-  '#.#  #..#   ',
-  '##    #..#  ',
-  '#     #..#  ',
-  '       #..# ',
-  '        ##  ',
-];
+  '#', '##', '#.#', '#..#', '#...#', '#....#', '#.....#', '#......#', '#.......#', '#........#',
+  '#.....####', '#..#..#', '#.# #..#', '##  #..#', '#    #..#', '     #..#', '      ##',
+].map((row) => row.padEnd(10));
 
 export const DESKTOP_POINTER: CursorImage = (() => {
   const width = ARROW[0]!.length;

@@ -147,7 +147,7 @@ describe('pseudo-encodings', () => {
     expect(encs).toContain(EncodingType.QemuExtendedKeyEvent);
     expect((c.decoders.get(EncodingType.DesktopName) as DesktopNameDecoder).name).toBe('vramvnc (idle)');
     const cur = (c.decoders.get(EncodingType.Cursor) as CursorDecoder).shape!;
-    expect([cur.width, cur.height, cur.hotX, cur.hotY]).toEqual([12, 19, 0, 0]);
+    expect([cur.width, cur.height, cur.hotX, cur.hotY]).toEqual([10, 17, 0, 0]);
     expect((c.decoders.get(EncodingType.QemuExtendedKeyEvent) as EmptyDecoder).seen).toBe(1);
   });
 
