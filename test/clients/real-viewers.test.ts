@@ -10,8 +10,9 @@ import type { VramVnc } from '../../src/app.js';
 import type { GuestProgram } from '../../src/guest/guest.js';
 import { desktopGuest, idleGuest, imageGuest, randomGuest } from '../../src/guest/programs.js';
 import { EncodingType } from '../../src/rfb/encodings/encodings.js';
+import type { TightEncoder } from '../../src/rfb/encodings/tight.js';
 import { countDiff, fetchScreenshot, startApp, toPng, type Rgba } from '../helpers/app.js';
-import { findInside, run, Xvfb } from './x11.js';
+import { bestOffset, errorStats, findInside, run, Xvfb } from './x11.js';
 
 let app: VramVnc | null = null;
 let xvfb: Xvfb | null = null;
@@ -92,6 +93,30 @@ describe("TigerVNC's vncviewer under Xvfb", () => {
       expect(session.encoders.counters.byEncoding.get(c.encoding) ?? 0, `rectangles by encoding: ${[...session.encoders.counters.byEncoding]}`).toBeGreaterThan(0);
     });
   }
+});
+
+describe("TigerVNC's vncviewer with JPEG (lossy, within tolerance)", () => {
+  it('photo at its default QualityLevel 8: Tight JPEG rectangles, mean error < 3, 99% of channels within 24', async () => {
+    app = await startApp(photoGuest());
+    xvfb = new Xvfb();
+    await xvfb.start(1280, 1024);
+    viewer = spawn('vncviewer', [`127.0.0.1::${port(app)}`, '-Shared=1', '-RemoteResize=0', '-AlertOnFatalError=0'], { env: xvfb.env, stdio: 'ignore' });
+    const truth = await fetchScreenshot(app);
+    let stats = { mean: Infinity, farShare: 1 };
+    for (let i = 0; i < 60 && !(stats.mean < 3 && stats.farShare < 0.01); i++) {
+      await new Promise((r) => setTimeout(r, 300));
+      const shot = await xvfb.screenshot();
+      const at = bestOffset(shot, truth);
+      stats = errorStats(shot, truth, at.x, at.y);
+      if (i === 59) save('tigervnc-photo-jpeg.actual.png', shot);
+    }
+    expect(stats.mean).toBeLessThan(3);
+    expect(stats.farShare).toBeLessThan(0.01);
+    const session = [...app.rfb.sessions][0]!;
+    expect(session.encoders.params.qualityLevel).toBe(8);
+    expect(session.encoders.counters.byEncoding.get(EncodingType.Tight)).toBeGreaterThan(0);
+    expect((session.encoders.encoder(EncodingType.Tight) as TightEncoder).counters.jpeg).toBeGreaterThan(0);
+  });
 });
 
 describe("gtk-vnc's gvnccapture", () => {

@@ -130,3 +130,44 @@ export class Xvfb {
     this.proc = null;
   }
 }
+
+/**
+ * The offset (within maxOffset) where inner best matches outer, by the mean absolute error over a
+ * sample of pixels; for lossy pictures (JPEG), where findInside cannot match exactly.
+ */
+export function bestOffset(outer: Rgba, inner: Rgba, maxOffset = 64): { x: number; y: number; meanError: number } {
+  let best = { x: 0, y: 0, meanError: Infinity };
+  for (let oy = 0; oy <= Math.min(maxOffset, outer.height - inner.height); oy++)
+    for (let ox = 0; ox <= Math.min(maxOffset, outer.width - inner.width); ox++) {
+      let sum = 0;
+      let n = 0;
+      for (let y = 0; y < inner.height; y += 13)
+        for (let x = 0; x < inner.width; x += 11) {
+          const a = ((oy + y) * outer.width + ox + x) * 4;
+          const b = (y * inner.width + x) * 4;
+          for (let c = 0; c < 3; c++) sum += Math.abs(outer.data[a + c]! - inner.data[b + c]!);
+          n += 3;
+        }
+      if (sum / n < best.meanError) best = { x: ox, y: oy, meanError: sum / n };
+    }
+  return best;
+}
+
+/** Per-channel error statistics of inner against outer at (x, y): mean, and the share above `far`. */
+export function errorStats(outer: Rgba, inner: Rgba, x: number, y: number, far = 24): { mean: number; farShare: number } {
+  let sum = 0;
+  let farN = 0;
+  let n = 0;
+  for (let yy = 0; yy < inner.height; yy++)
+    for (let xx = 0; xx < inner.width; xx++) {
+      const a = ((y + yy) * outer.width + x + xx) * 4;
+      const b = (yy * inner.width + xx) * 4;
+      for (let c = 0; c < 3; c++) {
+        const d = Math.abs(outer.data[a + c]! - inner.data[b + c]!);
+        sum += d;
+        if (d > far) farN++;
+        n++;
+      }
+    }
+  return { mean: sum / n, farShare: farN / n };
+}

@@ -41,6 +41,8 @@ export interface Encoder {
   lastWasStateless?(): boolean;
   /** The bytes of the last encodeRect were not sent (Raw went instead): undo any stream state. */
   withdraw?(): void;
+  /** How to cut a large rectangle (default: by maxWidth and maxArea). */
+  split?(rect: Rect, fb: Surface, tr: PixelTranslator): Rect[];
   /** The largest rectangle the encoding takes (Tight: 2048 pixels wide); larger ones are split. */
   readonly maxWidth?: number;
   readonly maxArea?: number;

@@ -9,6 +9,9 @@ import { DEFAULT_ENCODE_PARAMS, type EncodeParams, type Encoder } from './encode
 import { EncodingType } from './encodings.js';
 import { ENCODERS } from './index.js';
 import { RawEncoder, rawSize } from './raw.js';
+import { splitRect } from './split.js';
+
+export { splitRect };
 
 /** Encoded rectangles (header + body) of one surface generation, shared by all sessions. */
 export class EncodeCache {
@@ -58,18 +61,6 @@ export function isSolidRect(r: Rect, fb: Surface): boolean {
   return true;
 }
 
-/** Split r into pieces no wider than maxWidth and no larger than maxArea pixels. */
-export function splitRect(r: Rect, maxWidth = Infinity, maxArea = Infinity): Rect[] {
-  if (r.w <= maxWidth && r.w * r.h <= maxArea) return [r];
-  const out: Rect[] = [];
-  const w = Math.min(maxWidth, r.w);
-  const rows = Math.max(1, Math.floor(maxArea / w));
-  for (let y = r.y; y < r.y + r.h; y += rows) {
-    for (let x = r.x; x < r.x + r.w; x += w) out.push({ x, y, w: Math.min(w, r.x + r.w - x), h: Math.min(rows, r.y + r.h - y) });
-  }
-  return out;
-}
-
 export class EncoderSet {
   readonly counters: SelectionCounters = { byEncoding: new Map(), rawFallbacks: 0 };
   #encoders = new Map<number, Encoder>();
@@ -104,6 +95,11 @@ export class EncoderSet {
     return enc;
   }
 
+  /** This session's encoder for an encoding number, if the client listed it. */
+  encoder(type: number): Encoder | undefined {
+    return this.#encoders.get(type);
+  }
+
   /** The encoding dirty rectangles get in this pixel format (the first usable in the client's order). */
   primary(tr: PixelTranslator): Encoder {
     for (const e of this.#prefs) {
@@ -129,7 +125,7 @@ export class EncoderSet {
     let enc = this.primary(tr);
     if (enc.type !== EncodingType.Raw && r.w * r.h >= 64 && isSolidRect(r, fb)) enc = this.#forSolid(enc);
     let n = 0;
-    for (const piece of splitRect(r, enc.maxWidth, enc.maxArea)) {
+    for (const piece of enc.split ? enc.split(r, fb, tr) : splitRect(r, enc.maxWidth, enc.maxArea)) {
       this.#encodeOne(piece, enc, fb, tr, out, cache, cacheKey);
       n++;
     }

@@ -3,6 +3,7 @@
 import jpeg from 'jpeg-js';
 import type { Rect, Surface } from '../../display/surface.js';
 import type { ByteWriter } from '../byte-writer.js';
+import { splitRect } from './split.js';
 
 export const TightControl = {
   Fill: 0x80,
@@ -19,6 +20,21 @@ export const TIGHT_MAX_WIDTH = 2048;
 export const TIGHT_MAX_AREA = 65536;
 /** Data shorter than this goes uncompressed, with no length (TIGHT_MIN_TO_COMPRESS). */
 export const TIGHT_MIN_TO_COMPRESS = 12;
+
+/** JPEG rectangles may be larger (no zlib data to bound): one JPEG costs much less than many small ones. */
+export const TIGHT_MAX_JPEG_AREA = 2048 * 1024;
+
+/**
+ * Tight's cut of a large rectangle: whole (up to 2048 wide, 2 Mpixels) when it will be one JPEG,
+ * else pieces of at most 64 Ki pixels.
+ */
+export function tightSplit(r: Rect, fb: Surface, jpegPossible: boolean): Rect[] {
+  if (jpegPossible && r.w * r.h > TIGHT_MAX_AREA && r.w >= 8 && r.h >= 8) {
+    const { exact, large } = predictorStats(r, fb);
+    if (exact < 0.6 && large < 0.05) return splitRect(r, TIGHT_MAX_WIDTH, TIGHT_MAX_JPEG_AREA);
+  }
+  return splitRect(r, TIGHT_MAX_WIDTH, TIGHT_MAX_AREA);
+}
 
 /** JPEG quality for QualityLevel 0-9 (the TightVNC table). */
 export const JPEG_QUALITY = [5, 10, 15, 25, 37, 50, 60, 70, 75, 80];

@@ -14,6 +14,7 @@ import {
   smoothness,
   TIGHT_MAX_AREA,
   TIGHT_MAX_WIDTH,
+  tightSplit,
   TIGHT_MIN_TO_COMPRESS,
   TightControl,
   TightFilter,
@@ -34,6 +35,8 @@ export class TightEncoder implements Encoder {
   readonly stateful = true;
   readonly maxWidth = TIGHT_MAX_WIDTH;
   readonly maxArea = TIGHT_MAX_AREA;
+  /** Rectangles by kind (for stats and tests). */
+  readonly counters = { fill: 0, jpeg: 0, mono: 0, indexed: 0, gradient: 0, full: 0 };
   #streams: (DeflateStream | null)[] = [null, null, null, null];
   #resetBits = 0;
   #params: EncodeParams = DEFAULT_ENCODE_PARAMS;
@@ -68,6 +71,10 @@ export class TightEncoder implements Encoder {
     }
   }
 
+  split(r: Rect, fb: Surface, tr: PixelTranslator): Rect[] {
+    return tightSplit(r, fb, this.#params.qualityLevel !== null && isTpixel888(tr.pf));
+  }
+
   encodeRect(r: Rect, fb: Surface, tr: PixelTranslator, out: ByteWriter): void {
     this.#lastStream = -1;
     this.#lastResetBits = 0;
@@ -78,6 +85,7 @@ export class TightEncoder implements Encoder {
     const pal = palette(px, 256);
     const colours = pal ? pal.size : null;
     if (colours === 1) {
+      this.counters.fill++;
       out.u8(TightControl.Fill | this.#takeResetBits());
       writePacked(out, tp, px[0]!);
       return;
@@ -86,6 +94,7 @@ export class TightEncoder implements Encoder {
     const is888 = isTpixel888(tr.pf);
     if (q !== null && is888 && isPhotoLike(r, fb, colours)) {
       const jpg = encodeJpeg(r, fb, JPEG_QUALITY[q]!);
+      this.counters.jpeg++;
       out.u8(TightControl.Jpeg | this.#takeResetBits());
       writeCompactLength(out, jpg.length);
       out.bytes(jpg);
@@ -95,6 +104,8 @@ export class TightEncoder implements Encoder {
     data.reset();
     if (pal && colours! <= 256 && (colours === 2 || tr.bytesPerPixel > 1)) {
       const stream = colours === 2 ? TightStream.Mono : TightStream.Indexed;
+      if (colours === 2) this.counters.mono++;
+      else this.counters.indexed++;
       out.u8(TightControl.ExplicitFilter | (stream << 4) | this.#takeResetBits());
       out.u8(TightFilter.Palette).u8(colours! - 1); // filter-id, number-of-colours - 1
       for (const v of pal.keys()) writePacked(out, tp, v);
@@ -115,12 +126,14 @@ export class TightEncoder implements Encoder {
       return;
     }
     if (is888 && this.#params.tightGradient && n >= 64 && smoothness(r, fb) < 24) {
+      this.counters.gradient++;
       out.u8(TightControl.ExplicitFilter | (TightStream.Gradient << 4) | this.#takeResetBits());
       out.u8(TightFilter.Gradient);
       gradient888(px, r.w, r.h, tr, data);
       this.#writeData(out, TightStream.Gradient);
       return;
     }
+    this.counters.full++;
     out.u8((TightStream.Full << 4) | this.#takeResetBits()); // basic, copy filter implied
     const at = data.reserve(n * tp.size);
     const b = data.raw;

@@ -7,7 +7,7 @@ import type { PixelFormat, PixelTranslator } from '../pixel-format.js';
 import { DEFAULT_ENCODE_PARAMS, type EncodeParams, type Encoder } from './encoder.js';
 import { EncodingType } from './encodings.js';
 import { clientPixels, isTpixel888, palette, tpixelPacker, writePacked } from './pixels.js';
-import { encodeJpeg, isPhotoLike, JPEG_QUALITY, TIGHT_MAX_AREA, TIGHT_MAX_WIDTH, TightControl, writeCompactLength } from './tight-common.js';
+import { encodeJpeg, isPhotoLike, JPEG_QUALITY, TIGHT_MAX_AREA, TIGHT_MAX_WIDTH, TightControl, tightSplit, writeCompactLength } from './tight-common.js';
 
 export class TightPngEncoder implements Encoder {
   readonly type = EncodingType.TightPNG;
@@ -26,6 +26,10 @@ export class TightPngEncoder implements Encoder {
   /** PNG and JPEG carry 8-bit RGB: only formats that hold exactly that. */
   accepts(pf: PixelFormat): boolean {
     return isTpixel888(pf);
+  }
+
+  split(r: Rect, fb: Surface, tr: PixelTranslator): Rect[] {
+    return tightSplit(r, fb, this.#params.qualityLevel !== null);
   }
 
   encodeRect(r: Rect, fb: Surface, tr: PixelTranslator, out: ByteWriter): void {
