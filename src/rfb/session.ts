@@ -478,7 +478,7 @@ export class RfbSession {
     if (this.state !== 'Normal') return;
     const r = this.#region;
     if (r && r.width === surface.width && r.height === surface.height) {
-      this.#moves = [];
+      this.#movesToRegion(); // a new surface of the same size: copies still owed go as pixels
       if (this.#resizeRequested) {
         this.#resizeRequested = false;
         this.#pending.size = { reason: ResizeReason.ThisClient, status: ResizeStatus.Ok };
