@@ -6,6 +6,7 @@ import { ByteQueue, ByteReader } from '../../src/rfb/byte-queue.js';
 import { ByteWriter } from '../../src/rfb/byte-writer.js';
 import { EncodingType } from '../../src/rfb/encodings/encodings.js';
 import { readPixelFormat, writePixelFormat, NATIVE_FORMAT, type PixelFormat } from '../../src/rfb/pixel-format.js';
+import { vncAuthResponse } from '../../src/rfb/security/vnc-auth.js';
 import { ClientFramebuffer } from './framebuffer.js';
 import type { Decoder, RectHeader } from './decoders/decoder.js';
 import { RawDecoder } from './decoders/raw.js';
@@ -21,6 +22,7 @@ export interface RfbClientOptions {
   pixelFormat?: PixelFormat;
   /** Keep one incremental request outstanding, like a viewer (default true). */
   autoUpdate?: boolean;
+  /** For VNC Authentication (security type 2), chosen when the server offers it. */
   password?: string;
 }
 
@@ -31,7 +33,7 @@ export function createDecoders(): Map<number, Decoder> {
 
 export const DEFAULT_CLIENT_ENCODINGS = [EncodingType.Raw, EncodingType.DesktopSize, EncodingType.LastRect];
 
-type State = 'Version' | 'Security' | 'SecurityResult' | 'ServerInit' | 'Normal' | 'Closed';
+type State = 'Version' | 'Security' | 'VncAuth' | 'SecurityResult' | 'ServerInit' | 'Normal' | 'Closed';
 
 export interface UpdateInfo {
   rects: RectHeader[];
@@ -151,6 +153,10 @@ export class RfbClient extends EventEmitter {
               throw new Error(`server refused: ${q.consume(8 + len).subarray(8).toString('utf8')}`);
             }
             q.skip(4);
+            if (type === 2 && this.options.password !== undefined) {
+              this.#state = 'VncAuth';
+              break;
+            }
             if (type !== 1) throw new Error(`server requires security type ${type}, which this client does not support`);
             this.#clientInit();
             break;
@@ -165,15 +171,27 @@ export class RfbClient extends EventEmitter {
           }
           if (q.length < 1 + n) return;
           const types = [...q.consume(1 + n).subarray(1)];
+          if (types.includes(2) && this.options.password !== undefined) {
+            this.#send(Buffer.from([2]));
+            this.#state = 'VncAuth';
+            break;
+          }
           if (!types.includes(1)) throw new Error(`server offers security types [${types.join(', ')}], none of which this client supports`);
           this.#send(Buffer.from([1]));
           if (this.#minor === 8) this.#state = 'SecurityResult';
           else this.#clientInit();
           break;
         }
+        case 'VncAuth': {
+          if (q.length < 16) return;
+          this.#send(vncAuthResponse(Buffer.from(this.options.password!, 'latin1'), q.consume(16)));
+          this.#state = 'SecurityResult';
+          break;
+        }
         case 'SecurityResult': {
           if (q.length < 4) return;
           const result = q.peek(4).readUInt32BE(0);
+          if (result !== 0 && this.#minor < 8) throw new Error('authentication failed');
           if (result !== 0) {
             if (q.length < 8) return;
             const len = q.peek(8).readUInt32BE(4);
