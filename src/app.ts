@@ -11,6 +11,7 @@ import { GuestRunner, type GuestProgram } from './guest/guest.js';
 import { GuestInput } from './guest/input-devices.js';
 import { formatAddress, listenTcp } from './transport/tcp.js';
 import { listenWeb } from './transport/http.js';
+import type { WebSecurityOptions } from './transport/web-security.js';
 
 export interface AppOptions {
   guest: GuestProgram;
@@ -24,6 +25,8 @@ export interface AppOptions {
   web: { host: string; port: number } | null;
   log: (line: string) => void;
   rfb?: Partial<RfbServerOptions>;
+  /** Origin check, timeouts and TLS for the web port (used by the WebSocket transport). */
+  webSecurity?: WebSecurityOptions;
 }
 
 export const DEFAULT_APP_OPTIONS = {

@@ -7,6 +7,7 @@ import { TRACKING_MODES, type TrackingMode } from '../hypervisor/dirty-log.js';
 import { resolveGuest } from '../guest/programs.js';
 import { parseHostPort } from '../transport/tcp.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
+import { securityFromFlags, type SecurityFlags } from './security-flags.js';
 
 /** Exit code for bad usage: a bad flag, an unknown guest, a port in use. */
 const EXIT_USAGE = 2;
@@ -58,6 +59,15 @@ export function buildProgram(): Command {
     .option('--vram-mb <n>', 'video RAM size in MiB', intArg('--vram-mb', 1, 256), DEFAULT_APP_OPTIONS.vramMb)
     .option('--refresh-ms <ms>', 'refresh interval while a client waits', intArg('--refresh-ms', 1, 1000), DEFAULT_APP_OPTIONS.refreshIntervalMs)
     .option('--quiet', 'do not log connections')
+    .option('--password-file <file>', 'require VNC Authentication: first line of a text file, or a file made by vncpasswd')
+    .option('--tls-cert <file>', 'PEM certificate for VeNCrypt X509 (and wss://)')
+    .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--insecure-no-auth', 'allow listening beyond loopback without a password')
+    .option('--allow-origin <origin...>', 'WebSocket origins allowed besides the page\'s own host (* for any)')
+    .option('--max-clients <n>', 'connections at once (handshaking ones included)', intArg('--max-clients', 1, 100_000), 100)
+    .option('--max-cut-text <bytes>', 'largest ClientCutText accepted', intArg('--max-cut-text', 0, 256 * 1024 * 1024), 1024 * 1024)
+    .option('--max-output-mb <n>', 'drop a client with more than this many MiB waiting unsent', intArg('--max-output-mb', 1, 4096), 64)
+    .option('--handshake-timeout-ms <ms>', 'drop clients that have not finished the handshake by then', intArg('--handshake-timeout-ms', 100, 3_600_000), 10_000)
     .action(async (opts) => {
       let guest;
       try {
@@ -66,6 +76,12 @@ export function buildProgram(): Command {
         fail((err as Error).message);
       }
       const log = opts.quiet ? () => {} : (line: string) => process.stderr.write(`${new Date().toISOString()} vnc: ${line}\n`);
+      let security;
+      try {
+        security = securityFromFlags(opts as SecurityFlags, log);
+      } catch (err) {
+        fail((err as Error).message);
+      }
       let app: VramVnc;
       try {
         app = new VramVnc({
@@ -79,6 +95,8 @@ export function buildProgram(): Command {
           vnc: opts.vnc,
           web: opts.web,
           log,
+          rfb: security.rfb,
+          webSecurity: security.web,
         });
         await app.start();
       } catch (err) {

@@ -59,7 +59,7 @@ export class RfbServer implements DisplayListener {
       channel.destroy();
       return null;
     }
-    this.options.log(`${channel.remoteAddress} connected`);
+    // the session logs one line when the connection ends (address, version, security, reason)
     const session = new RfbSession(channel, this.#host);
     this.sessions.add(session);
     session.onClose(() => this.sessions.delete(session));

@@ -1,0 +1,91 @@
+// Guards for the WebSocket transport (wired by src/transport/websocket.ts): the Origin check
+// against cross-site WebSocket hijacking, the frame size cap, and handshake timeouts.
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TlsCredentials } from '../rfb/security/tls.js';
+
+export interface WebSecurityOptions {
+  /**
+   * Origins allowed besides the page's own host ("https://example.com", or "*" for any).
+   * By default only an Origin whose host:port is the request's Host is accepted.
+   */
+  allowOrigins: string[];
+  /** Close a connection whose HTTP upgrade (or RFB handshake) is not done within this long. */
+  handshakeTimeoutMs: number;
+  /** The largest WebSocket message accepted (ws maxPayload). */
+  maxPayload: number;
+  /** Serve https:// and wss:// with this certificate (the same as VeNCrypt's). */
+  tls: TlsCredentials | null;
+}
+
+/** A cap on WebSocket messages: the largest RFB client message we accept, plus slack. */
+export function wsMaxPayload(maxCutText: number): number {
+  return maxCutText + 64 * 1024;
+}
+
+export const DEFAULT_WEB_SECURITY: WebSecurityOptions = {
+  allowOrigins: [],
+  handshakeTimeoutMs: 10_000,
+  maxPayload: wsMaxPayload(1024 * 1024),
+  tls: null,
+};
+
+/** Normalise "https://Example.com:443/" to "https://example.com" (default ports dropped). */
+export function normaliseOrigin(origin: string): string | null {
+  try {
+    const u = new URL(origin);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+    return u.origin.toLowerCase();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a WebSocket upgrade with this Origin header may proceed. No Origin header means a
+ * non-browser client (browsers always send one), which cross-site hijacking cannot come from.
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowOrigins: readonly string[]): boolean {
+  if (origin === undefined || origin === '') return true;
+  if (allowOrigins.includes('*')) return true;
+  const o = normaliseOrigin(origin);
+  if (o === null) return false; // "null" (sandboxed frames, file://) and anything unparsable
+  if (host !== undefined) {
+    const oHost = new URL(o).host;
+    if (oHost === host.toLowerCase() || oHost === new URL(`http://${host}`).host.toLowerCase()) return true;
+  }
+  return allowOrigins.some((a) => normaliseOrigin(a) === o);
+}
+
+/** A ws `verifyClient` that answers 403 to other origins and logs the refusal. */
+export function makeVerifyClient(opts: Pick<WebSecurityOptions, 'allowOrigins'>, log: (line: string) => void) {
+  return (info: { origin: string; req: http.IncomingMessage }): boolean => {
+    const ok = originAllowed(info.origin || undefined, info.req.headers.host, opts.allowOrigins);
+    if (!ok) {
+      const a = info.req.socket.remoteAddress ?? '?';
+      log(`${a.includes(':') ? `[${a}]` : a}:${info.req.socket.remotePort ?? '?'} WebSocket refused: Origin ${JSON.stringify(info.origin).slice(0, 100)} is not allowed (see --allow-origin)`);
+    }
+    return ok;
+  };
+}
+
+/** Bound the HTTP side: headers and whole requests must arrive within the handshake timeout. */
+export function applyHttpTimeouts(server: http.Server, handshakeTimeoutMs: number): void {
+  server.headersTimeout = handshakeTimeoutMs;
+  server.requestTimeout = handshakeTimeoutMs;
+}
+
+/**
+ * Destroy `socket` unless the returned disarm function is called within ms (e.g. between the
+ * 'upgrade' event and ws's handleUpgrade callback).
+ */
+export function armHandshakeTimer(socket: Duplex, ms: number, onTimeout?: () => void): () => void {
+  const t = setTimeout(() => {
+    onTimeout?.();
+    socket.destroy();
+  }, ms);
+  t.unref();
+  const disarm = () => clearTimeout(t);
+  socket.once('close', disarm);
+  return disarm;
+}
