@@ -248,7 +248,6 @@ export class RfbSession {
         if (!active()) return;
         // 3.3 and 3.7 send no SecurityResult for None (RFC 6143 §7.1.3)
         if (this.minor === 8 || handler.type !== 1) this.#send(new ByteWriter(4).u32(0).toBuffer());
-        if (handler.type === 1) this.#logSecurity.push('no auth');
         this.#transition('ClientInit');
       },
       fail: (reason, detail, code: RfbErrorCode = 'RFB_ERR_AUTH_FAILED') => {

@@ -147,6 +147,10 @@ describe('VeNCrypt', () => {
       await checkPixels(w, a);
       w.close();
     }
+    for (let i = 0; i < 200 && logs.filter((l) => l.includes('closed:')).length < 2; i++) await sleep(25);
+    const lines = logs.filter((l) => l.includes('closed:'));
+    expect(lines[0]).toContain('security VeNCrypt, VeNCrypt X509None, no auth, ');
+    expect(lines[1]).toContain('security VeNCrypt, VeNCrypt TLSNone, no auth, ');
   });
 
   it('refuses a subtype it did not offer, and a VeNCrypt version other than 0.2', async () => {

@@ -43,6 +43,7 @@ export class NoneSecurity implements SecurityHandler {
   readonly type = 1;
   readonly name = 'None';
   start(ctx: SecurityContext): void {
+    ctx.note('no auth');
     ctx.succeed();
   }
   step(): boolean {
