@@ -126,29 +126,30 @@ describe('hostile clients (fast-check, real sockets)', () => {
     }
   }, 120_000);
 
-  it('password-protected handshakes with random responses: refused with coded errors, nothing else', async () => {
+  it('password-protected handshakes (VncAuth, VeNCrypt) with random responses and random TLS: coded errors only', async () => {
     const logs: string[] = [];
     const locked = await startApp(tinyGuest, {
       log: (l) => logs.push(l),
-      rfb: { handshakeTimeoutMs: 2000, security: new SecurityPolicy({ password: Buffer.from('fuzzpass'), anonymousTls: false, failureDelayMs: 1 }) },
+      rfb: { handshakeTimeoutMs: 2000, security: new SecurityPolicy({ password: Buffer.from('fuzzpass'), anonymousTls: true, failureDelayMs: 1 }) },
     });
     const lport = Number(/:(\d+)$/.exec(locked.vncUrl!)![1]);
     try {
       await fc.assert(
-        fc.asyncProperty(version, fc.uint8Array({ maxLength: 40 }), async (v, rest) => {
+        fc.asyncProperty(version, fc.constantFrom('', '\x02', '\x13', '\x13\x00\x02', '\x13\x00\x02\x00\x00\x01\x02'), fc.uint8Array({ maxLength: 40 }), async (v, prefix, rest) => {
+          // VNC Authentication or VeNCrypt (version, subtype TLSVnc), then random bytes (as the response, or as TLS)
           const s = net.connect({ port: lport, host: '127.0.0.1' });
           s.on('error', () => {});
           s.on('data', () => {});
           await new Promise<void>((r) => s.once('connect', () => r()));
-          s.end(Buffer.concat([Buffer.from(v, 'latin1'), rest]));
+          s.end(Buffer.concat([Buffer.from(v + prefix, 'latin1'), rest]));
           await new Promise((r) => s.once('close', r));
         }),
-        { numRuns: 60, seed: SEED },
+        { numRuns: 100, seed: SEED },
       );
       for (let i = 0; i < 100 && locked.rfb.sessions.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
       expect(locked.rfb.sessions.size).toBe(0);
       const closes = logs.filter((l) => l.includes(' closed: ')).map((l) => / closed: (.*)$/.exec(l)![1]!);
-      expect(closes.length).toBe(60);
+      expect(closes.length).toBe(100);
       expect(closes.filter((r) => !ACCEPTABLE_REASON.test(r))).toEqual([]);
       expect(logs.join('\n')).not.toContain('fuzzpass');
     } finally {
