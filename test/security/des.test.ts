@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { desDecryptEcb, desEncryptEcb } from '../../src/rfb/security/des.js';
+import { desBackend, desDecryptEcb, desEncryptEcb } from '../../src/rfb/security/des.js';
+import { desEcbJs } from '../../src/rfb/security/des-fallback.js';
 import {
   checkVncAuthResponse,
   deobfuscatePassword,
@@ -71,5 +73,28 @@ describe('vncpasswd obfuscation', () => {
 
   it('round-trips short passwords (NUL padded)', () => {
     expect(deobfuscatePassword(obfuscatePassword(Buffer.from('ab'))).toString()).toBe('ab');
+  });
+});
+
+describe('the TypeScript DES fallback', () => {
+  it.each([
+    ['0101010101010101', '8000000000000000', '95f8a5e5dd31d900'],
+    ['0101010101010101', '0000000000000001', '166b40b44aba4bd6'],
+    ['133457799bbcdff1', '0123456789abcdef', '85e813540f0ab405'],
+    ['0123456789abcdef', '4e6f772069732074', '3fa40e8a984d4815'],
+  ])('key %s, plaintext %s -> %s', (key, pt, ct) => {
+    expect(desEcbJs(true, hex(key), hex(pt)).toString('hex')).toBe(ct);
+    expect(desEcbJs(false, hex(key), hex(ct)).toString('hex')).toBe(pt);
+  });
+
+  it('agrees with OpenSSL on random keys and blocks', () => {
+    expect(desBackend()).toBe('openssl'); // so the comparison below is between two implementations
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 8, maxLength: 8 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), (k, d) => {
+        expect(desEcbJs(true, k, d)).toEqual(desEncryptEcb(k, d));
+        expect(desEcbJs(false, k, d)).toEqual(desDecryptEcb(k, d));
+      }),
+      { numRuns: 300, seed: 46 },
+    );
   });
 });
