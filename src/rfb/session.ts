@@ -444,6 +444,9 @@ export class RfbSession {
     }
     this.#queue.clear();
     this.#region = null;
+    // let go of per-session buffers now: the channel may outlive us by a few seconds while it closes
+    this.#out = new ByteWriter(16);
+    this.#encoders.clear();
     // the connection's one log line (never a password or key)
     const version = this.#versionSeen ? `RFB 3.${this.minor}` : 'no RFB version';
     const secs = ((Date.now() - this.#startedAt) / 1000).toFixed(1);

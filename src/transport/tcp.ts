@@ -28,8 +28,10 @@ export class TcpChannel implements ByteChannel {
 
   close(): void {
     this.#io.end();
-    // do not wait forever for a peer that stopped reading
-    setTimeout(() => this.destroy(), 2000).unref();
+    // do not wait forever for a peer that stopped reading (and do not hold on to us once it is gone)
+    const t = setTimeout(() => this.destroy(), 2000);
+    t.unref();
+    this.socket.once('close', () => clearTimeout(t));
   }
 
   destroy(): void {

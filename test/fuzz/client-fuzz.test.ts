@@ -120,7 +120,7 @@ describe('hostile clients (fast-check, real sockets)', () => {
     console.log(`fuzz seed ${SEED}, ${RUNS} streams, ${checkpoints} checkpoints; heap ${(heapBefore / 2 ** 20).toFixed(1)} -> ${(heapAfter / 2 ** 20).toFixed(1)} MiB; close reasons:`, Object.fromEntries(reasons));
     expect(badReasons).toEqual([]);
     expect(app.rfb.sessions.size).toBe(1);
-    expect(heapAfter - heapBefore).toBeLessThan(32 * 2 ** 20);
+    expect(heapAfter - heapBefore).toBeLessThan(16 * 2 ** 20);
     for (const code of ['RFB_ERR_BAD_VERSION', 'RFB_ERR_UNKNOWN_MESSAGE', 'RFB_ERR_BAD_PIXEL_FORMAT', 'RFB_ERR_TOO_MANY_ENCODINGS', 'RFB_ERR_MESSAGE_TOO_LARGE', 'RFB_ERR_TRUNCATED']) {
       expect(reasons.get(code), `the fuzz never reached ${code}`).toBeGreaterThan(0);
     }

@@ -5,13 +5,17 @@ import vm from 'node:vm';
 v8.setFlagsFromString('--expose-gc');
 const gcFn = vm.runInNewContext('gc') as () => void;
 
-/** Collect garbage (twice: finalizers free more) and return the heap in use. */
+/**
+ * Collect garbage (a few times: finalizers free more) and return the memory in use: the JS heap
+ * plus ArrayBuffer backing stores (where Buffers live, outside heapUsed).
+ */
 export async function settledHeap(): Promise<number> {
   for (let i = 0; i < 3; i++) {
     gcFn();
     await new Promise((r) => setImmediate(r));
   }
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }
 
 /** Live handles by kind (sockets, timers, servers). */
