@@ -167,6 +167,21 @@ describe('hostile handshakes and messages (each closes with its code; the server
     c.close();
   });
 
+  it.each([
+    ['before the version', ''],
+    ['in the middle of the version', 'RFB 003'],
+    ['before choosing a security type', 'RFB 003.008\n'],
+    ['before ClientInit', 'RFB 003.008\n\x01'],
+  ])('a client that stalls %s is timed out', async (_name, stream) => {
+    logs = [];
+    app = await startApp(tinyGuest, { log: (l) => logs.push(l), rfb: { handshakeTimeoutMs: 150 } });
+    const w = await Wire.connect(Wire.portOf(app.vncUrl!));
+    if (stream) w.write(stream);
+    await w.readToClose();
+    await until('the close line', () => logs.some((l) => l.includes(' closed: ')));
+    expect(logs.find((l) => l.includes(' closed: '))).toContain('closed: RFB_ERR_TIMEOUT: handshake not finished within 150 ms');
+  });
+
   it('clamps update requests outside the framebuffer', async () => {
     app = await startApp(tinyGuest);
     const c = await connect(app, { autoUpdate: false });

@@ -175,6 +175,23 @@ describe('VeNCrypt', () => {
     expect(await closedLine()).toContain('client asked for VeNCrypt 0.1');
   });
 
+  it('a client that stalls in the TLS handshake is timed out', async () => {
+    logs = [];
+    app = await startApp(idleGuest, {
+      log: (l) => logs.push(l),
+      rfb: { handshakeTimeoutMs: 300, security: new SecurityPolicy({ password: Buffer.from(PASSWORD), tls: loadTlsCredentials(certs.cert, certs.key) }) },
+    });
+    const w = await Wire.connect(Wire.portOf(app.vncUrl!));
+    await negotiate(w);
+    const sub = Buffer.alloc(4);
+    sub.writeUInt32BE(VeNCryptSubtype.X509Vnc);
+    w.write(sub);
+    await w.read(1);
+    w.write(Buffer.from([0x16, 0x03, 0x01])); // the first bytes of a ClientHello, then nothing
+    await w.readToClose();
+    expect(await closedLine()).toContain('RFB_ERR_TIMEOUT: handshake not finished within 300 ms');
+  });
+
   it('a client that speaks garbage instead of a TLS ClientHello is dropped with a logged reason', async () => {
     const a = await start(PASSWORD);
     const w = await Wire.connect(Wire.portOf(a.vncUrl!));
