@@ -8,5 +8,7 @@ export default defineConfig({
     pool: 'forks',
     // two cores here: keep parallel files few so timing-sensitive network tests stay calm
     maxWorkers: 2,
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-output/vitest.json' },
   },
 });

@@ -5,7 +5,7 @@ import { createTracker, type DirtyVramTracker, type TrackingMode } from './hyper
 import { PortBus } from './hypervisor/io.js';
 import { GuestMemory } from './hypervisor/memory.js';
 import { VgaDevice } from './vga/vga-device.js';
-import { DisplayPipeline } from './display/update-pipeline.js';
+import { DisplayPipeline, type RefreshMode } from './display/update-pipeline.js';
 import { RfbServer, type RfbServerOptions } from './rfb/server.js';
 import { GuestRunner, type GuestProgram } from './guest/guest.js';
 import { GuestInput } from './guest/input-devices.js';
@@ -21,6 +21,8 @@ export interface AppOptions {
   idleDropMs: number;
   vramMb: number;
   refreshIntervalMs: number;
+  /** How the refresher learns of changes: the tracker's doorbell (event) or Xen-style polling. */
+  refreshMode?: RefreshMode;
   vnc: { host: string; port: number } | null;
   web: { host: string; port: number } | null;
   log: (line: string) => void;
@@ -36,6 +38,7 @@ export const DEFAULT_APP_OPTIONS = {
   idleDropMs: 2000,
   vramMb: 8,
   refreshIntervalMs: 30,
+  refreshMode: 'event' as RefreshMode,
 };
 
 /** One emulated VM display and everything serving it. */
@@ -61,7 +64,10 @@ export class VramVnc {
     this.mem = new GuestMemory(options.vramMb * 1024 * 1024);
     this.tracker = createTracker(this.mem, options.tracking, options.idleDropMs);
     this.device = new VgaDevice(this.mem, this.io, this.tracker);
-    this.pipeline = new DisplayPipeline(this.device, this.tracker, { refreshIntervalMs: options.refreshIntervalMs });
+    this.pipeline = new DisplayPipeline(this.device, this.tracker, {
+      refreshIntervalMs: options.refreshIntervalMs,
+      mode: options.refreshMode ?? 'event',
+    });
     this.rfb = new RfbServer(this.pipeline, this.input, { log: options.log, desktopName: `vramvnc (${options.guest.name})`, ...options.rfb });
     this.guest = new GuestRunner(this.io, this.mem, this.input, options.seed, options.durationMs, options.log);
   }
@@ -95,6 +101,7 @@ export class VramVnc {
       height: this.device.surface.height,
       tracking: {
         mode: this.tracker.mode,
+        refresh: this.pipeline.mode,
         state: this.tracker.state,
         idleDropMs: this.options.idleDropMs,
         lastDropAt: toWallClock(this.tracker.lastDropAt),
@@ -123,6 +130,7 @@ export class VramVnc {
   async stop(): Promise<void> {
     this.guest.stop();
     this.pipeline.stop();
+    this.device.stop();
     this.rfb.closeAll('server shutting down');
     const close = (s: net.Server | http.Server | null) =>
       new Promise<void>((resolve) => {

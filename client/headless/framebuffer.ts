@@ -64,9 +64,9 @@ export class ClientFramebuffer {
       return (c[0] << 16) | (c[1] << 8) | c[2];
     }
     const sc = (c: number, max: number) => (max === 255 ? c : Math.round((c * 255) / max));
-    const r = sc(Math.floor(v / 2 ** this.#rs) & this.#rm, this.#rm);
-    const g = sc(Math.floor(v / 2 ** this.#gs) & this.#gm, this.#gm);
-    const b = sc(Math.floor(v / 2 ** this.#bs) & this.#bm, this.#bm);
+    const r = sc((v >>> this.#rs) & this.#rm, this.#rm);
+    const g = sc((v >>> this.#gs) & this.#gm, this.#gm);
+    const b = sc((v >>> this.#bs) & this.#bm, this.#bm);
     return (r << 16) | (g << 8) | b;
   }
 
@@ -84,10 +84,29 @@ export class ClientFramebuffer {
     }
   }
 
+  /** Whether pixels are little-endian 32 bpp 0x00RRGGBB (bytes B, G, R, X): the fast path. */
+  get isBgrx(): boolean {
+    const p = this.pf;
+    return p.trueColour && p.bitsPerPixel === 32 && !p.bigEndian && p.redShift === 16 && p.greenShift === 8 && p.blueShift === 0 && p.redMax === 255 && p.greenMax === 255 && p.blueMax === 255;
+  }
+
   /** Write w x h packed pixels in the client format. */
   putPixels(x: number, y: number, w: number, h: number, src: Uint8Array): void {
     const bpp = this.bytesPerPixel;
     let s = 0;
+    if (this.isBgrx) {
+      const d = this.rgba;
+      for (let yy = y; yy < y + h; yy++) {
+        let o = (yy * this.width + x) * 4;
+        const end = o + w * 4;
+        for (; o < end; o += 4, s += 4) {
+          d[o] = src[s + 2]!;
+          d[o + 1] = src[s + 1]!;
+          d[o + 2] = src[s]!;
+        }
+      }
+      return;
+    }
     for (let yy = y; yy < y + h; yy++) {
       let o = (yy * this.width + x) * 4;
       for (let xx = 0; xx < w; xx++, o += 4, s += bpp) {

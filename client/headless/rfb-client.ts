@@ -6,10 +6,10 @@ import { ByteQueue, ByteReader } from '../../src/rfb/byte-queue.js';
 import { ByteWriter } from '../../src/rfb/byte-writer.js';
 import { EncodingType } from '../../src/rfb/encodings/encodings.js';
 import { readPixelFormat, writePixelFormat, NATIVE_FORMAT, type PixelFormat } from '../../src/rfb/pixel-format.js';
-import { vncAuthResponse } from '../../src/rfb/security/vnc-auth.js';
 import { ClientFramebuffer } from './framebuffer.js';
 import type { Decoder, RectHeader } from './decoders/decoder.js';
 import { RawDecoder } from './decoders/raw.js';
+import { vncAuthResponse } from './vnc-auth.js';
 
 export interface RfbClientOptions {
   /** Give up connecting (and waiting in waitFor* helpers) after this long. */
@@ -22,7 +22,6 @@ export interface RfbClientOptions {
   pixelFormat?: PixelFormat;
   /** Keep one incremental request outstanding, like a viewer (default true). */
   autoUpdate?: boolean;
-  /** For VNC Authentication (security type 2), chosen when the server offers it. */
   password?: string;
 }
 
@@ -34,6 +33,10 @@ export function createDecoders(): Map<number, Decoder> {
 export const DEFAULT_CLIENT_ENCODINGS = [EncodingType.Raw, EncodingType.DesktopSize, EncodingType.LastRect];
 
 type State = 'Version' | 'Security' | 'VncAuth' | 'SecurityResult' | 'ServerInit' | 'Normal' | 'Closed';
+
+/** RFC 6143 §7.2 security types this client speaks. */
+const SECURITY_NONE = 1;
+const SECURITY_VNC_AUTH = 2;
 
 export interface UpdateInfo {
   rects: RectHeader[];
@@ -153,11 +156,12 @@ export class RfbClient extends EventEmitter {
               throw new Error(`server refused: ${q.consume(8 + len).subarray(8).toString('utf8')}`);
             }
             q.skip(4);
-            if (type === 2 && this.options.password !== undefined) {
+            if (type === SECURITY_VNC_AUTH) {
+              this.#needPassword();
               this.#state = 'VncAuth';
               break;
             }
-            if (type !== 1) throw new Error(`server requires security type ${type}, which this client does not support`);
+            if (type !== SECURITY_NONE) throw new Error(`server requires security type ${type}, which this client does not support`);
             this.#clientInit();
             break;
           }
@@ -171,28 +175,33 @@ export class RfbClient extends EventEmitter {
           }
           if (q.length < 1 + n) return;
           const types = [...q.consume(1 + n).subarray(1)];
-          if (types.includes(2) && this.options.password !== undefined) {
-            this.#send(Buffer.from([2]));
-            this.#state = 'VncAuth';
+          // None when offered; VNC Authentication when offered and needed (or the only choice)
+          if (types.includes(SECURITY_NONE) && !(this.options.password !== undefined && types.includes(SECURITY_VNC_AUTH))) {
+            this.#send(Buffer.from([SECURITY_NONE]));
+            if (this.#minor === 8) this.#state = 'SecurityResult';
+            else this.#clientInit();
             break;
           }
-          if (!types.includes(1)) throw new Error(`server offers security types [${types.join(', ')}], none of which this client supports`);
-          this.#send(Buffer.from([1]));
-          if (this.#minor === 8) this.#state = 'SecurityResult';
-          else this.#clientInit();
+          if (!types.includes(SECURITY_VNC_AUTH)) {
+            throw new Error(`server offers security types [${types.join(', ')}], none of which this client supports`);
+          }
+          this.#needPassword();
+          this.#send(Buffer.from([SECURITY_VNC_AUTH]));
+          this.#state = 'VncAuth';
           break;
         }
         case 'VncAuth': {
           if (q.length < 16) return;
-          this.#send(vncAuthResponse(Buffer.from(this.options.password!, 'latin1'), q.consume(16)));
+          this.#send(vncAuthResponse(this.options.password!, q.consume(16)));
           this.#state = 'SecurityResult';
           break;
         }
         case 'SecurityResult': {
           if (q.length < 4) return;
           const result = q.peek(4).readUInt32BE(0);
-          if (result !== 0 && this.#minor < 8) throw new Error('authentication failed');
           if (result !== 0) {
+            // only 3.8 servers give a reason (RFC 6143 §7.1.3)
+            if (this.#minor < 8) throw new Error('authentication failed');
             if (q.length < 8) return;
             const len = q.peek(8).readUInt32BE(4);
             if (q.length < 8 + len) return;
@@ -226,6 +235,10 @@ export class RfbClient extends EventEmitter {
           return;
       }
     }
+  }
+
+  #needPassword(): void {
+    if (this.options.password === undefined) throw new Error('server requires VNC Authentication: give a password');
   }
 
   #clientInit(): void {
@@ -443,5 +456,19 @@ export class RfbClient extends EventEmitter {
 
   close(): void {
     this.#close('closed by client');
+  }
+
+  /** Close after everything queued has been sent (key presses before exit); destroys after graceMs. */
+  end(graceMs = 2000): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#state === 'Closed') return resolve();
+      this.closeReason = 'closed by client';
+      const t = setTimeout(() => this.#close('closed by client'), graceMs);
+      this.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      this.#socket.end();
+    });
   }
 }

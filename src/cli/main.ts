@@ -6,8 +6,17 @@ import { DEFAULT_APP_OPTIONS, VramVnc } from '../app.js';
 import { TRACKING_MODES, type TrackingMode } from '../hypervisor/dirty-log.js';
 import { resolveGuest } from '../guest/programs.js';
 import { parseHostPort } from '../transport/tcp.js';
+import { REFRESH_MODES, type RefreshMode } from '../display/update-pipeline.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
 import { securityFromFlags, type SecurityFlags } from './security-flags.js';
+import { benchIdle, formatIdleTable } from '../bench/idle.js';
+import { benchLatency, formatLatencyTable } from '../bench/latency.js';
+import { benchGuest, formatGuestTable } from '../bench/guest.js';
+import { benchSlowClient, benchThroughput, formatThroughputTable } from '../bench/throughput.js';
+import { SKIPPABLE_ENCODINGS } from '../bench/counting-client.js';
+import { EncodingType } from '../rfb/encodings/encodings.js';
+import { barChartSvg } from '../bench/plot.js';
+import { registerScreenCommands } from './screen-commands.js';
 
 /** Exit code for bad usage: a bad flag, an unknown guest, a port in use. */
 const EXIT_USAGE = 2;
@@ -49,7 +58,7 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('run a guest and serve its display over VNC (and the web port)')
-    .option('--guest <name>', 'guest program: idle, desktop, random, image:<file.png>', 'desktop')
+    .option('--guest <name>', 'guest program: idle, desktop, random, bios, terminal, mode13, planar, modes, image:<file.png>', 'desktop')
     .option('--seed <n>', 'seed for the guest', intArg('--seed', 0, 2 ** 32 - 1), DEFAULT_APP_OPTIONS.seed)
     .option('--duration <ms>', 'the guest stops writing after this long', intArg('--duration', 0, 2 ** 31 - 1))
     .option('--vnc <host:port|off>', 'RFB listener', endpointArg('--vnc'), { host: '127.0.0.1', port: 5900 })
@@ -57,16 +66,18 @@ export function buildProgram(): Command {
     .addOption(new Option('--tracking <mode>', 'how the device model finds changes').choices(TRACKING_MODES as string[]).default('dirty'))
     .option('--idle-drop-ms <ms>', 'drop tracking after this long without a dirty page', intArg('--idle-drop-ms', 1, 3_600_000), DEFAULT_APP_OPTIONS.idleDropMs)
     .option('--vram-mb <n>', 'video RAM size in MiB', intArg('--vram-mb', 1, 256), DEFAULT_APP_OPTIONS.vramMb)
-    .option('--refresh-ms <ms>', 'refresh interval while a client waits', intArg('--refresh-ms', 1, 1000), DEFAULT_APP_OPTIONS.refreshIntervalMs)
+    .option('--refresh-ms <ms>', 'poll: refresh interval while a client waits', intArg('--refresh-ms', 1, 1000), DEFAULT_APP_OPTIONS.refreshIntervalMs)
+    .addOption(new Option('--refresh <how>', 'learn of changes from the tracker (event) or by polling like Xen (poll)').choices(REFRESH_MODES as string[]).default('event'))
+    .option('--stall-timeout-ms <ms>', 'disconnect a client that takes no data for this long while updates wait', intArg('--stall-timeout-ms', 100, 86_400_000), 60_000)
+    .option('--max-clients <n>', 'refuse connections beyond this many sessions', intArg('--max-clients', 1, 100000), 100)
     .option('--quiet', 'do not log connections')
     .option('--password-file <file>', 'require VNC Authentication: first line of a text file, or a file made by vncpasswd')
     .option('--tls-cert <file>', 'PEM certificate for VeNCrypt X509 (and wss://)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .option('--insecure-no-auth', 'allow listening beyond loopback without a password')
     .option('--allow-origin <origin...>', 'WebSocket origins allowed besides the page\'s own host (* for any)')
-    .option('--max-clients <n>', 'connections at once (handshaking ones included)', intArg('--max-clients', 1, 100_000), 100)
     .option('--max-cut-text <bytes>', 'largest ClientCutText accepted', intArg('--max-cut-text', 0, 256 * 1024 * 1024), 1024 * 1024)
-    .option('--max-output-mb <n>', 'drop a client with more than this many MiB waiting unsent', intArg('--max-output-mb', 1, 4096), 64)
+    .option('--max-output-mb <n>', 'drop a client with more than this many MiB waiting unsent', intArg('--max-output-mb', 1, 4096), 32)
     .option('--handshake-timeout-ms <ms>', 'drop clients that have not finished the handshake by then', intArg('--handshake-timeout-ms', 100, 3_600_000), 10_000)
     .action(async (opts) => {
       let guest;
@@ -92,10 +103,11 @@ export function buildProgram(): Command {
           idleDropMs: opts.idleDropMs,
           vramMb: opts.vramMb,
           refreshIntervalMs: opts.refreshMs,
+          refreshMode: opts.refresh as RefreshMode,
           vnc: opts.vnc,
           web: opts.web,
           log,
-          rfb: security.rfb,
+          rfb: { ...security.rfb, maxClients: opts.maxClients, stallTimeoutMs: opts.stallTimeoutMs },
           webSecurity: security.web,
         });
         await app.start();
@@ -137,6 +149,112 @@ export function buildProgram(): Command {
       client.close();
       process.stdout.write(`${out}: ${client.width}x${client.height} from ${client.name || url}\n`);
     });
+
+  const bench = program.command('bench').description('measure the server (see BENCHMARKS.md)');
+  bench
+    .command('idle')
+    .description('server CPU per tracking mode with viewers connected to an idle screen')
+    .option('--seconds <n>', 'measurement window per mode', intArg('--seconds', 1, 3600), 30)
+    .option('--guest <name>', 'guest to run (idle, desktop, ...)', 'idle')
+    .option('--clients <n>', 'viewers connected', intArg('--clients', 1, 1000), 1)
+    .option('--modes <list>', 'comma-separated tracking modes, each optionally /poll or /event', 'scan,dirty-nodrop,dirty,dirty/event')
+    .option('--peers <list>', 'other servers measured the same way: qemu-text, qemu-vbe (QEMU stdvga + VNC)', '')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (opts) => {
+      const modes = String(opts.modes).split(',').filter(Boolean);
+      for (const m of modes) {
+        const [t, r = 'poll'] = m.split('/');
+        if (!TRACKING_MODES.includes(t as TrackingMode) || !REFRESH_MODES.includes(r as RefreshMode)) fail(`--modes: unknown mode '${m}' (tracking dirty|dirty-nodrop|scan, optionally /poll or /event)`);
+      }
+      const peers = String(opts.peers).split(',').filter(Boolean);
+      for (const p of peers) if (p !== 'qemu-text' && p !== 'qemu-vbe') fail(`--peers: unknown peer '${p}' (known: qemu-text, qemu-vbe)`);
+      const o = { seconds: opts.seconds, guest: opts.guest, modes, clients: opts.clients, peers, log: (l: string) => process.stderr.write(`${l}\n`) };
+      const results = await benchIdle(o);
+      process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, results }, null, 2)}\n` : `${formatIdleTable(results, o)}\n`);
+    });
+
+  bench
+    .command('latency')
+    .description('time from a guest store to those pixels decoded at a client, p50/p95/p99')
+    .option('--samples <n>', 'samples per case (full-screen cases take a quarter)', intArg('--samples', 5, 100000), 200)
+    .option('--modes <list>', 'tracking modes, each optionally /poll or /event', 'scan,dirty-nodrop,dirty,dirty-nodrop/event,dirty/event')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (opts) => {
+      const o = { samples: opts.samples, modes: String(opts.modes).split(','), log: (l: string) => process.stderr.write(`${l}\n`) };
+      const results = await benchLatency(o);
+      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatLatencyTable(results)}\n`);
+    });
+
+  bench
+    .command('guest')
+    .description("the guest's side: redraw time with plain memory, dirty logging, from dropped, and trapping")
+    .option('--rounds <n>', 'redraws per case (median reported)', intArg('--rounds', 1, 10000), 15)
+    .option('--exit-us <us>', 'modelled cost of one VM exit (trap or fault), microseconds', intArg('--exit-us', 0, 1000), 5)
+    .option('--json', 'print JSON instead of a table')
+    .action((opts) => {
+      const results = benchGuest(opts.rounds, opts.exitUs);
+      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatGuestTable(results, opts.rounds, opts.exitUs)}\n`);
+    });
+
+  bench
+    .command('throughput')
+    .description('the video guest delivered to 1, 10 and 100 viewers: frames/s, bytes/frame, server CPU')
+    .option('--seconds <n>', 'measurement window per case', intArg('--seconds', 1, 3600), 5)
+    .option('--clients <list>', 'viewer counts', '1,10,100')
+    .option('--encodings <list>', 'encoding numbers or names (Raw, Zlib, ZRLE)', 'Raw')
+    .option('--guests <list>', 'video guests', 'video,video:640x480')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (opts) => {
+      const encodings = String(opts.encodings).split(',').map((e) => {
+        const n = /^-?\d+$/.test(e) ? Number(e) : (EncodingType as Record<string, number>)[e];
+        if (n === undefined || !SKIPPABLE_ENCODINGS.includes(n)) fail(`--encodings: '${e}' is not one of Raw, Zlib, ZRLE`);
+        return n;
+      });
+      const o = {
+        seconds: opts.seconds,
+        clients: String(opts.clients).split(',').map(intArg('--clients', 1, 1000)),
+        encodings,
+        regions: String(opts.guests).split(','),
+        log: (l: string) => process.stderr.write(`${l}\n`),
+      };
+      const results = await benchThroughput(o);
+      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatThroughputTable(results, o)}\n`);
+    });
+
+  bench
+    .command('slow-client')
+    .description('a client that stops reading while video runs: server memory and the other viewer')
+    .option('--seconds <n>', 'how long the client does not read', intArg('--seconds', 1, 3600), 60)
+    .action(async (opts) => {
+      const r = await benchSlowClient(opts.seconds, (l) => process.stderr.write(`${l}\n`));
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    });
+
+  bench
+    .command('plot')
+    .description('SVG charts from `bench idle --json` and `bench latency --json` output')
+    .requiredOption('--idle <file>', 'JSON from bench idle --json')
+    .requiredOption('--latency <file>', 'JSON from bench latency --json')
+    .option('--out <dir>', 'where to write bench-idle.svg and bench-latency.svg', 'docs')
+    .action((opts) => {
+      const read = (f: string) => {
+        try {
+          return JSON.parse(fs.readFileSync(f, 'utf8'));
+        } catch (err) {
+          fail(`cannot read ${f}: ${(err as Error).message}`);
+        }
+      };
+      const idle = read(opts.idle);
+      const lat = read(opts.latency) as { mode: string; change: string; from: string; p50: number; p99: number }[];
+      fs.mkdirSync(opts.out, { recursive: true });
+      const idleBars = (idle.results as { mode: string; cpuPercent: number }[]).map((r) => ({ label: r.mode, value: Math.max(r.cpuPercent, 1e-4), note: `${r.cpuPercent.toFixed(3)} %` }));
+      fs.writeFileSync(`${opts.out}/bench-idle.svg`, barChartSvg(`Server CPU, idle ${idle.options.guest} guest, one viewer, ${idle.options.seconds} s`, 'CPU % of one core', idleBars));
+      const latBars = lat.map((r) => ({ label: `${r.mode} ${r.change} ${r.from}`, value: r.p50, value2: r.p99, note: `p50 ${r.p50.toFixed(2)} / p99 ${r.p99.toFixed(2)} ms` }));
+      fs.writeFileSync(`${opts.out}/bench-latency.svg`, barChartSvg('Guest store to pixels at the client (1024x768x32, Raw, loopback)', 'milliseconds', latBars, { legend: ['p50', 'p99'] }));
+      process.stdout.write(`${opts.out}/bench-idle.svg\n${opts.out}/bench-latency.svg\n`);
+    });
+
+  registerScreenCommands(program);
 
   return program;
 }

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import { PNG } from 'pngjs';
 import { drawTestPicture, drawText } from './draw.js';
 import { Fb32, setVbeMode, type GuestContext, type GuestProgram } from './guest.js';
+import { videoGuest } from './video.js';
+import { biosGuest, mode13Guest, modesGuest, planarGuest, terminalGuest } from './vga-programs.js';
 
 export const DEFAULT_WIDTH = 1024;
 export const DEFAULT_HEIGHT = 768;
@@ -96,12 +98,22 @@ export function imageGuest(file: string): GuestProgram {
   };
 }
 
-export const GUEST_NAMES = ['idle', 'desktop', 'random', 'image:<file.png>'];
+export const GUEST_NAMES = ['idle', 'desktop', 'random', 'bios', 'terminal', 'mode13', 'planar', 'modes', 'video[:WxH]', 'image:<file.png>'];
 
 /** Resolve --guest NAME; throws a readable error for an unknown name. */
 export function resolveGuest(name: string): GuestProgram {
   if (name.startsWith('image:')) return imageGuest(name.slice('image:'.length));
-  const table: Record<string, GuestProgram> = { idle: idleGuest, desktop: desktopGuest, random: randomGuest };
+  if (name === 'video' || name.startsWith('video:')) return videoGuest(name.slice('video:'.length));
+  const table: Record<string, GuestProgram> = {
+    idle: idleGuest,
+    desktop: desktopGuest,
+    random: randomGuest,
+    bios: biosGuest,
+    terminal: terminalGuest,
+    mode13: mode13Guest,
+    planar: planarGuest,
+    modes: modesGuest(),
+  };
   const g = table[name];
   if (!g) throw new Error(`unknown guest '${name}' (known: ${GUEST_NAMES.join(', ')})`);
   return g;

@@ -40,6 +40,12 @@ export interface DirtyVramTracker {
   trackDirtyVram(firstPfn: number, nr: number): TrackResult;
   /** Called (synchronously, inside the faulting store) when a write re-arms dropped tracking. */
   onRearm: (() => void) | null;
+  /** Whether this backend rings `onDirty`; if not, the device model must poll. */
+  readonly canNotify: boolean;
+  /** Called once on the first page dirtied after a query (or after tracking starts). */
+  onDirty: (() => void) | null;
+  /** Drop tracking after this long without a dirty page (null: never). */
+  readonly idleDropMs: number | null;
 }
 
 export interface TrackerOptions {
@@ -57,7 +63,9 @@ const bitmapWords = (nr: number) => (nr + 31) >>> 5;
 /** Xen 3.3's log-dirty VRAM tracking over the emulated MMU in GuestMemory. */
 export class EmulatedDirtyTracker implements DirtyVramTracker {
   readonly counters = newCounters();
+  readonly canNotify = true;
   onRearm: (() => void) | null = null;
+  onDirty: (() => void) | null = null;
   #state: TrackerState = 'off';
   #first = 0;
   #nr = 0;
@@ -70,6 +78,11 @@ export class EmulatedDirtyTracker implements DirtyVramTracker {
   constructor(readonly mem: GuestMemory, readonly options: TrackerOptions) {
     this.#now = options.now ?? (() => performance.now());
     mem.onWriteFault = (pfn) => this.#fault(pfn);
+    mem.onDoorbell = () => this.onDirty?.();
+  }
+
+  get idleDropMs(): number | null {
+    return this.options.idleDropMs;
   }
 
   get mode(): TrackingMode {
@@ -108,6 +121,7 @@ export class EmulatedDirtyTracker implements DirtyVramTracker {
       return { kind: 'ok', bitmap: this.#result, count: 0 };
     }
     const count = this.#collect(firstPfn, nr);
+    this.mem.armDoorbell();
     this.counters.pagesWalked += nr;
     this.counters.pagesReported += count;
     const now = this.#now();
@@ -157,6 +171,7 @@ export class EmulatedDirtyTracker implements DirtyVramTracker {
     this.#first = first;
     this.#nr = nr;
     this.mem.dirty = new Uint32Array(bitmapWords(this.mem.nrPages));
+    this.mem.armDoorbell();
     this.#state = 'tracking';
     this.#lastDirty = this.#now();
   }
@@ -205,6 +220,9 @@ export class EmulatedDirtyTracker implements DirtyVramTracker {
 export class ScanTracker implements DirtyVramTracker {
   readonly mode: TrackingMode = 'scan';
   readonly counters = newCounters();
+  readonly canNotify = false;
+  readonly idleDropMs = null;
+  onDirty: (() => void) | null = null;
   readonly lastDropAt = null;
   readonly lastRearmAt = null;
   onRearm: (() => void) | null = null;

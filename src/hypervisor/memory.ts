@@ -40,6 +40,12 @@ export class GuestMemory {
   dirty: Uint32Array | null = null;
   /** Called on a store to a write-protected page, before the store completes. */
   onWriteFault: ((pfn: number) => void) | null = null;
+  /**
+   * The dirty doorbell: called once on the first logged store after armDoorbell(), so the device
+   * model learns *that* something changed without polling (the log still says *where*).
+   */
+  onDoorbell: (() => void) | null = null;
+  #doorbellArmed = false;
   readonly counters: MemoryCounters = { unmappedWrites: 0, unmappedReads: 0 };
   #mmio: MmioRegion[] = [];
 
@@ -74,7 +80,18 @@ export class GuestMemory {
       this.onWriteFault?.(pfn);
     }
     const d = this.dirty;
-    if (d !== null) d[w]! |= b;
+    if (d !== null) {
+      d[w]! |= b;
+      if (this.#doorbellArmed) {
+        this.#doorbellArmed = false;
+        this.onDoorbell?.();
+      }
+    }
+  }
+
+  /** Ring the doorbell on the next logged store. */
+  armDoorbell(): void {
+    this.#doorbellArmed = true;
   }
 
   /** Touch every page of VRAM offsets [off, off+len). */

@@ -37,6 +37,7 @@ export class RfbServer implements DisplayListener {
       input,
       options: this.options,
       want: () => pipeline.want(),
+      refreshIfStale: () => pipeline.refreshIfStale(),
       exclusive: (keep) => {
         for (const s of this.sessions) if (s !== keep && s.state === 'Normal') s.close('another client connected with shared-flag 0');
       },

@@ -38,13 +38,19 @@ const LEGAL: Record<SessionState, SessionState[]> = {
 export interface SessionOptions {
   maxCutText: number;
   maxEncodings: number;
-  /** Hold back updates while this many bytes wait in the socket (backpressure). */
+  /**
+   * Hold back updates while more than this many bytes wait in user space (backpressure): with 0,
+   * a new update is built only once the previous one has gone to the kernel, so a client that
+   * stops reading holds at most about one frame; its changes coalesce in its dirty region.
+   */
   maxQueuedBytes: number;
+  /** Hard cap on bytes queued for one client: beyond it the client is disconnected. */
+  maxOutputBytes: number;
+  /** Disconnect a client that has not taken any data for this long while updates wait. */
+  stallTimeoutMs: number;
   handshakeTimeoutMs: number;
   /** Receive buffer cap. */
   maxReceiveBuffer: number;
-  /** Hard cap on bytes waiting to be sent to one client: beyond it the client is dropped. */
-  maxOutputBytes: number;
   /** Authentication and TLS (default: security type None only). */
   security?: SecurityPolicy;
 }
@@ -52,10 +58,11 @@ export interface SessionOptions {
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
   maxCutText: 1024 * 1024,
   maxEncodings: 64,
-  maxQueuedBytes: 4 * 1024 * 1024,
+  maxQueuedBytes: 0,
+  maxOutputBytes: 32 * 1024 * 1024,
+  stallTimeoutMs: 60_000,
   handshakeTimeoutMs: 10_000,
   maxReceiveBuffer: 4 * 1024 * 1024,
-  maxOutputBytes: 64 * 1024 * 1024,
 };
 
 /** What a session needs from its server. */
@@ -66,6 +73,8 @@ export interface SessionHost {
   readonly options: SessionOptions;
   /** Ask the display pipeline for fresh changes (this session now waits for some). */
   want(): void;
+  /** Bring the surface up to date now if it may be stale (before a full update). */
+  refreshIfStale(): void;
   /** ClientInit with shared-flag 0: disconnect everyone else. */
   exclusive(session: RfbSession): void;
   log(line: string): void;
@@ -95,7 +104,6 @@ export class RfbSession {
   #request: Rect | null = null;
   #resizePending = false;
   #handshakeTimer: NodeJS.Timeout | null;
-  #out = new ByteWriter(64 * 1024);
   #closeListeners: (() => void)[] = [];
   #security: SecurityHandler | null = null;
   #securityCtx: SecurityContext | null = null;
@@ -108,7 +116,10 @@ export class RfbSession {
     this.#queue = new ByteQueue(host.options.maxReceiveBuffer);
     channel.onData((chunk) => this.#onData(chunk));
     channel.onClose(() => this.#closed('connection closed by client'));
-    channel.onDrain(() => this.maybeSendUpdate());
+    channel.onDrain(() => {
+      this.#clearStallTimer();
+      this.maybeSendUpdate();
+    });
     this.#handshakeTimer = setTimeout(
       () => this.fail(new RfbProtocolError('RFB_ERR_TIMEOUT', `handshake not finished within ${host.options.handshakeTimeoutMs} ms`)),
       host.options.handshakeTimeoutMs,
@@ -135,14 +146,31 @@ export class RfbSession {
   }
 
   #send(data: Uint8Array): void {
-    if (this.state === 'Closed') return;
-    if (this.channel.bufferedAmount + data.length > this.host.options.maxOutputBytes) {
-      // a client that does not read: never buffer for it without bound
-      this.fail(new RfbProtocolError('RFB_ERR_OUTPUT_OVERFLOW', `client is not reading: over ${this.host.options.maxOutputBytes} bytes would be waiting for it`));
-      return;
-    }
     this.counters.bytesSent += data.length;
     this.channel.write(data);
+    if (this.channel.bufferedAmount > this.host.options.maxOutputBytes) {
+      this.fail(new RfbProtocolError('RFB_ERR_OUTPUT_OVERFLOW', `more than ${this.host.options.maxOutputBytes} bytes queued for a client that does not read`));
+    }
+  }
+
+  #stallTimer: NodeJS.Timeout | null = null;
+
+  /** Updates are waiting on a client that does not read: give it stallTimeoutMs to take something. */
+  #armStallTimer(): void {
+    if (this.#stallTimer) return;
+    const ms = this.host.options.stallTimeoutMs;
+    const queued = this.channel.bufferedAmount;
+    this.#stallTimer = setTimeout(() => {
+      this.#stallTimer = null;
+      if (this.channel.bufferedAmount < queued) this.#armStallTimer(); // slow, but reading
+      else this.fail(new RfbProtocolError('RFB_ERR_CLIENT_STALLED', `client took no data for ${ms} ms while updates were waiting`));
+    }, ms);
+    this.#stallTimer.unref();
+  }
+
+  #clearStallTimer(): void {
+    if (this.#stallTimer) clearTimeout(this.#stallTimer);
+    this.#stallTimer = null;
   }
 
   #onData(chunk: Buffer): void {
@@ -337,6 +365,8 @@ export class RfbSession {
   }
 
   #updateRequest(incremental: boolean, area: Rect): void {
+    if (!incremental) this.host.refreshIfStale();
+    if (this.state !== 'Normal') return; // a resize during the refresh may have closed us
     const s = this.host.surface;
     const clipped = clipRect(area, s.width, s.height) ?? { x: 0, y: 0, w: s.width, h: s.height };
     if (!incremental) this.#region!.addRect(clipped);
@@ -386,13 +416,18 @@ export class RfbSession {
   /** Answer the outstanding request if there is something to send and the socket can take it. */
   maybeSendUpdate(): void {
     if (this.state !== 'Normal' || !this.#request || !this.#region) return;
-    if (this.channel.bufferedAmount > this.host.options.maxQueuedBytes) return; // wait for 'drain'
+    if (this.channel.bufferedAmount > this.host.options.maxQueuedBytes) {
+      this.#armStallTimer();
+      return; // wait for 'drain'
+    }
     const s = this.host.surface;
     if (this.#region.width !== s.width || this.#region.height !== s.height) return; // resize not seen yet
     const rects = this.#region.takeRects(this.#request);
     if (rects.length === 0 && !this.#resizePending) return;
-    const w = this.#out;
-    w.reset();
+    // sized for Raw (no encoding sends more), so the message is built in one allocation
+    let rawBytes = 16;
+    for (const r of rects) rawBytes += 12 + r.w * r.h * this.#translator.bytesPerPixel;
+    const w = new ByteWriter(rawBytes);
     const countAt = beginFramebufferUpdate(w);
     let n = 0;
     if (this.#resizePending) {
@@ -406,7 +441,7 @@ export class RfbSession {
       n++;
     }
     w.patchU16(countAt, n);
-    const bytes = w.toBuffer();
+    const bytes = w.view(); // the socket keeps it until sent: no copy
     this.#request = null;
     this.counters.updates++;
     this.counters.rects += n;
@@ -436,6 +471,7 @@ export class RfbSession {
     this.state = 'Closed';
     this.closeReason = reason;
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    this.#clearStallTimer();
     this.#security?.dispose?.();
     this.#securityCtx = null;
     if (this.#queue.length > 0 && reason === 'connection closed by client') {
@@ -444,8 +480,7 @@ export class RfbSession {
     }
     this.#queue.clear();
     this.#region = null;
-    // let go of per-session buffers now: the channel may outlive us by a few seconds while it closes
-    this.#out = new ByteWriter(16);
+    // let go of per-session encoder state now: the channel may outlive us by a few seconds while it closes
     this.#encoders.clear();
     // the connection's one log line (never a password or key)
     const version = this.#versionSeen ? `RFB 3.${this.minor}` : 'no RFB version';

@@ -49,6 +49,10 @@ export class VbeRegisters {
   index = 0;
   /** Called when the mode, panning or enable state changes. */
   onModeChange: (() => void) | null = null;
+  /** Called when VBE goes from disabled to enabled, after the fixup (QEMU then reprograms the VGA). */
+  onEnable: (() => void) | null = null;
+  /** Called when the bank register changes. */
+  onBankChange: (() => void) | null = null;
   /** Called for a clear of VRAM on enable (unless NOCLEARMEM). */
   onClearVram: ((bytes: number) => void) | null = null;
 
@@ -105,6 +109,7 @@ export class VbeRegisters {
         return;
       case VBE_DISPI_INDEX_BANK:
         r[i] = v & (Math.max(1, this.vramSize >>> 16) - 1);
+        this.onBankChange?.();
         return;
       case VBE_DISPI_INDEX_ENABLE: {
         const wasEnabled = this.enabled;
@@ -116,8 +121,9 @@ export class VbeRegisters {
           this.#fixup();
           if (!(v & VBE_DISPI_NOCLEARMEM)) {
             const m = this.mode();
-            if (m) this.onClearVram?.(m.stride * r[VBE_DISPI_INDEX_VIRT_HEIGHT]!);
+            if (m) this.onClearVram?.(m.stride * r[VBE_DISPI_INDEX_YRES]!);
           }
+          this.onEnable?.();
         }
         this.onModeChange?.();
         return;
@@ -169,6 +175,11 @@ export class VbeRegisters {
       r[VBE_DISPI_INDEX_Y_OFFSET] = 0;
     }
     r[VBE_DISPI_INDEX_VIRT_HEIGHT] = Math.min(0xffff, maxY);
+  }
+
+  /** The 64 KiB bank shown at 0xA0000 (memory map 1), as a VRAM byte offset. */
+  get bankOffset(): number {
+    return this.enabled ? this.regs[VBE_DISPI_INDEX_BANK]! << 16 : 0;
   }
 
   /** The current linear mode, or null while VBE is disabled. */

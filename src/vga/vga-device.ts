@@ -1,5 +1,15 @@
-// The emulated stdvga device model: owns the VGA/VBE registers, renders VRAM into the display
-// surface and reports what changed (QEMU's GraphicHwOps: update / invalidate). Knows nothing of VNC.
+// The emulated stdvga device model: owns the VGA/VBE registers and the legacy window, renders VRAM
+// into the display surface and reports what changed (QEMU's GraphicHwOps: update / invalidate).
+// Knows nothing of VNC.
+//
+// How each mode learns what changed:
+// - VBE linear: the hypervisor's dirty-VRAM tracker (pages → rects → exact refine), plus the legacy
+//   window's own bookkeeping for stores through the 64 KiB bank at 0xA0000.
+// - legacy graphics (13h, 12h...): tracking is stopped; every store runs through the trapped window,
+//   which records the exact VRAM words written (VramDirty).
+// - text: tracking is stopped (as Xen 3.3's device model did); each cell's character/attribute is
+//   compared with a cache; a font change repaints all; cursor moves and blinks repaint two cells;
+//   palette changes repaint the cells whose colours changed.
 import type { DirtyVramTracker } from '../hypervisor/dirty-log.js';
 import type { PortBus } from '../hypervisor/io.js';
 import { GuestMemory, LFB_BASE } from '../hypervisor/memory.js';
@@ -7,7 +17,35 @@ import { DirtyRegion } from '../display/dirty-region.js';
 import { framebufferPages, pagesToRects, type LinearLayout } from '../display/page-rects.js';
 import { refineLinear32, refineRows } from '../display/refine.js';
 import { Surface, type Rect } from '../display/surface.js';
+import { palette16, palette256, paletteDiff } from './dac.js';
+import { LegacyWindow, LEGACY_WINDOW_BASE, LEGACY_WINDOW_SIZE } from './legacy-window.js';
+import {
+  AR_INDEX_PAS,
+  AR_PLANE_ENABLE,
+  CR_MAX_SCAN,
+  CR_MODE,
+  CR_OFFSET,
+  CR_H_DISP,
+  CR_V_DISP_END,
+  CR_OVERFLOW,
+  CR_LINE_COMPARE,
+  GR06_GRAPHICS_MODE,
+  GR_MISC,
+  GR_MODE,
+  SR01_SCREEN_OFF,
+  SR04_CHN_4M,
+  SR_CLOCK_MODE,
+  SR_MEMORY_MODE,
+  SR_PLANE_WRITE,
+  VgaRegisters,
+} from './registers.js';
+import { graphicsLayout, type GraphicsLayout } from './render/graphics-layout.js';
+import { drawLinear } from './render/linear.js';
+import { drawByte8d2 } from './render/mode13.js';
+import { drawCga2, drawPlanar4 } from './render/planar.js';
+import { blinkPhases, cellColours, cellKey, drawCell, renderText, textLayout, type TextLayout } from './render/text.js';
 import { VbeRegisters, VBE_DISPI_IOPORT_DATA, VBE_DISPI_IOPORT_INDEX, type VbeMode } from './vbe.js';
+import { VramDirty } from './vram-dirty.js';
 
 export class VgaError extends Error {
   constructor(message: string) {
@@ -28,157 +66,439 @@ export interface DeviceCounters {
   rectsFromPages: number;
   pixelsCompared: number;
   chunksChanged: number;
+  cellsCompared: number;
+  cellsDrawn: number;
+  blinkTicks: number;
+}
+
+export interface VgaDeviceOptions {
+  /** Clock for the blink phases (ms); performance.now by default. */
+  now?: () => number;
+  /** Run a timer that reports blink toggles in text mode (default true; tests step time by hand). */
+  blinkTimer?: boolean;
 }
 
 /** Size of the blank screen shown while no mode is programmed. */
 const BLANK_WIDTH = 640;
 const BLANK_HEIGHT = 480;
 
+type DisplayMode =
+  | { kind: 'blank'; width: number; height: number; key: string }
+  | { kind: 'text'; width: number; height: number; key: string; text: TextLayout }
+  | { kind: 'graphics'; width: number; height: number; key: string; gfx: GraphicsLayout }
+  | { kind: 'vbe'; width: number; height: number; key: string; vbe: VbeMode };
+
 export class VgaDevice {
   readonly vbe: VbeRegisters;
+  readonly regs = new VgaRegisters();
+  readonly legacy: LegacyWindow;
+  readonly legacyDirty: VramDirty;
   surface: Surface;
   /** Set when the device changed something that is not in VRAM (mode, panning): refresh soon. */
   onChange: (() => void) | null = null;
-  readonly counters: DeviceCounters = { refreshes: 0, fullRepaints: 0, rectsFromPages: 0, pixelsCompared: 0, chunksChanged: 0 };
+  readonly counters: DeviceCounters = {
+    refreshes: 0,
+    fullRepaints: 0,
+    rectsFromPages: 0,
+    pixelsCompared: 0,
+    chunksChanged: 0,
+    cellsCompared: 0,
+    cellsDrawn: 0,
+    blinkTicks: 0,
+  };
   #region: DirtyRegion;
+  #mode: DisplayMode | null = null;
   #modeKey = '';
-  #layout: LinearLayout | null = null;
-  #vbeMode: VbeMode | null = null;
   #tmp = new Uint32Array(0);
+  #pal16 = new Uint32Array(16);
+  #pal256 = new Uint32Array(256);
+  #lastPal = new Uint32Array(0);
+  #cells = new Int32Array(0);
+  #pending = true;
+  #blinkTimer: NodeJS.Timeout | null = null;
+  #stopped = false;
+  readonly #now: () => number;
+  readonly #useBlinkTimer: boolean;
 
-  constructor(readonly mem: GuestMemory, io: PortBus, readonly tracker: DirtyVramTracker) {
+  constructor(readonly mem: GuestMemory, io: PortBus, readonly tracker: DirtyVramTracker, options: VgaDeviceOptions = {}) {
+    this.#now = options.now ?? (() => performance.now());
+    this.#useBlinkTimer = options.blinkTimer ?? true;
     this.vbe = new VbeRegisters(mem.vramSize);
-    this.vbe.onModeChange = () => this.onChange?.();
+    this.vbe.onModeChange = () => this.#changed();
+    this.vbe.onEnable = () => this.#vbeEnabled();
+    this.vbe.onBankChange = () => (this.legacy.bankOffset = this.vbe.bankOffset);
     // Clearing VRAM on enable is a guest-visible store by the device, logged like any other.
     this.vbe.onClearVram = (bytes) => mem.fill8(LFB_BASE, Math.min(bytes, mem.vramSize), 0);
     io.register([VBE_DISPI_IOPORT_INDEX, VBE_DISPI_IOPORT_DATA], {
       read: (port) => (port === VBE_DISPI_IOPORT_INDEX ? this.vbe.readIndex() : this.vbe.readData()),
-      write: (port, _size, v) => (port === VBE_DISPI_IOPORT_INDEX ? this.vbe.writeIndex(v) : this.vbe.writeData(v)),
+      write: (port, _size, v) => {
+        if (port === VBE_DISPI_IOPORT_INDEX) this.vbe.writeIndex(v);
+        else {
+          this.vbe.writeData(v);
+          this.legacy.bankOffset = this.vbe.bankOffset;
+        }
+      },
     });
+    this.regs.attach(io);
+    this.regs.onChange = () => this.#changed();
+    this.legacyDirty = new VramDirty(mem.vramSize);
+    this.legacy = new LegacyWindow(this.regs, mem.vram, this.legacyDirty);
+    this.legacy.onWrite = () => this.#changed();
+    mem.mapMmio(LEGACY_WINDOW_BASE, LEGACY_WINDOW_SIZE, this.legacy);
     this.surface = new Surface(BLANK_WIDTH, BLANK_HEIGHT);
     this.#region = new DirtyRegion(BLANK_WIDTH, BLANK_HEIGHT);
   }
 
+  /** Something outside the tracker's view changed: note it and wake the refresher. */
+  #changed(): void {
+    this.#pending = true;
+    this.onChange?.();
+  }
+
+  /**
+   * True while nothing can change the screen without the device calling onChange: legacy VGA
+   * modes (every store is trapped) with no change pending. The refresher may then sleep.
+   */
+  get quiescent(): boolean {
+    return !this.#pending && this.#mode !== null && this.#mode.kind !== 'vbe';
+  }
+
+  /** QEMU reprograms the VGA side when VBE is enabled: graphics, 64 KiB window, chain 4, 8-bit pixels. */
+  #vbeEnabled(): void {
+    const { gr, cr, sr } = this.regs;
+    const m = this.vbe.mode();
+    if (!m) return;
+    gr[GR_MISC] = (gr[GR_MISC]! & ~0x0c) | 0x04 | GR06_GRAPHICS_MODE;
+    cr[CR_MODE]! |= 3;
+    cr[CR_OFFSET] = (m.stride >>> 3) & 0xff;
+    cr[CR_H_DISP] = ((m.width >>> 3) - 1) & 0xff;
+    const h = m.height - 1;
+    cr[CR_V_DISP_END] = h & 0xff;
+    cr[CR_OVERFLOW] = (cr[CR_OVERFLOW]! & ~0x42) | ((h >> 7) & 0x02) | ((h >> 3) & 0x40);
+    cr[CR_LINE_COMPARE] = 0xff;
+    cr[CR_OVERFLOW]! |= 0x10;
+    cr[CR_MAX_SCAN]! |= 0x40;
+    let shiftControl: number;
+    if (m.bpp === 4) {
+      shiftControl = 0;
+      sr[SR_CLOCK_MODE]! &= ~8;
+    } else {
+      shiftControl = 2;
+      sr[SR_MEMORY_MODE]! |= SR04_CHN_4M;
+      sr[SR_PLANE_WRITE]! |= 0x0f;
+    }
+    gr[GR_MODE] = (gr[GR_MODE]! & ~0x60) | (shiftControl << 5);
+    cr[CR_MAX_SCAN]! &= ~0x9f;
+  }
+
   /** A description of the current mode for logs and stats. */
   get modeName(): string {
-    const m = this.#vbeMode;
-    return m ? `VBE ${m.width}x${m.height}x${m.bpp}` : 'blank';
+    const m = this.#mode;
+    if (!m) return 'blank';
+    switch (m.kind) {
+      case 'vbe':
+        return `VBE ${m.vbe.width}x${m.vbe.height}x${m.vbe.bpp}`;
+      case 'text':
+        return `text ${m.text.cols}x${m.text.rows} (${m.width}x${m.height})`;
+      case 'graphics':
+        return `VGA ${m.gfx.kind} ${m.width}x${m.height}`;
+      default:
+        return 'blank';
+    }
+  }
+
+  /** What the registers say is on screen now. */
+  #displayMode(): DisplayMode {
+    const vbe = this.vbe.mode();
+    if (vbe) {
+      return {
+        kind: 'vbe',
+        width: vbe.width,
+        height: vbe.height,
+        vbe,
+        key: `vbe:${vbe.width}x${vbe.height}:${vbe.bpp}:${vbe.stride}:${vbe.startByte}`,
+      };
+    }
+    const blank = (): DisplayMode => {
+      const w = this.surface.width;
+      const h = this.surface.height;
+      return { kind: 'blank', width: w, height: h, key: `blank:${w}x${h}` };
+    };
+    // QEMU blanks while the attribute controller's palette address source is clear (and, here,
+    // while the sequencer's screen-off bit is set); a VBE mode is shown regardless (above), as
+    // Bochs VBE drivers never touch the attribute controller.
+    const { ar, sr, gr } = this.regs;
+    if (!(this.regs.arIndex & AR_INDEX_PAS) || sr[SR_CLOCK_MODE]! & SR01_SCREEN_OFF) return blank();
+    if (gr[GR_MISC]! & GR06_GRAPHICS_MODE) {
+      const gfx = graphicsLayout(this.regs, this.mem.vramSize);
+      if (!gfx) return blank();
+      return { kind: 'graphics', width: gfx.dispWidth, height: gfx.height, gfx, key: `gfx:${gfx.key}:${ar[AR_PLANE_ENABLE]}` };
+    }
+    const text = textLayout(this.regs, this.mem.vramSize);
+    if (!text) return blank();
+    const key = `text:${text.cols}x${text.rows}:${text.cw}x${text.ch}:${text.rowBase[0]}:${text.rowBase[1] ?? 0}:${this.regs.lineCompare}:${text.fontBase.join(',')}:${text.lineGraphics}:${text.blinkEnable}`;
+    return { kind: 'text', width: text.width, height: text.height, text, key };
   }
 
   /** Force the next update to compare the whole screen (vga_invalidate_display). */
   invalidate(): void {
     this.#modeKey = '';
-    this.onChange?.();
+    this.#changed();
   }
 
   /** Bring the surface up to date with VRAM and report what changed (vga_update_display). */
   update(): DeviceUpdate {
     this.counters.refreshes++;
-    const region = this.#region;
-    region.clear();
-    const mode = this.vbe.mode();
-    const key = mode ? `vbe:${mode.width}x${mode.height}:${mode.bpp}:${mode.stride}:${mode.startByte}` : 'blank';
+    this.#pending = false;
+    this.#region.clear();
+    const mode = this.#displayMode();
     let resized = false;
     let full = false;
-    if (key !== this.#modeKey) {
-      this.#modeKey = key;
-      this.#vbeMode = mode;
-      const w = mode ? mode.width : BLANK_WIDTH;
-      const h = mode ? mode.height : BLANK_HEIGHT;
-      if (w !== this.surface.width || h !== this.surface.height) {
-        this.surface = new Surface(w, h);
-        this.#region = new DirtyRegion(w, h);
+    if (mode.key !== this.#modeKey) {
+      this.#modeKey = mode.key;
+      if (mode.width !== this.surface.width || mode.height !== this.surface.height) {
+        this.surface = new Surface(mode.width, mode.height);
+        this.#region = new DirtyRegion(mode.width, mode.height);
         resized = true;
       }
-      this.#layout = mode
-        ? { startByte: mode.startByte, stride: mode.stride, width: mode.width, height: mode.height, bytesPerPixel: mode.bytesPerPixel }
-        : null;
       full = true;
+      this.#lastPal = new Uint32Array(0);
     }
+    this.#mode = mode;
     const out = this.#region;
     if (resized) out.addRect({ x: 0, y: 0, w: this.surface.width, h: this.surface.height });
-    const layout = this.#layout;
-    if (!layout) {
-      this.tracker.trackDirtyVram(0, 0);
-      if (full) this.surface.data.fill(0);
-      return { resized, region: out };
+    if (full) this.counters.fullRepaints++;
+    switch (mode.kind) {
+      case 'vbe':
+        this.#updateVbe(mode.vbe, full, out);
+        break;
+      case 'text':
+        this.tracker.trackDirtyVram(0, 0);
+        this.#updateText(mode.text, full, out);
+        break;
+      case 'graphics':
+        this.tracker.trackDirtyVram(0, 0);
+        this.#updateGraphics(mode.gfx, full, out);
+        break;
+      default:
+        this.tracker.trackDirtyVram(0, 0);
+        if (full) {
+          this.surface.data.fill(0);
+          out.addRect({ x: 0, y: 0, w: this.surface.width, h: this.surface.height });
+        }
     }
-    const { firstPfn, nr } = framebufferPages(layout);
-    const res = this.tracker.trackDirtyVram(firstPfn, nr);
-    if (full || res.kind !== 'ok') {
-      // a new range has no history (ENODATA), and a refused one cannot be tracked: compare it all
-      this.counters.fullRepaints++;
-      this.#refine({ x: 0, y: 0, w: layout.width, h: layout.height }, out);
-    } else if (res.count > 0) {
-      const rects = pagesToRects(res.bitmap, firstPfn, nr, layout);
-      this.counters.rectsFromPages += rects.length;
-      for (const r of rects) this.#refine(r, out);
-    }
+    this.legacyDirty.clear();
+    this.legacy.planeUpdated = 0;
+    this.#armBlink(mode);
     return { resized, region: out };
   }
 
-  #refine(r: Rect, out: DirtyRegion): void {
-    const m = this.#vbeMode!;
-    if (m.bpp === 32) {
-      this.counters.pixelsCompared += refineLinear32(this.mem.vram32, m.startByte >>> 2, m.stride >>> 2, this.surface, r, out);
+  // ----- text -----
+
+  #updateText(l: TextLayout, full: boolean, out: DirtyRegion): void {
+    const pal = palette16(this.regs, this.#pal16);
+    let changedColours = 0;
+    if (this.#lastPal.length !== 16) full = true;
+    else changedColours = paletteDiff(this.#lastPal, pal);
+    this.#lastPal = Uint32Array.from(pal);
+    // plane 2 written: the font may have changed, repaint everything (QEMU plane_updated)
+    if (this.legacy.planeUpdated & 4) full = true;
+    const n = l.cols * l.rows;
+    if (this.#cells.length !== n) {
+      this.#cells = new Int32Array(n);
+      full = true;
+    }
+    const { cursorOn, charsOn } = blinkPhases(this.#now(), this.regs.frameRate);
+    const vram = this.mem.vram;
+    const cells = this.#cells;
+    this.counters.cellsCompared += n;
+    for (let i = 0; i < n; i++) {
+      const key = cellKey(vram, l, i, cursorOn, charsOn);
+      let draw = full || key !== cells[i];
+      if (!draw && changedColours) {
+        const [fg, bg] = cellColours((key >> 8) & 0xff, l.blinkEnable);
+        draw = ((changedColours >> fg) & 1) !== 0 || ((changedColours >> bg) & 1) !== 0;
+      }
+      if (!draw) continue;
+      cells[i] = key;
+      drawCell(this.surface, vram, l, pal, i, key);
+      this.counters.cellsDrawn++;
+      const col = i % l.cols;
+      const row = (i / l.cols) | 0;
+      out.addRect({ x: col * l.cw, y: row * l.ch, w: l.cw, h: l.ch });
+    }
+  }
+
+  /** While in text mode with something blinking, wake the refresher at each blink toggle. */
+  #armBlink(mode: DisplayMode): void {
+    if (!this.#useBlinkTimer || this.#stopped) return;
+    let blinking = false;
+    if (mode.kind === 'text') {
+      const l = mode.text;
+      blinking = l.cursorCell >= 0;
+      if (!blinking && l.blinkEnable) {
+        const cells = this.#cells;
+        for (let i = 0; i < cells.length && !blinking; i++) if (cells[i]! & 0x8000) blinking = true;
+      }
+    }
+    if (!blinking) {
+      if (this.#blinkTimer) clearTimeout(this.#blinkTimer);
+      this.#blinkTimer = null;
       return;
     }
+    if (this.#blinkTimer) return;
+    const rate = this.regs.frameRate;
+    const now = this.#now();
+    const frame = Math.floor((now * rate) / 1000);
+    const nextToggle = ((frame >> 3) + 1) << 3; // cursor toggles every 8 frames, characters every 16
+    const wait = Math.max(1, Math.ceil((nextToggle * 1000) / rate - now));
+    this.#blinkTimer = setTimeout(() => {
+      this.#blinkTimer = null;
+      this.counters.blinkTicks++;
+      // Only the next update re-arms the timer: with no listener waiting nothing refreshes, the
+      // toggle stays pending (quiescent turns false) and the device costs nothing until a
+      // client asks again.
+      this.#changed();
+    }, wait);
+    this.#blinkTimer.unref();
+  }
+
+  // ----- legacy graphics -----
+
+  #updateGraphics(g: GraphicsLayout, full: boolean, out: DirtyRegion): void {
+    const pal = g.kind === 'byte8' ? palette256(this.regs, false, this.#pal256) : palette16(this.regs, this.#pal16);
+    if (this.#lastPal.length !== pal.length || paletteDiff(this.#lastPal, pal) !== 0) full = true;
+    this.#lastPal = Uint32Array.from(pal);
+    const rowFn = (y: number, x0: number, x1: number, tmp: Uint32Array) => this.#graphicsRow(g, pal, y, x0, x1, tmp);
+    const whole: Rect = { x: 0, y: 0, w: g.dispWidth, h: g.height };
+    if (full) {
+      this.#refineRows(rowFn, whole, out);
+      return;
+    }
+    if (!this.legacyDirty.any) return;
+    for (let y = 0; y < g.height; y++) {
+      const [s, e] = this.legacyDirty.span(g.rowAddr[y]!, g.bwidth);
+      if (s < 0) continue;
+      const x0 = Math.floor(s * g.pxPerByte);
+      const x1 = Math.min(g.dispWidth, Math.ceil(e * g.pxPerByte));
+      this.#refineRows(rowFn, { x: x0, y, w: x1 - x0, h: 1 }, out);
+    }
+  }
+
+  #graphicsRow(g: GraphicsLayout, pal: Uint32Array, y: number, x0: number, x1: number, tmp: Uint32Array): void {
+    const vram = this.mem.vram;
+    const addr = g.rowAddr[y]!;
+    const double = g.dispWidth !== g.width;
+    const pe = this.regs.ar[AR_PLANE_ENABLE]!;
+    if (g.kind === 'planar4') drawPlanar4(vram, addr, pe, pal, tmp, x0, x1, double);
+    else if (g.kind === 'cga2') drawCga2(vram, addr, pe, pal, tmp, x0, x1, double);
+    else drawByte8d2(vram, addr, pal, tmp, x0, x1);
+  }
+
+  #refineRows(row: (y: number, x0: number, x1: number, tmp: Uint32Array) => void, r: Rect, out: DirtyRegion): void {
     if (this.#tmp.length < this.surface.width) this.#tmp = new Uint32Array(this.surface.width);
-    refineRows((y, x0, x1, tmp) => this.#renderRow(y, x0, x1, tmp), this.surface, r, out, this.#tmp);
+    refineRows(row, this.surface, r, out, this.#tmp);
     this.counters.pixelsCompared += r.w * r.h;
   }
 
-  /** Native pixels of scanline y, columns [x0, x1), for the current non-32 bpp linear mode. */
-  #renderRow(y: number, x0: number, x1: number, tmp: Uint32Array): void {
-    const m = this.#vbeMode!;
-    const v = this.mem.vram;
-    const size = v.length;
-    let o = m.startByte + y * m.stride + x0 * m.bytesPerPixel;
-    for (let x = x0; x < x1; x++, o += m.bytesPerPixel) {
-      if (o + m.bytesPerPixel > size) {
-        tmp[x] = 0;
-        continue;
-      }
-      switch (m.bpp) {
-        case 24:
-          tmp[x] = (v[o + 2]! << 16) | (v[o + 1]! << 8) | v[o]!;
-          break;
-        case 16: {
-          const p = v[o]! | (v[o + 1]! << 8);
-          tmp[x] = ((p >> 8) & 0xf8) << 16 | ((p >> 3) & 0xfc) << 8 | ((p << 3) & 0xf8);
-          break;
-        }
-        case 15: {
-          const p = v[o]! | (v[o + 1]! << 8);
-          tmp[x] = ((p >> 7) & 0xf8) << 16 | ((p >> 2) & 0xf8) << 8 | ((p << 3) & 0xf8);
-          break;
-        }
-        default: {
-          const g = v[o]!; // 8 bpp: palette comes with the DAC (legacy VGA); grey ramp until then
-          tmp[x] = (g << 16) | (g << 8) | g;
-        }
+  // ----- VBE -----
+
+  #updateVbe(m: VbeMode, full: boolean, out: DirtyRegion): void {
+    if (m.bpp === 8) {
+      const pal = palette256(this.regs, this.vbe.dac8bit, this.#pal256);
+      if (this.#lastPal.length !== 256 || paletteDiff(this.#lastPal, pal) !== 0) full = true;
+      this.#lastPal = Uint32Array.from(pal);
+    }
+    const layout: LinearLayout = { startByte: m.startByte, stride: m.stride, width: m.width, height: m.height, bytesPerPixel: m.bytesPerPixel };
+    const { firstPfn, nr } = framebufferPages(layout);
+    const res = this.tracker.trackDirtyVram(firstPfn, nr);
+    const whole: Rect = { x: 0, y: 0, w: m.width, h: m.height };
+    if (full || res.kind !== 'ok') {
+      // a new range has no history (ENODATA), and a refused one cannot be tracked: compare it all
+      this.#refineVbe(m, whole, out);
+      return;
+    }
+    if (res.count > 0) {
+      const rects = pagesToRects(res.bitmap, firstPfn, nr, layout);
+      this.counters.rectsFromPages += rects.length;
+      for (const r of rects) this.#refineVbe(m, r, out);
+    }
+    if (this.legacyDirty.any) {
+      // stores through the banked window at 0xA0000 bypass the LFB: the window logged them exactly
+      const rowBytes = m.width * m.bytesPerPixel;
+      for (let y = 0; y < m.height; y++) {
+        const [s, e] = this.legacyDirty.span(m.startByte + y * m.stride, rowBytes);
+        if (s < 0) continue;
+        const x0 = Math.floor(s / m.bytesPerPixel);
+        const x1 = Math.min(m.width, Math.ceil(e / m.bytesPerPixel));
+        this.#refineVbe(m, { x: x0, y, w: x1 - x0, h: 1 }, out);
       }
     }
   }
 
-  /** The guest's screen rendered now, straight from VRAM: the ground truth for tests. */
-  screenshot(): Surface {
-    const m = this.vbe.mode();
-    if (!m) return new Surface(BLANK_WIDTH, BLANK_HEIGHT);
-    const s = new Surface(m.width, m.height);
-    const saved = this.#vbeMode;
-    this.#vbeMode = m;
-    const tmp = new Uint32Array(m.width);
-    for (let y = 0; y < m.height; y++) {
-      if (m.bpp === 32) {
-        const start = (m.startByte + y * m.stride) >>> 2;
-        s.data.set(this.mem.vram32.subarray(start, start + m.width), y * m.width);
-      } else {
-        this.#renderRow(y, 0, m.width, tmp);
-        s.data.set(tmp, y * m.width);
-      }
+  #refineVbe(m: VbeMode, r: Rect, out: DirtyRegion): void {
+    if (m.bpp === 32 && (m.startByte & 3) === 0) {
+      this.counters.pixelsCompared += refineLinear32(this.mem.vram32, m.startByte >>> 2, m.stride >>> 2, this.surface, r, out);
+      return;
     }
-    this.#vbeMode = saved;
+    this.#refineRows((y, x0, x1, tmp) => this.#vbeRow(m, y, x0, x1, tmp), r, out);
+  }
+
+  #vbeRow(m: VbeMode, y: number, x0: number, x1: number, tmp: Uint32Array): void {
+    if (m.bpp === 4) {
+      drawPlanar4(this.mem.vram, m.startByte + y * m.stride, 0xf, palette16(this.regs, this.#pal16), tmp, x0, x1, false);
+      return;
+    }
+    drawLinear(this.mem.vram, m.startByte + y * m.stride, m.bpp, this.#pal256, tmp, x0, x1);
+  }
+
+  /** The guest's screen rendered now, straight from VRAM and the registers: the ground truth for tests. */
+  screenshot(): Surface {
+    const mode = this.#displayMode();
+    const s = new Surface(mode.width, mode.height);
+    const tmp = new Uint32Array(mode.width);
+    const vram = this.mem.vram;
+    switch (mode.kind) {
+      case 'text': {
+        const { cursorOn, charsOn } = blinkPhases(this.#now(), this.regs.frameRate);
+        renderText(s, vram, mode.text, palette16(this.regs, new Uint32Array(16)), cursorOn, charsOn);
+        break;
+      }
+      case 'graphics': {
+        const g = mode.gfx;
+        const pal = g.kind === 'byte8' ? palette256(this.regs, false, new Uint32Array(256)) : palette16(this.regs, new Uint32Array(16));
+        const double = g.dispWidth !== g.width;
+        const pe = this.regs.ar[AR_PLANE_ENABLE]!;
+        for (let y = 0; y < g.height; y++) {
+          const addr = g.rowAddr[y]!;
+          if (g.kind === 'planar4') drawPlanar4(vram, addr, pe, pal, tmp, 0, g.dispWidth, double);
+          else if (g.kind === 'cga2') drawCga2(vram, addr, pe, pal, tmp, 0, g.dispWidth, double);
+          else drawByte8d2(vram, addr, pal, tmp, 0, g.dispWidth);
+          s.data.set(tmp.subarray(0, g.dispWidth), y * g.dispWidth);
+        }
+        break;
+      }
+      case 'vbe': {
+        const m = mode.vbe;
+        const pal = palette256(this.regs, this.vbe.dac8bit, new Uint32Array(256));
+        const pal16 = palette16(this.regs, new Uint32Array(16));
+        for (let y = 0; y < m.height; y++) {
+          if (m.bpp === 4) drawPlanar4(vram, m.startByte + y * m.stride, 0xf, pal16, tmp, 0, m.width, false);
+          else drawLinear(vram, m.startByte + y * m.stride, m.bpp, pal, tmp, 0, m.width);
+          s.data.set(tmp.subarray(0, m.width), y * m.width);
+        }
+        break;
+      }
+      default:
+        break; // blank: black
+    }
     return s;
+  }
+
+  /** Stop the blink timer (the device is being shut down). */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#blinkTimer) clearTimeout(this.#blinkTimer);
+    this.#blinkTimer = null;
   }
 }

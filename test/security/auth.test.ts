@@ -48,7 +48,7 @@ describe('VNC Authentication', () => {
 
   it('a client without a password is refused (None is not offered)', async () => {
     const a = await start();
-    await expect(connect(a)).rejects.toThrow('server offers security types [2], none of which this client supports');
+    await expect(connect(a)).rejects.toThrow('server requires VNC Authentication: give a password');
   });
 
   it('a wrong password is refused after the failure delay, and logged without the password', async () => {

@@ -1,0 +1,46 @@
+// The `bios` guest: a text-mode firmware screen (banner, a counting memory test, a boot menu, then
+// a blinking cursor), drawn through the legacy window after a mode 03h set.
+import type { GuestContext, GuestProgram } from './guest.js';
+import { VgaBios } from './vga-bios.js';
+
+/** Draw the firmware screen's fixed parts; returns the cursor's final position. */
+export function drawBiosScreen(bios: VgaBios, memoryKb: number): { col: number; row: number } {
+  bios.fill(0, 0, 80, 1, 0x20, 0x1f);
+  bios.puts(2, 0, 'vramvnc BIOS v1.0', 0x1f);
+  bios.puts(58, 0, 'Copyright (C) 2026', 0x1f);
+  bios.puts(0, 2, 'CPU: Emulated HVM vCPU @ 3000 MHz', 0x07);
+  bios.puts(0, 3, `Memory Test: ${String(memoryKb).padStart(7)}K OK`, 0x07);
+  bios.puts(0, 4, 'VGA: stdvga, 8192K VRAM, VBE 0xB0C5', 0x07);
+  bios.puts(0, 6, 'Detecting drives...', 0x07);
+  bios.puts(2, 7, '\x10 Primary Master:   VRAMVNC HARDDISK 2.0  (21 GB)', 0x0a);
+  bios.puts(2, 8, '\x10 Secondary Master: VRAMVNC DVD-ROM', 0x0a);
+  bios.box(20, 11, 40, 9, 0x1e, 'Boot Menu');
+  const entries = ['1. Hard Disk', '2. CD-ROM Drive', '3. Network (PXE)', '4. Enter Setup'];
+  entries.forEach((e, i) => bios.puts(23, 13 + i, e.padEnd(34), i === 0 ? 0x71 : 0x1f));
+  bios.puts(23, 18, '\x18\x19 select   ENTER boot', 0x1b);
+  // line-graphics characters (0xC0-0xDF) fill the 9th column: a solid bar with no gaps
+  bios.fill(0, 22, 80, 1, 0xc4, 0x08);
+  bios.puts(0, 23, 'Booting from Hard Disk in 3 s ', 0x07);
+  bios.puts(30, 23, '\xdb\xdb\xdb', 0x8c); // blinking red blocks (attribute bit 7)
+  bios.puts(0, 24, 'A:\\> ', 0x07);
+  return { col: 5, row: 24 };
+}
+
+/** A text-mode firmware screen: banner, a counting memory test, a boot menu, then a blinking cursor. */
+export const biosGuest: GuestProgram = {
+  name: 'bios',
+  start(ctx: GuestContext) {
+    const bios = new VgaBios(ctx.io, ctx.mem);
+    bios.setMode03();
+    const total = 65536;
+    const cursor = drawBiosScreen(bios, 0);
+    bios.setCursor(cursor.col, cursor.row);
+    let kb = 0;
+    const count = () => {
+      kb = Math.min(total, kb + 4096);
+      bios.puts(13, 3, `${String(kb).padStart(7)}K OK`, 0x07);
+      if (kb < total) ctx.setTimeout(count, 60);
+    };
+    ctx.setTimeout(count, 60);
+  },
+};

@@ -1,0 +1,55 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DirtyRegion } from '../../src/display/dirty-region.js';
+
+describe('DirtyRegion', () => {
+  it('marks 16-pixel chunks and returns chunk-aligned rectangles clipped to the size', () => {
+    const r = new DirtyRegion(100, 50);
+    r.addRect({ x: 5, y: 3, w: 20, h: 2 });
+    expect(r.countChunks()).toBe(4);
+    expect(r.takeRects()).toEqual([{ x: 0, y: 3, w: 32, h: 2 }]);
+    expect(r.isEmpty()).toBe(true);
+    r.addRect({ x: 90, y: 49, w: 50, h: 50 });
+    expect(r.takeRects()).toEqual([{ x: 80, y: 49, w: 20, h: 1 }]);
+  });
+
+  it('takes only the chunks meeting the requested area and leaves the rest pending', () => {
+    const r = new DirtyRegion(64, 64);
+    r.addRect({ x: 0, y: 0, w: 64, h: 64 });
+    expect(r.takeRects({ x: 16, y: 10, w: 16, h: 5 })).toEqual([{ x: 16, y: 10, w: 16, h: 5 }]);
+    expect(r.countChunks()).toBe(4 * 64 - 5);
+  });
+
+  it('returns rectangles that cover every marked chunk exactly once (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.record({ x: fc.integer({ min: -20, max: 220 }), y: fc.integer({ min: -5, max: 45 }), w: fc.integer({ min: 0, max: 90 }), h: fc.integer({ min: 0, max: 20 }) }), { maxLength: 8 }),
+        (W, H, rects) => {
+          const r = new DirtyRegion(W, H);
+          const expected = new DirtyRegion(W, H);
+          for (const x of rects) {
+            r.addRect(x);
+            expected.addRect(x);
+          }
+          const n = expected.countChunks();
+          const out = r.takeRects();
+          const seen = new DirtyRegion(W, H);
+          let area = 0;
+          for (const q of out) {
+            expect(q.x % 16).toBe(0);
+            expect(q.x + q.w <= W && q.y + q.h <= H).toBe(true);
+            seen.addRect(q);
+            area += Math.ceil(q.w / 16) * q.h;
+          }
+          expect(area).toBe(n); // no overlaps, nothing extra
+          expect(seen.countChunks()).toBe(n);
+          for (let y = 0; y < H; y++) for (let c = 0; c < Math.ceil(W / 16); c++) expect(seen.isSet(y, c)).toBe(expected.isSet(y, c));
+          expect(r.isEmpty()).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
