@@ -12,6 +12,10 @@ import { GuestInput } from './guest/input-devices.js';
 import { formatAddress, listenTcp } from './transport/tcp.js';
 import { listenWeb } from './transport/http.js';
 import type { WebSecurityOptions } from './transport/web-security.js';
+import { RecencyTracker } from './hypervisor/page-recency.js';
+import { I8042 } from './input/i8042.js';
+import { Ps2Input } from './input/ps2-input.js';
+import type { InputSink } from './rfb/input.js';
 
 export interface AppOptions {
   guest: GuestProgram;
@@ -46,6 +50,11 @@ export class VramVnc {
   readonly io = new PortBus();
   readonly mem: GuestMemory;
   readonly tracker: DirtyVramTracker;
+  /** The tracker as the device sees it, recording when each page was last reported (heat map). */
+  readonly recency: RecencyTracker;
+  /** The keyboard controller (ports 0x60/0x64) with its PS/2 keyboard and mouse. */
+  readonly kbc = new I8042();
+  readonly ps2: Ps2Input;
   readonly device: VgaDevice;
   readonly pipeline: DisplayPipeline;
   readonly input = new GuestInput();
@@ -63,12 +72,28 @@ export class VramVnc {
     }
     this.mem = new GuestMemory(options.vramMb * 1024 * 1024);
     this.tracker = createTracker(this.mem, options.tracking, options.idleDropMs);
-    this.device = new VgaDevice(this.mem, this.io, this.tracker);
-    this.pipeline = new DisplayPipeline(this.device, this.tracker, {
+    this.recency = new RecencyTracker(this.tracker, this.mem.nrPages);
+    this.device = new VgaDevice(this.mem, this.io, this.recency);
+    this.pipeline = new DisplayPipeline(this.device, this.recency, {
       refreshIntervalMs: options.refreshIntervalMs,
       mode: options.refreshMode ?? 'event',
     });
-    this.rfb = new RfbServer(this.pipeline, this.input, { log: options.log, desktopName: `vramvnc (${options.guest.name})`, ...options.rfb });
+    this.kbc.attach(this.io);
+    this.ps2 = new Ps2Input(this.kbc);
+    // viewer input reaches the PS/2 devices first, then the GuestInput log (whose listeners act as the IRQ)
+    const sink: InputSink = {
+      keyEvent: (down, keysym, keycode) => {
+        this.ps2.keyEvent(down, keysym, keycode);
+        this.input.keyEvent(down, keysym, keycode);
+      },
+      pointerEvent: (mask, x, y) => {
+        this.ps2.pointerEvent(mask, x, y);
+        this.input.pointerEvent(mask, x, y);
+      },
+      cutText: (text) => this.input.cutText(text),
+    };
+    this.rfb = new RfbServer(this.pipeline, sink, { log: options.log, desktopName: `vramvnc (${options.guest.name})`, ...options.rfb });
+    this.input.onGuestClipboard((text) => this.rfb.cutText(text));
     this.guest = new GuestRunner(this.io, this.mem, this.input, options.seed, options.durationMs, options.log);
   }
 
@@ -122,7 +147,7 @@ export class VramVnc {
       rects: this.rfb.counters.rects,
       bytesSent: this.rfb.counters.bytesSent,
       connections: this.rfb.counters.connections,
-      input: { ...this.input.counters },
+      input: { ...this.input.counters, ps2: { ...this.ps2.counters }, i8042: { ...this.kbc.counters } },
       process: { uptimeMs: Date.now() - this.startedAt, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, rssBytes: process.memoryUsage().rss },
     };
   }

@@ -40,6 +40,18 @@ export class GuestInput implements InputSink {
     this.#push({ kind: 'pointer', buttonMask, x, y });
   }
 
+  #guestClipboard: ((text: string) => void)[] = [];
+
+  /** The guest put text on its clipboard: viewers get it as ServerCutText. */
+  setGuestClipboard(text: string): void {
+    this.clipboard = text;
+    for (const l of this.#guestClipboard) l(text);
+  }
+
+  onGuestClipboard(cb: (text: string) => void): void {
+    this.#guestClipboard.push(cb);
+  }
+
   cutText(text: string): void {
     this.counters.cutText++;
     this.clipboard = text;

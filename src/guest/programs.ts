@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { PNG } from 'pngjs';
 import { drawTestPicture, drawText } from './draw.js';
 import { Fb32, setVbeMode, type GuestContext, type GuestProgram } from './guest.js';
+import { interactiveDesktop } from './interactive-desktop.js';
 import { videoGuest } from './video.js';
 import { biosGuest, mode13Guest, modesGuest, planarGuest, terminalGuest } from './vga-programs.js';
 
@@ -106,7 +107,7 @@ export function resolveGuest(name: string): GuestProgram {
   if (name === 'video' || name.startsWith('video:')) return videoGuest(name.slice('video:'.length));
   const table: Record<string, GuestProgram> = {
     idle: idleGuest,
-    desktop: desktopGuest,
+    desktop: interactiveDesktop(),
     random: randomGuest,
     bios: biosGuest,
     terminal: terminalGuest,

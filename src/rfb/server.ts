@@ -80,6 +80,11 @@ export class RfbServer implements DisplayListener {
     return false;
   }
 
+  /** The guest's clipboard changed: tell every client (ServerCutText). */
+  cutText(text: string): void {
+    for (const s of this.sessions) s.sendCutText(text);
+  }
+
   closeAll(reason: string): void {
     for (const s of this.sessions) s.close(reason);
   }

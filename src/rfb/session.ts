@@ -21,6 +21,7 @@ import {
   reasonString,
   rectHeader,
   SecurityType,
+  serverCutText,
   serverInit,
 } from './server-messages.js';
 
@@ -103,6 +104,8 @@ export class RfbSession {
   #region: DirtyRegion | null = null;
   #request: Rect | null = null;
   #resizePending = false;
+  /** The client listed QEMU Extended Key Event: confirm it with a pseudo-rect in the next update (as QEMU does). */
+  #extKeyAckPending = false;
   #handshakeTimer: NodeJS.Timeout | null;
   #closeListeners: (() => void)[] = [];
   #security: SecurityHandler | null = null;
@@ -349,6 +352,7 @@ export class RfbSession {
   #setEncodings(list: number[]): void {
     this.encodings = list;
     this.#supportsDesktopSize = list.includes(EncodingType.DesktopSize);
+    if (list.includes(EncodingType.QemuExtendedKeyEvent)) this.#extKeyAckPending = true;
     let chosen: Encoder | null = null;
     for (const e of list) {
       const factory = ENCODERS.get(e);
@@ -423,9 +427,9 @@ export class RfbSession {
     const s = this.host.surface;
     if (this.#region.width !== s.width || this.#region.height !== s.height) return; // resize not seen yet
     const rects = this.#region.takeRects(this.#request);
-    if (rects.length === 0 && !this.#resizePending) return;
+    if (rects.length === 0 && !this.#resizePending && !this.#extKeyAckPending) return;
     // sized for Raw (no encoding sends more), so the message is built in one allocation
-    let rawBytes = 16;
+    let rawBytes = 28; // header, DesktopSize and QEMU key pseudo-rects
     for (const r of rects) rawBytes += 12 + r.w * r.h * this.#translator.bytesPerPixel;
     const w = new ByteWriter(rawBytes);
     const countAt = beginFramebufferUpdate(w);
@@ -434,6 +438,11 @@ export class RfbSession {
       rectHeader(w, 0, 0, s.width, s.height, EncodingType.DesktopSize);
       n++;
       this.#resizePending = false;
+    }
+    if (this.#extKeyAckPending) {
+      rectHeader(w, 0, 0, 0, 0, EncodingType.QemuExtendedKeyEvent);
+      n++;
+      this.#extKeyAckPending = false;
     }
     for (const r of rects) {
       rectHeader(w, r.x, r.y, r.w, r.h, this.#encoder.type);
@@ -447,6 +456,13 @@ export class RfbSession {
     this.counters.rects += n;
     this.host.countUpdate(bytes.length, n);
     this.#send(bytes);
+  }
+
+  /** ServerCutText: the guest's clipboard changed (Latin-1 on the wire, RFC 6143 §7.6.4). */
+  sendCutText(text: string): void {
+    if (this.state !== 'Normal') return;
+    const body = Buffer.from(text.replace(/[^\x00-\xff]/g, '?'), 'latin1');
+    this.#send(serverCutText(new ByteWriter(8 + body.length), body).toBuffer());
   }
 
   /** The one error path: log the reason, close the connection. */

@@ -1,6 +1,9 @@
-// The web port: the server-side screenshot (ground truth) and the stats JSON.
+// The web port: the server-side screenshot (ground truth), the stats JSON, and the viewer
+// (static files, a once-a-second stats stream; RFB over WebSocket is in websocket.ts).
 import http from 'node:http';
 import { PNG } from 'pngjs';
+import { serveStatic, serveViewerFile, statsStream, viewerRoot } from './web-viewer.js';
+import { attachRfbWebSocket } from './websocket.js';
 import type { VramVnc } from '../app.js';
 import type { Surface } from '../display/surface.js';
 
@@ -29,11 +32,20 @@ function handle(app: VramVnc, req: http.IncomingMessage, res: http.ServerRespons
       res.end(body);
       return;
     }
+    case '/stats/pages': {
+      const body = JSON.stringify(app.recency.snapshot());
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(body);
+      return;
+    }
+    case '/stats/stream':
+      statsStream(app, req, res);
+      return;
     case '/':
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end('vramvnc: GET /screenshot.png for the guest screen, GET /stats for the tracker\n');
+      serveStatic(res, viewerRoot(), 'index.html', req.method === 'HEAD');
       return;
     default:
+      if (serveViewerFile(url.pathname, res, req.method === 'HEAD')) return;
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
   }
 }
@@ -51,6 +63,8 @@ export function listenWeb(host: string, port: number, app: VramVnc): Promise<htt
       const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
       reject(new Error(err.code === 'EADDRINUSE' ? `${where} is already in use` : `cannot listen on ${where}: ${err.message}`));
     });
+    // the largest client message is a ClientCutText of maxCutText bytes plus its 8-byte header
+    attachRfbWebSocket(server, (ch) => app.rfb.accept(ch), { maxPayload: app.rfb.options.maxCutText + 64 });
     server.listen(port, host, () => resolve(server));
   });
 }
