@@ -108,7 +108,7 @@ export class VramVnc {
       }
       if (this.options.web) {
         this.webServer = await listenWeb(this.options.web.host, this.options.web.port, this);
-        this.webUrl = formatAddress(this.webServer, 'http', '/');
+        this.webUrl = formatAddress(this.webServer, this.options.webSecurity?.tls ? 'https' : 'http', '/');
       }
     } catch (err) {
       await this.stop();

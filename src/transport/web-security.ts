@@ -76,6 +76,18 @@ export function applyHttpTimeouts(server: http.Server, handshakeTimeoutMs: numbe
 }
 
 /**
+ * The same, as options for http/https.createServer: Node only checks these timeouts every
+ * connectionsCheckingInterval (30 s by default), so that is shortened to match.
+ */
+export function httpServerTimeouts(handshakeTimeoutMs: number): http.ServerOptions {
+  return {
+    headersTimeout: handshakeTimeoutMs,
+    requestTimeout: handshakeTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(handshakeTimeoutMs / 4))),
+  };
+}
+
+/**
  * Destroy `socket` unless the returned disarm function is called within ms (e.g. between the
  * 'upgrade' event and ws's handleUpgrade callback).
  */
