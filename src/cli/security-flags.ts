@@ -4,7 +4,7 @@ import type { RfbServerOptions } from '../rfb/server.js';
 import { readPasswordFile } from '../rfb/security/password-file.js';
 import { isLoopback, SecurityPolicy } from '../rfb/security/policy.js';
 import { loadTlsCredentials } from '../rfb/security/tls.js';
-import { DEFAULT_WEB_SECURITY, wsMaxPayload, type WebSecurityOptions } from '../transport/web-security.js';
+import { DEFAULT_WEB_SECURITY, type WebSecurityOptions } from '../transport/web-security.js';
 
 export interface SecurityFlags {
   vnc: { host: string; port: number } | null;
@@ -56,7 +56,6 @@ export function securityFromFlags(f: SecurityFlags, log: (line: string) => void)
       ...DEFAULT_WEB_SECURITY,
       allowOrigins: f.allowOrigin ?? [],
       handshakeTimeoutMs: f.handshakeTimeoutMs,
-      maxPayload: wsMaxPayload(f.maxCutText),
       tls,
     },
   };

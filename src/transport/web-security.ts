@@ -1,5 +1,5 @@
-// Guards for the WebSocket transport (wired by src/transport/websocket.ts): the Origin check
-// against cross-site WebSocket hijacking, the frame size cap, and handshake timeouts.
+// Guards for the web port (used by http.ts and websocket.ts): the Origin check against cross-site
+// WebSocket hijacking, HTTP and upgrade handshake timeouts, and the TLS certificate for https/wss.
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TlsCredentials } from '../rfb/security/tls.js';
@@ -12,21 +12,13 @@ export interface WebSecurityOptions {
   allowOrigins: string[];
   /** Close a connection whose HTTP upgrade (or RFB handshake) is not done within this long. */
   handshakeTimeoutMs: number;
-  /** The largest WebSocket message accepted (ws maxPayload). */
-  maxPayload: number;
   /** Serve https:// and wss:// with this certificate (the same as VeNCrypt's). */
   tls: TlsCredentials | null;
-}
-
-/** A cap on WebSocket messages: the largest RFB client message we accept, plus slack. */
-export function wsMaxPayload(maxCutText: number): number {
-  return maxCutText + 64 * 1024;
 }
 
 export const DEFAULT_WEB_SECURITY: WebSecurityOptions = {
   allowOrigins: [],
   handshakeTimeoutMs: 10_000,
-  maxPayload: wsMaxPayload(1024 * 1024),
   tls: null,
 };
 
@@ -55,18 +47,6 @@ export function originAllowed(origin: string | undefined, host: string | undefin
     if (oHost === host.toLowerCase() || oHost === new URL(`http://${host}`).host.toLowerCase()) return true;
   }
   return allowOrigins.some((a) => normaliseOrigin(a) === o);
-}
-
-/** A ws `verifyClient` that answers 403 to other origins and logs the refusal. */
-export function makeVerifyClient(opts: Pick<WebSecurityOptions, 'allowOrigins'>, log: (line: string) => void) {
-  return (info: { origin: string; req: http.IncomingMessage }): boolean => {
-    const ok = originAllowed(info.origin || undefined, info.req.headers.host, opts.allowOrigins);
-    if (!ok) {
-      const a = info.req.socket.remoteAddress ?? '?';
-      log(`${a.includes(':') ? `[${a}]` : a}:${info.req.socket.remotePort ?? '?'} WebSocket refused: Origin ${JSON.stringify(info.origin).slice(0, 100)} is not allowed (see --allow-origin)`);
-    }
-    return ok;
-  };
 }
 
 /** Bound the HTTP side: headers and whole requests must arrive within the handshake timeout. */
