@@ -4,11 +4,18 @@ import type { DisplayListener, DisplayPipeline } from '../display/update-pipelin
 import type { Surface } from '../display/surface.js';
 import type { ByteChannel } from '../transport/stream.js';
 import type { InputSink } from './input.js';
+import { hostOf } from './security/backoff.js';
+import { isLoopback } from './security/policy.js';
 import { DEFAULT_SESSION_OPTIONS, RfbSession, type SessionHost, type SessionOptions } from './session.js';
 
 export interface RfbServerOptions extends SessionOptions {
   desktopName: string;
   maxClients: number;
+  /**
+   * Connections from one remote host still in the handshake, so that one host cannot take every
+   * slot with stalled handshakes (loopback is exempt: local proxies and tools funnel through it).
+   */
+  maxPendingPerHost: number;
   log: (line: string) => void;
 }
 
@@ -27,7 +34,7 @@ export class RfbServer implements DisplayListener {
   #host: SessionHost;
 
   constructor(readonly pipeline: DisplayPipeline, readonly input: InputSink, options: Partial<RfbServerOptions> = {}) {
-    this.options = { ...DEFAULT_SESSION_OPTIONS, desktopName: 'vramvnc', maxClients: 100, log: () => {}, ...options };
+    this.options = { ...DEFAULT_SESSION_OPTIONS, desktopName: 'vramvnc', maxClients: 100, maxPendingPerHost: 10, log: () => {}, ...options };
     const server = this;
     this.#host = {
       get surface() {
@@ -57,6 +64,15 @@ export class RfbServer implements DisplayListener {
     if (this.sessions.size >= this.options.maxClients) {
       this.counters.rejected++;
       this.options.log(`${channel.remoteAddress} refused: already ${this.sessions.size} clients (max ${this.options.maxClients})`);
+      channel.destroy();
+      return null;
+    }
+    const host = hostOf(channel.remoteAddress);
+    let pending = 0;
+    for (const s of this.sessions) if (s.state !== 'Normal' && hostOf(s.remoteAddress) === host) pending++;
+    if (pending >= this.options.maxPendingPerHost && !isLoopback(host)) {
+      this.counters.rejected++;
+      this.options.log(`${channel.remoteAddress} refused: ${pending} connections from ${host} still in the handshake (max ${this.options.maxPendingPerHost})`);
       channel.destroy();
       return null;
     }

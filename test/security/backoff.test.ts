@@ -10,6 +10,8 @@ describe('per-address back-off', () => {
   it('keys by host, not by port', () => {
     expect(hostOf('10.0.0.1:5555')).toBe('10.0.0.1');
     expect(hostOf('[::1]:5555')).toBe('::1');
+    expect(hostOf('ws://10.0.0.1:5555')).toBe('10.0.0.1'); // the same host over WebSocket
+    expect(hostOf('ws://[::1]:5555')).toBe('::1');
   });
 
   it('blocks after `threshold` failures, then doubles the block on each failure after it ends', () => {

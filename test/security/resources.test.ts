@@ -217,3 +217,43 @@ describe('hostile handshakes and messages (each closes with its code; the server
     w.close();
   });
 });
+
+describe('one host cannot take every slot', () => {
+  /** A connection that never says anything, from a given address (no socket needed). */
+  function fakeChannel(remoteAddress: string) {
+    let closed: (() => void) | null = null;
+    return {
+      remoteAddress,
+      bufferedAmount: 0,
+      destroyed: false,
+      write() {},
+      close() {
+        this.destroy();
+      },
+      destroy() {
+        this.destroyed = true;
+        closed?.();
+      },
+      onData() {},
+      onClose(cb: () => void) {
+        closed = cb;
+      },
+      onDrain() {},
+    };
+  }
+
+  it('refuses a remote host’s connections beyond maxPendingPerHost handshakes; others and loopback still get in', async () => {
+    logs = [];
+    app = await startApp(tinyGuest, { log: (l) => logs.push(l), rfb: { maxPendingPerHost: 3, maxClients: 20 } });
+    const from = (a: string) => app!.rfb.accept(fakeChannel(a));
+    for (let i = 0; i < 3; i++) expect(from(`203.0.113.7:${4000 + i}`)).not.toBeNull();
+    const refused = fakeChannel('203.0.113.7:4010');
+    expect(app.rfb.accept(refused)).toBeNull();
+    expect(refused.destroyed).toBe(true);
+    expect(logs).toContain('203.0.113.7:4010 refused: 3 connections from 203.0.113.7 still in the handshake (max 3)');
+    expect(from('ws://203.0.113.7:4011')).toBeNull(); // the same host over WebSocket counts too
+    expect(from('198.51.100.2:5000')).not.toBeNull();
+    for (let i = 0; i < 5; i++) expect(from(`127.0.0.1:${6000 + i}`)).not.toBeNull();
+    app.rfb.closeAll('test over');
+  });
+});

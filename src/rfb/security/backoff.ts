@@ -27,10 +27,14 @@ interface Entry {
   nextBlockMs: number;
 }
 
-/** The host part of "a.b.c.d:port" or "[v6]:port" (the back-off is per host, not per connection). */
+/**
+ * The host part of "a.b.c.d:port", "[v6]:port" or "ws://a.b.c.d:port" (the back-off is per host,
+ * whatever the transport, not per connection).
+ */
 export function hostOf(remoteAddress: string): string {
-  const m = /^\[([^\]]*)\]:\d+$/.exec(remoteAddress) ?? /^([^:]*):\d+$/.exec(remoteAddress);
-  return m ? m[1]! : remoteAddress;
+  const a = remoteAddress.replace(/^[a-z]+:\/\//, '');
+  const m = /^\[([^\]]*)\]:\d+$/.exec(a) ?? /^([^:]*):\d+$/.exec(a);
+  return m ? m[1]! : a;
 }
 
 export class AuthBackoff {
