@@ -11,6 +11,7 @@ import { GuestRunner, type GuestProgram } from './guest/guest.js';
 import { GuestInput } from './guest/input-devices.js';
 import { formatAddress, listenTcp } from './transport/tcp.js';
 import { listenWeb } from './transport/http.js';
+import type { WebSecurityOptions } from './transport/web-security.js';
 import { RecencyTracker } from './hypervisor/page-recency.js';
 import { I8042 } from './input/i8042.js';
 import { Ps2Input } from './input/ps2-input.js';
@@ -31,6 +32,8 @@ export interface AppOptions {
   web: { host: string; port: number } | null;
   log: (line: string) => void;
   rfb?: Partial<RfbServerOptions>;
+  /** Origin check, timeouts and TLS for the web port (used by the WebSocket transport). */
+  webSecurity?: WebSecurityOptions;
 }
 
 export const DEFAULT_APP_OPTIONS = {
@@ -111,7 +114,7 @@ export class VramVnc {
       }
       if (this.options.web) {
         this.webServer = await listenWeb(this.options.web.host, this.options.web.port, this);
-        this.webUrl = formatAddress(this.webServer, 'http', '/');
+        this.webUrl = formatAddress(this.webServer, this.options.webSecurity?.tls ? 'https' : 'http', '/');
       }
     } catch (err) {
       await this.stop();

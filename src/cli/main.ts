@@ -8,6 +8,7 @@ import { resolveGuest } from '../guest/programs.js';
 import { parseHostPort } from '../transport/tcp.js';
 import { REFRESH_MODES, type RefreshMode } from '../display/update-pipeline.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
+import { securityFromFlags, type SecurityFlags } from './security-flags.js';
 import { benchIdle, formatIdleTable } from '../bench/idle.js';
 import { benchLatency, formatLatencyTable } from '../bench/latency.js';
 import { benchGuest, formatGuestTable } from '../bench/guest.js';
@@ -71,6 +72,14 @@ export function buildProgram(): Command {
     .option('--stall-timeout-ms <ms>', 'disconnect a client that takes no data for this long while updates wait', intArg('--stall-timeout-ms', 100, 86_400_000), 60_000)
     .option('--max-clients <n>', 'refuse connections beyond this many sessions', intArg('--max-clients', 1, 100000), 100)
     .option('--quiet', 'do not log connections')
+    .option('--password-file <file>', 'require VNC Authentication: first line of a text file, or a file made by vncpasswd')
+    .option('--tls-cert <file>', 'PEM certificate for VeNCrypt X509 (and wss://)')
+    .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--insecure-no-auth', 'allow listening beyond loopback without a password')
+    .option('--allow-origin <origin...>', 'WebSocket origins allowed besides the page\'s own host (* for any)')
+    .option('--max-cut-text <bytes>', 'largest ClientCutText accepted', intArg('--max-cut-text', 0, 256 * 1024 * 1024), 1024 * 1024)
+    .option('--max-output-mb <n>', 'drop a client with more than this many MiB waiting unsent', intArg('--max-output-mb', 1, 4096), 32)
+    .option('--handshake-timeout-ms <ms>', 'drop clients that have not finished the handshake by then', intArg('--handshake-timeout-ms', 100, 3_600_000), 10_000)
     .action(async (opts) => {
       let guest;
       try {
@@ -79,6 +88,12 @@ export function buildProgram(): Command {
         fail((err as Error).message);
       }
       const log = opts.quiet ? () => {} : (line: string) => process.stderr.write(`${new Date().toISOString()} vnc: ${line}\n`);
+      let security;
+      try {
+        security = securityFromFlags(opts as SecurityFlags, log);
+      } catch (err) {
+        fail((err as Error).message);
+      }
       let app: VramVnc;
       try {
         app = new VramVnc({
@@ -90,10 +105,11 @@ export function buildProgram(): Command {
           vramMb: opts.vramMb,
           refreshIntervalMs: opts.refreshMs,
           refreshMode: opts.refresh as RefreshMode,
-          rfb: { maxClients: opts.maxClients, stallTimeoutMs: opts.stallTimeoutMs },
           vnc: opts.vnc,
           web: opts.web,
           log,
+          rfb: { ...security.rfb, maxClients: opts.maxClients, stallTimeoutMs: opts.stallTimeoutMs },
+          webSecurity: security.web,
         });
         await app.start();
       } catch (err) {

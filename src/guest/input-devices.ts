@@ -11,16 +11,22 @@ export class GuestInput implements InputSink {
   counters = { keys: 0, pointer: 0, cutText: 0 };
   clipboard = '';
   #listeners: ((e: InputEvent) => void)[] = [];
+  /** Characters of cut text held in `events` (a client may send many large ones). */
+  #cutChars = 0;
 
-  constructor(readonly maxQueued = 1024) {}
+  constructor(readonly maxQueued = 1024, readonly maxQueuedCutText = 2 * 1024 * 1024) {}
 
   onEvent(cb: (e: InputEvent) => void): void {
     this.#listeners.push(cb);
   }
 
   #push(e: InputEvent): void {
-    if (this.events.length >= this.maxQueued) this.events.shift();
+    if (e.kind === 'cut') this.#cutChars += e.text.length;
     this.events.push(e);
+    while (this.events.length > this.maxQueued || (this.#cutChars > this.maxQueuedCutText && this.events.length > 1)) {
+      const old = this.events.shift()!;
+      if (old.kind === 'cut') this.#cutChars -= old.text.length;
+    }
     for (const l of this.#listeners) l(e);
   }
 

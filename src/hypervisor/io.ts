@@ -14,6 +14,11 @@ export class PortBus {
     for (const p of ports) this.#handlers.set(p & 0xffff, handler);
   }
 
+  /** Every port some device claims (for tests that drive whatever is registered). */
+  registeredPorts(): number[] {
+    return [...this.#handlers.keys()].sort((x, y) => x - y);
+  }
+
   outb(port: number, v: number): void {
     this.#out(port, 1, v & 0xff);
   }

@@ -61,6 +61,11 @@ export class GuestMemory {
     this.#mmio.push({ base, size, handler });
   }
 
+  /** The trapped MMIO windows (for tests that drive whatever is mapped). */
+  mmioRanges(): { base: number; size: number }[] {
+    return this.#mmio.map((r) => ({ base: r.base, size: r.size }));
+  }
+
   #findMmio(gpa: number): MmioRegion | undefined {
     for (const r of this.#mmio) if (gpa >= r.base && gpa < r.base + r.size) return r;
     return undefined;

@@ -8,6 +8,9 @@ import { RfbProtocolError } from './errors.js';
 export class ByteQueue {
   #chunks: Buffer[] = [];
   #length = 0;
+  /** Where small chunks are copied together, so a trickle of 1-byte reads cannot pile up objects. */
+  #block: Buffer | null = null;
+  #blockUsed = 0;
 
   constructor(readonly maxBuffered = 4 * 1024 * 1024) {}
 
@@ -15,13 +18,44 @@ export class ByteQueue {
     return this.#length;
   }
 
+  /** Chunks held (for tests: bounded by length / SMALL_CHUNK, whatever the read sizes). */
+  get chunkCount(): number {
+    return this.#chunks.length;
+  }
+
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     if (this.#length + chunk.length > this.maxBuffered) {
       throw new RfbProtocolError('RFB_ERR_MESSAGE_TOO_LARGE', `receive buffer would exceed ${this.maxBuffered} bytes`);
     }
-    this.#chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
     this.#length += chunk.length;
+    if (chunk.length < SMALL_CHUNK) {
+      this.#append(chunk);
+      return;
+    }
+    this.#block = null;
+    this.#chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+  }
+
+  /** Copy a small chunk onto the end of the last block (extending its view), or into a new block. */
+  #append(chunk: Uint8Array): void {
+    const block = this.#block;
+    const last = this.#chunks[this.#chunks.length - 1];
+    if (
+      block !== null && last !== undefined && this.#blockUsed + chunk.length <= block.length &&
+      last.buffer === block.buffer && last.byteOffset + last.length === block.byteOffset + this.#blockUsed
+    ) {
+      block.set(chunk, this.#blockUsed);
+      const start = last.byteOffset - block.byteOffset;
+      this.#blockUsed += chunk.length;
+      this.#chunks[this.#chunks.length - 1] = block.subarray(start, this.#blockUsed);
+      return;
+    }
+    const fresh = Buffer.allocUnsafeSlow(BLOCK_SIZE);
+    fresh.set(chunk, 0);
+    this.#block = fresh;
+    this.#blockUsed = chunk.length;
+    this.#chunks.push(fresh.subarray(0, chunk.length));
   }
 
   /** The first n bytes as one contiguous buffer, copying only when they straddle chunks. */
@@ -58,13 +92,19 @@ export class ByteQueue {
         n = 0;
       }
     }
+    if (this.#chunks.length === 0) this.#block = null;
   }
 
   clear(): void {
     this.#chunks = [];
     this.#length = 0;
+    this.#block = null;
   }
 }
+
+/** Reads shorter than this are copied into shared blocks of BLOCK_SIZE bytes. */
+const SMALL_CHUNK = 1024;
+const BLOCK_SIZE = 16 * 1024;
 
 /** A bounds-checked big-endian reader over one message's bytes (pg-protocol BufferReader). */
 export class ByteReader {

@@ -14,7 +14,8 @@ export type RfbErrorCode =
   | 'RFB_ERR_OUTPUT_OVERFLOW'
   | 'RFB_ERR_CLIENT_STALLED'
   | 'RFB_ERR_SERVER_FULL'
-  | 'RFB_ERR_TRUNCATED';
+  | 'RFB_ERR_TRUNCATED'
+  | 'RFB_ERR_TLS';
 
 export class RfbProtocolError extends Error {
   constructor(readonly code: RfbErrorCode, message: string) {

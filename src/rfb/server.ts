@@ -8,11 +8,18 @@ import type { ColourMap } from './encodings/colour-map.js';
 import { MoveDetector } from './encodings/move-detect.js';
 import { DESKTOP_POINTER, type CursorImage } from './encodings/pseudo.js';
 import { EncodeCache } from './encodings/select.js';
+import { hostOf } from './security/backoff.js';
+import { isLoopback } from './security/policy.js';
 import { DEFAULT_SESSION_OPTIONS, RfbSession, type SessionHost, type SessionOptions } from './session.js';
 
 export interface RfbServerOptions extends SessionOptions {
   desktopName: string;
   maxClients: number;
+  /**
+   * Connections from one remote host still in the handshake, so that one host cannot take every
+   * slot with stalled handshakes (loopback is exempt: local proxies and tools funnel through it).
+   */
+  maxPendingPerHost: number;
   log: (line: string) => void;
   /** Switch the guest's display mode for SetDesktopSize; returns an ExtendedDesktopSize status. */
   resizeDesktop?: (width: number, height: number, screens: number) => number;
@@ -41,7 +48,7 @@ export class RfbServer implements DisplayListener {
   #host: SessionHost;
 
   constructor(readonly pipeline: DisplayPipeline, readonly input: InputSink, options: Partial<RfbServerOptions> = {}) {
-    this.options = { ...DEFAULT_SESSION_OPTIONS, desktopName: 'vramvnc', maxClients: 100, log: () => {}, ...options };
+    this.options = { ...DEFAULT_SESSION_OPTIONS, desktopName: 'vramvnc', maxClients: 100, maxPendingPerHost: 10, log: () => {}, ...options };
     const server = this;
     this.#host = {
       get surface() {
@@ -78,7 +85,16 @@ export class RfbServer implements DisplayListener {
       channel.destroy();
       return null;
     }
-    this.options.log(`${channel.remoteAddress} connected`);
+    const host = hostOf(channel.remoteAddress);
+    let pending = 0;
+    for (const s of this.sessions) if (s.state !== 'Normal' && hostOf(s.remoteAddress) === host) pending++;
+    if (pending >= this.options.maxPendingPerHost && !isLoopback(host)) {
+      this.counters.rejected++;
+      this.options.log(`${channel.remoteAddress} refused: ${pending} connections from ${host} still in the handshake (max ${this.options.maxPendingPerHost})`);
+      channel.destroy();
+      return null;
+    }
+    // the session logs one line when the connection ends (address, version, security, reason)
     const session = new RfbSession(channel, this.#host);
     this.sessions.add(session);
     session.onClose(() => this.sessions.delete(session));

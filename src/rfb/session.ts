@@ -20,8 +20,10 @@ import {
   type CursorImage,
 } from './encodings/pseudo.js';
 import { EncoderSet, type EncodeCache } from './encodings/select.js';
-import { RfbProtocolError } from './errors.js';
+import { RfbProtocolError, type RfbErrorCode } from './errors.js';
 import { negotiateVersion, securityTypeName, SERVER_VERSION_MINOR } from './handshake.js';
+import type { SecurityContext, SecurityHandler } from './security/handler.js';
+import { OPEN_POLICY, type SecurityPolicy } from './security/policy.js';
 import type { InputSink } from './input.js';
 import { NATIVE_FORMAT, PixelTranslator, pixelFormatKey, validatePixelFormat, type PixelFormat } from './pixel-format.js';
 import {
@@ -36,11 +38,12 @@ import {
   setColourMapEntries,
 } from './server-messages.js';
 
-export type SessionState = 'ProtocolVersion' | 'Security' | 'ClientInit' | 'Normal' | 'Closed';
+export type SessionState = 'ProtocolVersion' | 'Security' | 'Authentication' | 'ClientInit' | 'Normal' | 'Closed';
 
 const LEGAL: Record<SessionState, SessionState[]> = {
   ProtocolVersion: ['Security', 'Closed'],
-  Security: ['ClientInit', 'Closed'],
+  Security: ['Authentication', 'Closed'],
+  Authentication: ['ClientInit', 'Closed'],
   ClientInit: ['Normal', 'Closed'],
   Normal: ['Closed'],
   Closed: [],
@@ -62,6 +65,8 @@ export interface SessionOptions {
   handshakeTimeoutMs: number;
   /** Receive buffer cap. */
   maxReceiveBuffer: number;
+  /** Authentication and TLS (default: security type None only). */
+  security?: SecurityPolicy;
 }
 
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
@@ -171,6 +176,12 @@ export class RfbSession {
   #request: Rect | null = null;
   #handshakeTimer: NodeJS.Timeout | null;
   #closeListeners: (() => void)[] = [];
+  #security: SecurityHandler | null = null;
+  #securityCtx: SecurityContext | null = null;
+  /** For the connection's one log line: security type and auth result. */
+  #logSecurity: string[] = [];
+  readonly #startedAt = Date.now();
+  #versionSeen = false;
 
   constructor(readonly channel: ByteChannel, readonly host: SessionHost) {
     this.#queue = new ByteQueue(host.options.maxReceiveBuffer);
@@ -262,16 +273,19 @@ export class RfbSession {
         case 'ProtocolVersion': {
           if (q.length < 12) return;
           this.minor = negotiateVersion(q.consume(12));
+          this.#versionSeen = true;
           this.#transition('Security');
           this.#offerSecurity();
           break;
         }
         case 'Security': {
-          if (this.minor === 3) return; // 3.3: the server chose; nothing to read
           if (q.length < 1) return;
           this.#chooseSecurity(q.consume(1)[0]!);
           break;
         }
+        case 'Authentication':
+          if (!this.#security!.step(q, this.#securityCtx!)) return;
+          break;
         case 'ClientInit': {
           if (q.length < 1) return;
           this.#clientInit(q.consume(1)[0]! !== 0);
@@ -292,27 +306,79 @@ export class RfbSession {
     }
   }
 
+  get #policy(): SecurityPolicy {
+    return this.host.options.security ?? OPEN_POLICY;
+  }
+
+  get #canTls(): boolean {
+    return typeof this.channel.startTls === 'function';
+  }
+
   #offerSecurity(): void {
     if (this.minor === 3) {
-      // version 3.3: the server decides (u32 security-type), no SecurityResult for None
-      this.#send(new ByteWriter(4).u32(SecurityType.None).toBuffer());
-      this.#transition('ClientInit');
+      // version 3.3: the server decides (u32 security-type)
+      const type = this.#policy.typeFor33();
+      this.#send(new ByteWriter(4).u32(type).toBuffer());
+      this.#startSecurity(type);
       return;
     }
-    this.#send(new ByteWriter(2).u8(1).u8(SecurityType.None).toBuffer()); // number-of-security-types, types
+    const types = this.#policy.types(this.#canTls);
+    const w = new ByteWriter(1 + types.length).u8(types.length); // number-of-security-types
+    for (const t of types) w.u8(t); // security-types
+    this.#send(w.toBuffer());
   }
 
   #chooseSecurity(type: number): void {
-    if (type !== SecurityType.None) {
+    if (!this.#startSecurity(type)) {
       if (this.minor === 8) {
-        const w = new ByteWriter().u32(1);
+        const w = new ByteWriter().u32(1); // SecurityResult failed
         reasonString(w, `security type ${type} is not offered`);
         this.#send(w.toBuffer());
       }
       throw new RfbProtocolError('RFB_ERR_UNSUPPORTED_SECURITY', `client chose security ${securityTypeName(type)}, which was not offered`);
     }
-    if (this.minor === 8) this.#send(new ByteWriter(4).u32(0).toBuffer()); // SecurityResult OK
-    this.#transition('ClientInit');
+  }
+
+  /** Run the chosen security type's exchange; false if we did not offer it. */
+  #startSecurity(type: number): boolean {
+    const handler = this.#policy.create(type, this.#canTls, this.minor);
+    if (!handler) return false;
+    this.#logSecurity = [`security ${handler.name}`];
+    this.#security = handler;
+    this.#transition('Authentication');
+    const session = this;
+    const active = () => session.state === 'Authentication' && session.#security === handler;
+    this.#securityCtx = {
+      remoteAddress: this.remoteAddress,
+      send: (data) => {
+        if (active()) this.#send(data);
+      },
+      succeed: () => {
+        if (!active()) return;
+        // 3.3 and 3.7 send no SecurityResult for None (RFC 6143 §7.1.3)
+        if (this.minor === 8 || handler.type !== 1) this.#send(new ByteWriter(4).u32(0).toBuffer());
+        this.#transition('ClientInit');
+      },
+      fail: (reason, detail, code: RfbErrorCode = 'RFB_ERR_AUTH_FAILED') => {
+        if (!active()) return;
+        const w = new ByteWriter().u32(1); // SecurityResult failed
+        if (this.minor === 8) reasonString(w, reason);
+        this.#send(w.toBuffer());
+        this.fail(new RfbProtocolError(code, detail));
+      },
+      resume: () => {
+        if (!active()) return;
+        try {
+          this.#pump();
+        } catch (err) {
+          this.fail(err);
+        }
+      },
+      startTls: this.#canTls ? (context) => this.channel.startTls!(context) : undefined,
+      note: (detail) => this.#logSecurity.push(detail),
+    };
+    handler.start(this.#securityCtx);
+    return true;
   }
 
   #clientInit(shared: boolean): void {
@@ -325,7 +391,7 @@ export class RfbSession {
     serverInit(w, s.width, s.height, NATIVE_FORMAT, this.host.desktopName);
     this.#send(w.toBuffer());
     this.#transition('Normal');
-    this.host.log(`${this.remoteAddress} RFB 3.${this.minor}, security None, ${shared ? 'shared' : 'exclusive'}`);
+    if (!shared) this.#logSecurity.push('exclusive');
   }
 
   #handle(m: ClientMessage): void {
@@ -619,7 +685,9 @@ export class RfbSession {
     if (this.state === 'Closed') return;
     const reason = err instanceof RfbProtocolError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
     this.#closed(reason);
-    this.channel.close();
+    // a client over its output cap would never drain what is queued: drop it now
+    if (err instanceof RfbProtocolError && err.code === 'RFB_ERR_OUTPUT_OVERFLOW') this.channel.destroy();
+    else this.channel.close();
   }
 
   /** Close from the server side with a reason (shutdown, exclusive client). */
@@ -635,9 +703,22 @@ export class RfbSession {
     this.closeReason = reason;
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     this.#clearStallTimer();
+    this.#security?.dispose?.();
+    this.#securityCtx = null;
+    if (this.#queue.length > 0 && reason === 'connection closed by client') {
+      reason = `RFB_ERR_TRUNCATED: connection closed by client in the middle of a message (${this.#queue.length} bytes discarded)`;
+      this.closeReason = reason;
+    }
     this.#queue.clear();
     this.#region = null;
-    this.host.log(`${this.remoteAddress} closed: ${reason}`);
+    // let go of per-session encoder state now: the channel may outlive us by a few seconds while it closes
+    this.encoders.reset(); // closes the zlib streams
+    this.#moves = [];
+    // the connection's one log line (never a password or key)
+    const version = this.#versionSeen ? `RFB 3.${this.minor}` : 'no RFB version';
+    const secs = ((Date.now() - this.#startedAt) / 1000).toFixed(1);
+    const sec = this.#logSecurity.length > 0 ? this.#logSecurity.join(', ') : 'no security';
+    this.host.log(`${this.remoteAddress} ${version}, ${sec}, ${secs} s, ${this.counters.bytesSent} bytes sent, closed: ${reason}`);
     for (const cb of this.#closeListeners) cb();
   }
 }

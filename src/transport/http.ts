@@ -1,9 +1,11 @@
 // The web port: the server-side screenshot (ground truth), the stats JSON, and the viewer
 // (static files, a once-a-second stats stream; RFB over WebSocket is in websocket.ts).
 import http from 'node:http';
+import https from 'node:https';
 import { PNG } from 'pngjs';
 import { serveStatic, serveViewerFile, statsStream, viewerRoot } from './web-viewer.js';
 import { attachRfbWebSocket } from './websocket.js';
+import { DEFAULT_WEB_SECURITY, httpServerTimeouts } from './web-security.js';
 import type { VramVnc } from '../app.js';
 import type { Surface } from '../display/surface.js';
 
@@ -52,19 +54,31 @@ function handle(app: VramVnc, req: http.IncomingMessage, res: http.ServerRespons
 
 export function listenWeb(host: string, port: number, app: VramVnc): Promise<http.Server> {
   return new Promise((resolve, reject) => {
-    const server = http.createServer((req, res) => {
+    const sec = app.options.webSecurity ?? DEFAULT_WEB_SECURITY;
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
       try {
         handle(app, req, res);
       } catch (err) {
         res.writeHead(500).end(`internal error: ${(err as Error).message}\n`);
       }
-    });
+    };
+    // https:// and wss:// with the --tls-cert certificate (an https.Server is not an http.Server to
+    // TypeScript, but has the same request/upgrade/close events)
+    const timeouts = httpServerTimeouts(sec.handshakeTimeoutMs);
+    const server = sec.tls
+      ? (https.createServer({ ...timeouts, cert: sec.tls.cert, key: sec.tls.key, minVersion: 'TLSv1.2' }, onRequest) as unknown as http.Server)
+      : http.createServer(timeouts, onRequest);
     server.once('error', (err: NodeJS.ErrnoException) => {
       const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
       reject(new Error(err.code === 'EADDRINUSE' ? `${where} is already in use` : `cannot listen on ${where}: ${err.message}`));
     });
     // the largest client message is a ClientCutText of maxCutText bytes plus its 8-byte header
-    attachRfbWebSocket(server, (ch) => app.rfb.accept(ch), { maxPayload: app.rfb.options.maxCutText + 64 });
+    attachRfbWebSocket(server, (ch) => app.rfb.accept(ch), {
+      maxPayload: app.rfb.options.maxCutText + 64,
+      allowOrigins: sec.allowOrigins,
+      handshakeTimeoutMs: sec.handshakeTimeoutMs,
+      log: app.options.log,
+    });
     server.listen(port, host, () => resolve(server));
   });
 }

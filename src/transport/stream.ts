@@ -1,4 +1,5 @@
 // The byte channel every RFB session runs over, whatever carries it (TCP, WebSocket, TLS).
+import type tls from 'node:tls';
 
 export interface ByteChannel {
   /** "address:port" of the peer, for logs. */
@@ -14,4 +15,10 @@ export interface ByteChannel {
   onClose(cb: () => void): void;
   /** Called when the written data has been flushed. */
   onDrain(cb: () => void): void;
+  /**
+   * Continue over TLS as the server on the same connection (VeNCrypt); resolves once the TLS
+   * handshake is done. From then on onData/write carry the plaintext. Optional: transports
+   * that cannot (or are already encrypted, like wss://) leave it out.
+   */
+  startTls?(context: tls.SecureContext): Promise<void>;
 }

@@ -1,11 +1,17 @@
 // RFB over plain TCP: a ByteChannel around net.Socket, and the listener.
 import net from 'node:net';
+import tls from 'node:tls';
 import type { ByteChannel } from './stream.js';
 
 export class TcpChannel implements ByteChannel {
   readonly remoteAddress: string;
+  /** The socket data flows through: the TCP socket, or the TLS socket over it after startTls. */
+  #io: net.Socket;
+  #dataCbs: ((chunk: Buffer) => void)[] = [];
+  #drainCbs: (() => void)[] = [];
 
   constructor(readonly socket: net.Socket) {
+    this.#io = socket;
     socket.setNoDelay(true);
     const a = socket.remoteAddress ?? '?';
     this.remoteAddress = `${a.includes(':') ? `[${a}]` : a}:${socket.remotePort ?? '?'}`;
@@ -13,25 +19,29 @@ export class TcpChannel implements ByteChannel {
   }
 
   get bufferedAmount(): number {
-    return this.socket.writableLength;
+    return this.#io === this.socket ? this.socket.writableLength : this.#io.writableLength + this.socket.writableLength;
   }
 
   write(data: Uint8Array): void {
-    if (!this.socket.destroyed) this.socket.write(data);
+    if (!this.#io.destroyed) this.#io.write(data);
   }
 
   close(): void {
-    this.socket.end();
-    // do not wait forever for a peer that stopped reading
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.#io.end();
+    // do not wait forever for a peer that stopped reading (and do not hold on to us once it is gone)
+    const t = setTimeout(() => this.destroy(), 2000);
+    t.unref();
+    this.socket.once('close', () => clearTimeout(t));
   }
 
   destroy(): void {
+    this.#io.destroy();
     this.socket.destroy();
   }
 
   onData(cb: (chunk: Buffer) => void): void {
-    this.socket.on('data', cb);
+    this.#dataCbs.push(cb);
+    this.#io.on('data', cb);
   }
 
   onClose(cb: () => void): void {
@@ -39,7 +49,33 @@ export class TcpChannel implements ByteChannel {
   }
 
   onDrain(cb: () => void): void {
-    this.socket.on('drain', cb);
+    this.#drainCbs.push(cb);
+    this.#io.on('drain', cb);
+  }
+
+  startTls(context: tls.SecureContext): Promise<void> {
+    const raw = this.socket;
+    if (this.#io !== raw) return Promise.reject(new Error('TLS already started'));
+    for (const cb of this.#dataCbs) raw.off('data', cb);
+    for (const cb of this.#drainCbs) raw.off('drain', cb);
+    const t = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
+    this.#io = t;
+    for (const cb of this.#dataCbs) t.on('data', cb);
+    for (const cb of this.#drainCbs) t.on('drain', cb);
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => {
+        t.destroy();
+        raw.destroy();
+        reject(err);
+      };
+      t.once('secure', () => {
+        t.off('error', onError);
+        t.on('error', () => this.destroy()); // reported through 'close'
+        resolve();
+      });
+      t.once('error', onError);
+      t.once('close', () => reject(new Error('connection closed during the TLS handshake')));
+    });
   }
 }
 

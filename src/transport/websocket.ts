@@ -5,12 +5,18 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { ByteChannel } from './stream.js';
+import { armHandshakeTimer, originAllowed } from './web-security.js';
 
 export const RFB_WS_PATHS: readonly string[] = ['/websockify', '/'];
 
 export interface WebSocketOptions {
   /** Largest message accepted from a client; bigger ones close the connection with 1009. */
   maxPayload: number;
+  /** Origins allowed besides the page's own host (web-security.ts originAllowed); absent: same host only. */
+  allowOrigins?: readonly string[];
+  /** Drop an upgrade that is not done within this long. */
+  handshakeTimeoutMs?: number;
+  log?: (line: string) => void;
 }
 
 export const DEFAULT_WEBSOCKET_OPTIONS: WebSocketOptions = {
@@ -100,13 +106,24 @@ export function attachRfbWebSocket(
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    if (!originAllowed(req.headers.origin, req.headers.host, options.allowOrigins ?? [])) {
+      // cross-site WebSocket hijacking: a page elsewhere must not drive this console
+      const a = req.socket.remoteAddress ?? '?';
+      options.log?.(`ws://${a.includes(':') ? `[${a}]` : a}:${req.socket.remotePort ?? '?'} refused: Origin ${JSON.stringify(req.headers.origin).slice(0, 100)} is not allowed (see --allow-origin)`);
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     const offered = parseProtocols(req.headers['sec-websocket-protocol']);
     if (offered.size > 0 && !offered.has('binary')) {
       // RFC 6455 §4.2.2: we speak none of the offered subprotocols (e.g. noVNC's old 'base64')
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(new WebSocketChannel(ws, req)));
+    const disarm = armHandshakeTimer(socket, options.handshakeTimeoutMs ?? 10_000);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      disarm();
+      onConnection(new WebSocketChannel(ws, req));
+    });
   });
   server.on('close', () => {
     for (const c of wss.clients) c.terminate();

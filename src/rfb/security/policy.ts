@@ -1,0 +1,101 @@
+// Which security types a server offers, and the handler for the one a client picks.
+import { AuthBackoff } from './backoff.js';
+import { NoneSecurity, type SecurityHandler } from './handler.js';
+import { anonymousContext, x509Context, type TlsCredentials } from './tls.js';
+import { VeNCryptSecurity, VeNCryptSubtype, type VeNCryptOffer } from './vencrypt.js';
+import { VncAuthSecurity } from './vnc-auth-handler.js';
+import { assertDesAvailable } from './des.js';
+
+export const SecurityTypes = { None: 1, VncAuth: 2, VeNCrypt: 19 } as const;
+
+export interface SecurityPolicyOptions {
+  /** The VNC password (first 8 bytes used); null: no authentication (security type None). */
+  password: Buffer | null;
+  /** Certificate and key for VeNCrypt's X509 subtypes. */
+  tls: TlsCredentials | null;
+  /** Also offer VeNCrypt's anonymous-TLS subtypes (TLSNone/TLSVnc): encrypted, not authenticated. */
+  anonymousTls: boolean;
+  /** Refuse security types without TLS (None, plain VncAuth) where a TLS one exists. */
+  requireTls: boolean;
+  /** Every refused password is answered after this delay (ms). */
+  failureDelayMs: number;
+  backoff: AuthBackoff;
+}
+
+export class SecurityPolicy {
+  readonly options: SecurityPolicyOptions;
+  #offersTls: VeNCryptOffer[] = [];
+
+  constructor(options: Partial<SecurityPolicyOptions> = {}) {
+    this.options = {
+      password: null,
+      tls: null,
+      anonymousTls: true,
+      requireTls: false,
+      failureDelayMs: 500,
+      ...options,
+      backoff: options.backoff ?? new AuthBackoff(),
+    };
+    const o = this.options;
+    if (o.password) {
+      assertDesAvailable();
+      if (o.password.length === 0) throw new Error('the VNC password is empty');
+    }
+    const vnc = () => new VncAuthSecurity({ password: o.password!, backoff: o.backoff, failureDelayMs: o.failureDelayMs });
+    const none = () => new NoneSecurity();
+    const x509 = o.tls ? x509Context(o.tls) : null;
+    const anon = o.anonymousTls ? anonymousContext() : null;
+    if (o.password) {
+      if (x509) this.#offersTls.push({ subtype: VeNCryptSubtype.X509Vnc, context: x509, inner: vnc });
+      if (anon) this.#offersTls.push({ subtype: VeNCryptSubtype.TLSVnc, context: anon, inner: vnc });
+    } else {
+      if (x509) this.#offersTls.push({ subtype: VeNCryptSubtype.X509None, context: x509, inner: none });
+      if (anon) this.#offersTls.push({ subtype: VeNCryptSubtype.TLSNone, context: anon, inner: none });
+    }
+  }
+
+  /** Whether a client must know the password. */
+  get authenticates(): boolean {
+    return this.options.password !== null;
+  }
+
+  /** Security types for RFB 3.7/3.8, in order of preference; canTls: the transport can start TLS. */
+  types(canTls: boolean): number[] {
+    const t: number[] = [];
+    const tls = canTls && this.#offersTls.length > 0;
+    if (tls) t.push(SecurityTypes.VeNCrypt);
+    if (!(tls && this.options.requireTls)) t.push(this.options.password ? SecurityTypes.VncAuth : SecurityTypes.None);
+    return t;
+  }
+
+  /** RFB 3.3: the server picks (no VeNCrypt there). */
+  typeFor33(): number {
+    return this.options.password ? SecurityTypes.VncAuth : SecurityTypes.None;
+  }
+
+  /** The handler for a type we offered, or null if we did not offer it. */
+  create(type: number, canTls: boolean, minor: number): SecurityHandler | null {
+    const offered = minor === 3 ? [this.typeFor33()] : this.types(canTls);
+    if (!offered.includes(type)) return null;
+    switch (type) {
+      case SecurityTypes.None:
+        return new NoneSecurity();
+      case SecurityTypes.VncAuth:
+        return new VncAuthSecurity({ password: this.options.password!, backoff: this.options.backoff, failureDelayMs: this.options.failureDelayMs });
+      case SecurityTypes.VeNCrypt:
+        return new VeNCryptSecurity(this.#offersTls);
+      default:
+        return null;
+    }
+  }
+}
+
+/** The policy of a server started without any security options: None only. */
+export const OPEN_POLICY = new SecurityPolicy({ anonymousTls: false });
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/i;
+
+/** Whether a listen address only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host.replace(/^\[|\]$/g, ''));
+}

@@ -1,0 +1,83 @@
+// Guards for the web port (used by http.ts and websocket.ts): the Origin check against cross-site
+// WebSocket hijacking, HTTP and upgrade handshake timeouts, and the TLS certificate for https/wss.
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TlsCredentials } from '../rfb/security/tls.js';
+
+export interface WebSecurityOptions {
+  /**
+   * Origins allowed besides the page's own host ("https://example.com", or "*" for any).
+   * By default only an Origin whose host:port is the request's Host is accepted.
+   */
+  allowOrigins: string[];
+  /** Close a connection whose HTTP upgrade (or RFB handshake) is not done within this long. */
+  handshakeTimeoutMs: number;
+  /** Serve https:// and wss:// with this certificate (the same as VeNCrypt's). */
+  tls: TlsCredentials | null;
+}
+
+export const DEFAULT_WEB_SECURITY: WebSecurityOptions = {
+  allowOrigins: [],
+  handshakeTimeoutMs: 10_000,
+  tls: null,
+};
+
+/** Normalise "https://Example.com:443/" to "https://example.com" (default ports dropped). */
+export function normaliseOrigin(origin: string): string | null {
+  try {
+    const u = new URL(origin);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+    return u.origin.toLowerCase();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a WebSocket upgrade with this Origin header may proceed. No Origin header means a
+ * non-browser client (browsers always send one), which cross-site hijacking cannot come from.
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowOrigins: readonly string[]): boolean {
+  if (origin === undefined || origin === '') return true;
+  if (allowOrigins.includes('*')) return true;
+  const o = normaliseOrigin(origin);
+  if (o === null) return false; // "null" (sandboxed frames, file://) and anything unparsable
+  if (host !== undefined) {
+    const oHost = new URL(o).host;
+    if (oHost === host.toLowerCase() || oHost === new URL(`http://${host}`).host.toLowerCase()) return true;
+  }
+  return allowOrigins.some((a) => normaliseOrigin(a) === o);
+}
+
+/** Bound the HTTP side: headers and whole requests must arrive within the handshake timeout. */
+export function applyHttpTimeouts(server: http.Server, handshakeTimeoutMs: number): void {
+  server.headersTimeout = handshakeTimeoutMs;
+  server.requestTimeout = handshakeTimeoutMs;
+}
+
+/**
+ * The same, as options for http/https.createServer: Node only checks these timeouts every
+ * connectionsCheckingInterval (30 s by default), so that is shortened to match.
+ */
+export function httpServerTimeouts(handshakeTimeoutMs: number): http.ServerOptions {
+  return {
+    headersTimeout: handshakeTimeoutMs,
+    requestTimeout: handshakeTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(handshakeTimeoutMs / 4))),
+  };
+}
+
+/**
+ * Destroy `socket` unless the returned disarm function is called within ms (e.g. between the
+ * 'upgrade' event and ws's handleUpgrade callback).
+ */
+export function armHandshakeTimer(socket: Duplex, ms: number, onTimeout?: () => void): () => void {
+  const t = setTimeout(() => {
+    onTimeout?.();
+    socket.destroy();
+  }, ms);
+  t.unref();
+  const disarm = () => clearTimeout(t);
+  socket.once('close', disarm);
+  return disarm;
+}
