@@ -23,7 +23,12 @@ export class TcpChannel implements ByteChannel {
   }
 
   write(data: Uint8Array): void {
-    if (!this.#io.destroyed) this.#io.write(data);
+    if (this.#io.destroyed) return;
+    // 'drain' comes only after a write that filled the buffer; small writes that a TLS socket has
+    // not yet passed on would otherwise hold updates back for good (as websocket.ts does)
+    this.#io.write(data, (err) => {
+      if (!err && this.bufferedAmount === 0) for (const cb of this.#drainCbs) cb();
+    });
   }
 
   close(): void {

@@ -105,10 +105,13 @@ async function until(what: string, pred: () => boolean, timeoutMs = 20_000): Pro
   }
 }
 
-/** The viewer authenticated and pulled the whole 1024x768x32 screen. */
+/**
+ * The viewer authenticated and pulled the whole 1024x768 screen: an update went out and nothing is
+ * left pending (in any encoding: Tight, its default, takes far fewer bytes than Raw's 3 MiB).
+ */
 async function viewerGotScreen(a: VramVnc): Promise<void> {
   await until('the viewer to get a full frame', () =>
-    [...a.rfb.sessions].some((s) => s.state === 'Normal' && s.counters.updates >= 1 && s.counters.bytesSent >= 1024 * 768 * 4),
+    [...a.rfb.sessions].some((s) => s.state === 'Normal' && s.counters.updates >= 1 && s.counters.rects >= 1 && s.pendingChunks === 0),
   );
 }
 
