@@ -12,6 +12,8 @@ export interface IdleOptions {
   /** tracking mode, optionally with /poll (default, as Xen) or /event */
   modes: string[];
   clients: number;
+  /** seconds at the start of the window left out of the steady figures (default 20, at most half) */
+  settleSeconds?: number;
   /** other servers to measure the same way: qemu-text, qemu-vbe */
   peers?: string[];
   log: (line: string) => void;
@@ -20,7 +22,11 @@ export interface IdleOptions {
 export interface IdleResult {
   mode: string;
   seconds: number;
+  /** over the whole window, from the first frame */
   cpuPercent: number;
+  /** over the window after the settle period (the first settleSeconds excluded) */
+  steadyCpuPercent: number;
+  steadyContextSwitchesPerSecond: number;
   contextSwitchesPerSecond: number;
   wakeupsPerSecond: number;
   queries: number;
@@ -37,6 +43,11 @@ export interface IdleResult {
 
 const delta = (a: any, b: any, k: string) => Number(b[k] ?? 0) - Number(a[k] ?? 0);
 
+/** The start of the window left out of the steady figures: tracking drops, V8's one-time memory-reducer GC. */
+export function settleSeconds(o: IdleOptions): number {
+  return Math.min(o.settleSeconds ?? 20, Math.floor(o.seconds / 2));
+}
+
 /** Another VNC server measured the same way (CPU and wake-ups from /proc; no tracker counters). */
 export async function benchIdlePeer(name: string, o: IdleOptions): Promise<IdleResult> {
   const screen = name === 'qemu-text' ? 'text' : name === 'qemu-vbe' ? 'vbe' : null;
@@ -51,14 +62,19 @@ export async function benchIdlePeer(name: string, o: IdleOptions): Promise<IdleR
     const bytes0 = clients.reduce((a, c) => a + c.bytesReceived, 0);
     const upd0 = clients.reduce((a, c) => a + c.updates, 0);
     const p0 = sampleProcess(peer.child.pid!);
-    await new Promise((r) => setTimeout(r, o.seconds * 1000));
+    const settle = settleSeconds(o);
+    await new Promise((r) => setTimeout(r, settle * 1000));
+    const pS = sampleProcess(peer.child.pid!);
+    await new Promise((r) => setTimeout(r, (o.seconds - settle) * 1000));
     const p1 = sampleProcess(peer.child.pid!);
     const secs = (p1.at - p0.at) / 1000;
     const result: IdleResult = {
       mode: peer.name,
       seconds: secs,
       cpuPercent: ((p1.cpuMs - p0.cpuMs) / (p1.at - p0.at)) * 100,
+      steadyCpuPercent: ((p1.cpuMs - pS.cpuMs) / (p1.at - pS.at)) * 100,
       contextSwitchesPerSecond: (p1.contextSwitches - p0.contextSwitches) / secs,
+      steadyContextSwitchesPerSecond: (p1.contextSwitches - pS.contextSwitches) / ((p1.at - pS.at) / 1000),
       wakeupsPerSecond: NaN,
       queries: NaN,
       pagesWalked: NaN,
@@ -87,7 +103,10 @@ export async function benchIdleMode(mode: string, o: IdleOptions): Promise<IdleR
     await Promise.all(clients.map((c) => c.waitFirstFrame()));
     const s0 = await server.stats();
     const p0 = sampleProcess(server.child.pid!);
-    await new Promise((r) => setTimeout(r, o.seconds * 1000));
+    const settle = settleSeconds(o);
+    await new Promise((r) => setTimeout(r, settle * 1000));
+    const pS = sampleProcess(server.child.pid!);
+    await new Promise((r) => setTimeout(r, (o.seconds - settle) * 1000));
     const p1 = sampleProcess(server.child.pid!);
     const s1 = await server.stats();
     for (const c of clients) c.close();
@@ -98,7 +117,9 @@ export async function benchIdleMode(mode: string, o: IdleOptions): Promise<IdleR
       mode,
       seconds: secs,
       cpuPercent: ((p1.cpuMs - p0.cpuMs) / (p1.at - p0.at)) * 100,
+      steadyCpuPercent: ((p1.cpuMs - pS.cpuMs) / (p1.at - pS.at)) * 100,
       contextSwitchesPerSecond: (p1.contextSwitches - p0.contextSwitches) / secs,
+      steadyContextSwitchesPerSecond: (p1.contextSwitches - pS.contextSwitches) / ((p1.at - pS.at) / 1000),
       wakeupsPerSecond: delta(s0.pipeline, s1.pipeline, 'wakeups') / secs,
       queries: delta(t0, t1, 'queries'),
       pagesWalked: delta(t0, t1, 'pagesWalked'),
@@ -131,11 +152,13 @@ export async function benchIdle(o: IdleOptions): Promise<IdleResult[]> {
 
 export function formatIdleTable(results: IdleResult[], o: IdleOptions): string {
   const scan = results.find((r) => r.mode === 'scan');
-  const cols = ['mode', 'CPU %', 'x scan', 'wakeups/s', 'ctxsw/s', 'queries', 'pages walked', 'faults', 'drops', 're-arms', 'pages reported', 'bytes compared', 'updates', 'bytes sent'];
+  const cols = ['mode', 'CPU %', 'x scan', 'steady CPU %', 'steady ctxsw/s', 'wakeups/s', 'ctxsw/s', 'queries', 'pages walked', 'faults', 'drops', 're-arms', 'pages reported', 'bytes compared', 'updates', 'bytes sent'];
   const rows = results.map((r) => [
     r.mode,
     r.cpuPercent.toFixed(3),
     scan && r !== scan ? (r.cpuPercent > 0 ? `1/${(scan.cpuPercent / r.cpuPercent).toFixed(0)}` : '1/inf') : scan ? '1' : '-',
+    r.steadyCpuPercent.toFixed(4),
+    r.steadyContextSwitchesPerSecond.toFixed(2),
     Number.isNaN(r.wakeupsPerSecond) ? '-' : r.wakeupsPerSecond.toFixed(2),
     r.contextSwitchesPerSecond.toFixed(1),
     Number.isNaN(r.queries) ? '-' : String(r.queries),
@@ -151,7 +174,7 @@ export function formatIdleTable(results: IdleResult[], o: IdleOptions): string {
   const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i]!)).join(' | ') + ' |';
   return [
-    `guest ${o.guest}, ${o.clients} viewer(s), ${o.seconds} s per mode (refresh: poll every 30 ms as Xen, or /event on the tracker's doorbell), server CPU = process CPU time / wall time (from /proc)`,
+    `guest ${o.guest}, ${o.clients} viewer(s), ${o.seconds} s per mode from the first frame (steady: the last ${o.seconds - settleSeconds(o)} s); refresh: poll every 30 ms as Xen, or /event on the tracker's doorbell; server CPU = process CPU time / wall time (from /proc)`,
     `machine: ${describeMachine()}`,
     line(cols),
     '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|',

@@ -5,7 +5,7 @@ import https from 'node:https';
 import { PNG } from 'pngjs';
 import { serveStatic, serveViewerFile, statsStream, viewerRoot } from './web-viewer.js';
 import { attachRfbWebSocket } from './websocket.js';
-import { DEFAULT_WEB_SECURITY, httpServerTimeouts } from './web-security.js';
+import { DEFAULT_WEB_SECURITY, guardHttpConnections, httpServerTimeouts } from './web-security.js';
 import type { VramVnc } from '../app.js';
 import type { Surface } from '../display/surface.js';
 
@@ -66,8 +66,9 @@ export function listenWeb(host: string, port: number, app: VramVnc): Promise<htt
     // TypeScript, but has the same request/upgrade/close events)
     const timeouts = httpServerTimeouts(sec.handshakeTimeoutMs);
     const server = sec.tls
-      ? (https.createServer({ ...timeouts, cert: sec.tls.cert, key: sec.tls.key, minVersion: 'TLSv1.2' }, onRequest) as unknown as http.Server)
+      ? (https.createServer({ ...timeouts, handshakeTimeout: sec.handshakeTimeoutMs, cert: sec.tls.cert, key: sec.tls.key, minVersion: 'TLSv1.2' }, onRequest) as unknown as http.Server)
       : http.createServer(timeouts, onRequest);
+    guardHttpConnections(server, sec.handshakeTimeoutMs, !!sec.tls);
     server.once('error', (err: NodeJS.ErrnoException) => {
       const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
       reject(new Error(err.code === 'EADDRINUSE' ? `${where} is already in use` : `cannot listen on ${where}: ${err.message}`));

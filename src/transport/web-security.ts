@@ -56,15 +56,51 @@ export function applyHttpTimeouts(server: http.Server, handshakeTimeoutMs: numbe
 }
 
 /**
- * The same, as options for http/https.createServer: Node only checks these timeouts every
- * connectionsCheckingInterval (30 s by default), so that is shortened to match.
+ * Options for http/https.createServer. Node checks headersTimeout/requestTimeout from an interval
+ * that runs while the server listens (every connectionsCheckingInterval), which would wake an
+ * idle server; so those checks are pushed out of the way and guardHttpConnections() enforces
+ * the same bound with one timer per connection that is still sending its request.
  */
 export function httpServerTimeouts(handshakeTimeoutMs: number): http.ServerOptions {
   return {
     headersTimeout: handshakeTimeoutMs,
     requestTimeout: handshakeTimeoutMs,
-    connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(handshakeTimeoutMs / 4))),
+    connectionsCheckingInterval: 2 ** 31 - 1,
   };
+}
+
+/**
+ * Drop a connection whose request (headers, or the WebSocket upgrade) has not arrived within
+ * ms of connecting or of the previous response: slow-header clients cannot hold sockets, and
+ * nothing runs while no connection is pending.
+ */
+export function guardHttpConnections(server: http.Server, ms: number, tls: boolean): void {
+  const timers = new WeakMap<Duplex, NodeJS.Timeout>();
+  const arm = (socket: Duplex) => {
+    disarm(socket);
+    const t = setTimeout(() => socket.destroy(), ms);
+    t.unref();
+    timers.set(socket, t);
+  };
+  const disarm = (socket: Duplex) => {
+    const t = timers.get(socket);
+    if (t) clearTimeout(t);
+    timers.delete(socket);
+  };
+  const onConnection = (socket: Duplex) => {
+    arm(socket);
+    socket.once('close', () => disarm(socket));
+  };
+  // over TLS, requests arrive on the TLS socket (the TLS handshake has its own handshakeTimeout)
+  server.on(tls ? 'secureConnection' : 'connection', onConnection);
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    disarm(req.socket);
+    // a kept-alive socket gets the same bound for its next request
+    res.once('finish', () => {
+      if (!req.socket.destroyed) arm(req.socket);
+    });
+  });
+  server.on('upgrade', (req: http.IncomingMessage) => disarm(req.socket));
 }
 
 /**

@@ -40,6 +40,6 @@ describe('handshake timeouts', () => {
     applyHttpTimeouts(s, 1234);
     expect(s.headersTimeout).toBe(1234);
     expect(s.requestTimeout).toBe(1234);
-    expect(httpServerTimeouts(200)).toEqual({ headersTimeout: 200, requestTimeout: 200, connectionsCheckingInterval: 50 });
+    expect(httpServerTimeouts(200)).toEqual({ headersTimeout: 200, requestTimeout: 200, connectionsCheckingInterval: 2 ** 31 - 1 });
   });
 });
