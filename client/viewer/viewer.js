@@ -71,6 +71,13 @@ function connect() {
   rfb.addEventListener('desktopname', (e) => {
     document.title = `${e.detail.name} – vramvnc viewer`;
   });
+  // a server started with --password-file asks for it (VNC Authentication); ?password= also works
+  rfb.addEventListener('credentialsrequired', () => {
+    const given = new URLSearchParams(location.search).get('password') ?? window.prompt('VNC password');
+    if (given === null) rfb.disconnect();
+    else rfb.sendCredentials({ password: given });
+  });
+  rfb.addEventListener('securityfailure', (e) => setStatus(`authentication failed: ${e.detail.reason || 'wrong password'}`));
   setStatus('connecting');
 }
 

@@ -38,9 +38,6 @@ export function securityFromFlags(f: SecurityFlags, log: (line: string) => void)
   }
   const tls = f.tlsCert !== undefined ? loadTlsCredentials(f.tlsCert, f.tlsKey!) : null;
   if (tls) log(`TLS certificate: ${tls.description}`);
-  if (password && f.web && typeof f.web === 'object' && !isLoopback(f.web.host)) {
-    log(`note: the web port ${f.web.host}:${f.web.port} serves /screenshot.png and /stats without a password`);
-  }
   const policy = new SecurityPolicy({ password: password?.password ?? null, tls });
   return {
     rfb: {
@@ -57,6 +54,7 @@ export function securityFromFlags(f: SecurityFlags, log: (line: string) => void)
       allowOrigins: f.allowOrigin ?? [],
       handshakeTimeoutMs: f.handshakeTimeoutMs,
       tls,
+      password: password?.password ?? null,
     },
   };
 }

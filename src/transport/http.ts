@@ -5,7 +5,7 @@ import https from 'node:https';
 import { PNG } from 'pngjs';
 import { serveStatic, serveViewerFile, statsStream, viewerRoot } from './web-viewer.js';
 import { attachRfbWebSocket } from './websocket.js';
-import { DEFAULT_WEB_SECURITY, guardHttpConnections, httpServerTimeouts } from './web-security.js';
+import { basicAuthOk, DEFAULT_WEB_SECURITY, guardHttpConnections, httpServerTimeouts } from './web-security.js';
 import type { VramVnc } from '../app.js';
 import type { Surface } from '../display/surface.js';
 
@@ -20,6 +20,13 @@ function handle(app: VramVnc, req: http.IncomingMessage, res: http.ServerRespons
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
     return;
+  }
+  const password = app.options.webSecurity?.password;
+  if (password && (url.pathname === '/screenshot.png' || url.pathname === '/stats' || url.pathname.startsWith('/stats/'))) {
+    if (!basicAuthOk(req.headers.authorization, password)) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="vramvnc", charset="UTF-8"', 'content-type': 'text/plain' }).end('the VNC password is needed (HTTP Basic authentication, any user name)\n');
+      return;
+    }
   }
   switch (url.pathname) {
     case '/screenshot.png': {

@@ -1,5 +1,7 @@
 // Guards for the web port (used by http.ts and websocket.ts): the Origin check against cross-site
-// WebSocket hijacking, HTTP and upgrade handshake timeouts, and the TLS certificate for https/wss.
+// WebSocket hijacking, HTTP and upgrade handshake timeouts, the TLS certificate for https/wss, and
+// HTTP Basic authentication with the VNC password for the screenshot and stats.
+import crypto from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TlsCredentials } from '../rfb/security/tls.js';
@@ -14,9 +16,16 @@ export interface WebSecurityOptions {
   handshakeTimeoutMs: number;
   /** Serve https:// and wss:// with this certificate (the same as VeNCrypt's). */
   tls: TlsCredentials | null;
+  /**
+   * The VNC password: when set, /screenshot.png and /stats* ask for it with HTTP Basic
+   * authentication (any user name). The viewer's static files stay open; RFB over WebSocket
+   * authenticates in the RFB handshake.
+   */
+  password?: Uint8Array | null;
 }
 
 export const DEFAULT_WEB_SECURITY: WebSecurityOptions = {
+  password: null,
   allowOrigins: [],
   handshakeTimeoutMs: 10_000,
   tls: null,
@@ -116,4 +125,20 @@ export function armHandshakeTimer(socket: Duplex, ms: number, onTimeout?: () => 
   const disarm = () => clearTimeout(t);
   socket.once('close', disarm);
   return disarm;
+}
+
+/**
+ * Whether an HTTP request carries the password (Basic authentication, any user name). VNC
+ * passwords are at most 8 bytes, so both sides are compared as their first 8 bytes, in
+ * constant time.
+ */
+export function basicAuthOk(header: string | undefined, password: Uint8Array): boolean {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)$/.exec(header ?? '');
+  const given = m ? Buffer.from(m[1]!, 'base64').toString('latin1') : '';
+  const colon = given.indexOf(':');
+  const pass = Buffer.alloc(8);
+  Buffer.from(colon >= 0 ? given.slice(colon + 1) : '', 'latin1').copy(pass, 0, 0, 8);
+  const want = Buffer.alloc(8);
+  Buffer.from(password).copy(want, 0, 0, 8);
+  return crypto.timingSafeEqual(pass, want) && m !== null && colon >= 0;
 }

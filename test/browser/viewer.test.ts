@@ -245,3 +245,15 @@ describe('the noVNC viewer in Chromium', () => {
     expect(diff).toBe(0);
   });
 });
+
+describe('the viewer against a password-protected server', () => {
+  it('authenticates with VNC Authentication (the password from ?password= or a prompt) and shows the screen', async () => {
+    const { SecurityPolicy } = await import('../../src/rfb/security/policy.js');
+    app = await startApp(idleGuest, { rfb: { security: new SecurityPolicy({ password: Buffer.from('pw123'), anonymousTls: false, failureDelayMs: 100 }) } });
+    browser = await openViewer(app, '?lossless=1&password=pw123');
+    const { diff } = await canvasMatches(browser, app);
+    expect(diff).toBe(0);
+    const s = [...app.rfb.sessions][0]!;
+    expect(s.state).toBe('Normal');
+  });
+});

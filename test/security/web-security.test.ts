@@ -43,3 +43,28 @@ describe('handshake timeouts', () => {
     expect(httpServerTimeouts(200)).toEqual({ headersTimeout: 200, requestTimeout: 200, connectionsCheckingInterval: 2 ** 31 - 1 });
   });
 });
+
+describe('web port with a password', () => {
+  it('asks for the VNC password (HTTP Basic) before /screenshot.png and /stats, and serves with it', async () => {
+    const { startApp } = await import('../helpers/app.js');
+    const { idleGuest } = await import('../../src/guest/programs.js');
+    const { DEFAULT_WEB_SECURITY } = await import('../../src/transport/web-security.js');
+    const app = await startApp(idleGuest, { webSecurity: { ...DEFAULT_WEB_SECURITY, password: Buffer.from('s3cret') } });
+    try {
+      for (const path of ['screenshot.png', 'stats', 'stats/pages']) {
+        const anon = await fetch(`${app.webUrl}${path}`);
+        expect(anon.status).toBe(401);
+        expect(anon.headers.get('www-authenticate')).toBe('Basic realm="vramvnc", charset="UTF-8"');
+        const wrong = await fetch(`${app.webUrl}${path}`, { headers: { authorization: `Basic ${Buffer.from('me:s3cre').toString('base64')}` } });
+        expect(wrong.status).toBe(401);
+        const ok = await fetch(`${app.webUrl}${path}`, { headers: { authorization: `Basic ${Buffer.from('anyone:s3cret').toString('base64')}` } });
+        expect(ok.status).toBe(200);
+        await ok.arrayBuffer();
+      }
+      // the viewer page itself stays open (RFB asks for the password in its own handshake)
+      expect((await fetch(app.webUrl!)).status).toBe(200);
+    } finally {
+      await app.stop();
+    }
+  });
+});
