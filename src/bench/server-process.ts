@@ -13,7 +13,7 @@ export interface ServerProcess {
 }
 
 export function startServerProcess(args: string[]): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [MAIN, 'serve', '--quiet', '--vnc', '127.0.0.1:0', '--web', '127.0.0.1:0', ...args], {
+  const child = spawn(process.execPath, ['--no-memory-reducer', MAIN, 'serve', '--quiet', '--vnc', '127.0.0.1:0', '--web', '127.0.0.1:0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {

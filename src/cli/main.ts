@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-memory-reducer
+// (--no-memory-reducer: an idle server should not wake up; V8's memory reducer would run a GC pass,
+// ~30 ms of CPU, on its own some seconds after the last activity. Ordinary GCs still run.)
 // The vramvnc command line: serve a guest's display, take a screenshot from any VNC server.
 import fs from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';

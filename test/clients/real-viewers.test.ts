@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { VramVnc } from '../../src/app.js';
 import type { GuestProgram } from '../../src/guest/guest.js';
 import { desktopGuest, idleGuest, imageGuest, randomGuest } from '../../src/guest/programs.js';
+import { biosGuest, mode13Guest, planarGuest, terminalGuest } from '../../src/guest/vga-programs.js';
 import { EncodingType } from '../../src/rfb/encodings/encodings.js';
 import type { TightEncoder } from '../../src/rfb/encodings/tight.js';
 import { countDiff, fetchScreenshot, startApp, toPng, type Rgba } from '../helpers/app.js';
@@ -72,6 +73,11 @@ const tigerCases: { label: string; guest: () => GuestProgram; args: string[]; en
   { label: 'desktop-zrle', guest: () => desktopGuest, args: ['-AutoSelect=0', '-PreferredEncoding=ZRLE'], encoding: EncodingType.ZRLE },
   { label: 'idle-hextile', guest: () => idleGuest, args: ['-AutoSelect=0', '-PreferredEncoding=Hextile'], encoding: EncodingType.Hextile },
   { label: 'idle-raw', guest: () => idleGuest, args: ['-AutoSelect=0', '-PreferredEncoding=Raw'], encoding: EncodingType.Raw },
+  // the VGA guests: text mode with a blinking cursor, mode 13h's palette animation, mode 12h planar
+  { label: 'bios-auto', guest: () => biosGuest, args: [], encoding: EncodingType.Tight },
+  { label: 'terminal-auto', guest: () => terminalGuest, args: [], encoding: EncodingType.Tight, opts: { durationMs: 1500 } },
+  { label: 'mode13-auto', guest: () => mode13Guest, args: [], encoding: EncodingType.Tight, opts: { durationMs: 300 } },
+  { label: 'planar-zrle', guest: () => planarGuest, args: ['-AutoSelect=0', '-PreferredEncoding=ZRLE'], encoding: EncodingType.ZRLE, opts: { durationMs: 300 } },
 ];
 
 describe("TigerVNC's vncviewer under Xvfb", () => {
@@ -125,6 +131,10 @@ describe("gtk-vnc's gvnccapture", () => {
     ['desktop', () => desktopGuest, {}],
     ['random', () => randomGuest, RANDOM_STOPS],
     ['photo', photoGuest, {}],
+    ['bios', () => biosGuest, {}],
+    ['terminal', () => terminalGuest, { durationMs: 1500 }],
+    ['mode13', () => mode13Guest, { durationMs: 300 }],
+    ['planar', () => planarGuest, { durationMs: 300 }],
   ] as const) {
     it(`${label}: the PNG it writes is exactly /screenshot.png`, async () => {
       app = await startApp(guest(), opts);
