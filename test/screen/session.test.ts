@@ -251,3 +251,22 @@ describe('Screen against our guests', () => {
     await pending;
   });
 });
+
+describe('the terminal guest (the README example against vramvnc)', () => {
+  it('types a command and finds its echo with a needle, wherever the scrolling console has moved it', async () => {
+    const s = await open('terminal');
+    await s.typeText('echo hi\n');
+    const m = await s.assertScreen('fixtures/needles/vramvnc/terminal-echo-hi.json', { timeoutMs: 5000 });
+    expect(m.ok).toBe(true);
+    expect(m.similarity).toBe(1);
+    expect(m.areas[0]!.x).toBe(0);
+  });
+
+  it('does not find the echo of a command that was not typed', async () => {
+    const s = await open('terminal');
+    await s.typeText('echo ho\n');
+    const err = await s.assertScreen('fixtures/needles/vramvnc/terminal-echo-hi.json', { timeoutMs: 1500, outDir: outDir() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ScreenMatchError);
+    expect((err as Error).message).toMatch(/^no needle matched within 1500 ms: best candidate 'terminal-echo-hi'/);
+  });
+});
