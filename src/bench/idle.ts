@@ -1,6 +1,6 @@
 // `vramvnc bench idle`: the Xen 3.3 result side by side. Per tracking mode, a server process
 // with one viewer-like client (always one incremental request outstanding) on an idle screen.
-import { RfbClient } from '../../client/headless/rfb-client.js';
+import { ALL_CLIENT_ENCODINGS, RfbClient } from '../../client/headless/rfb-client.js';
 import type { TrackingMode } from '../hypervisor/dirty-log.js';
 import { describeMachine, sampleProcess } from './proc.js';
 import { startServerProcess } from './server-process.js';
@@ -56,7 +56,7 @@ export async function benchIdlePeer(name: string, o: IdleOptions): Promise<IdleR
   try {
     await new Promise((r) => setTimeout(r, 3000)); // firmware done, screen settled
     const clients: RfbClient[] = [];
-    for (let i = 0; i < o.clients; i++) clients.push(await RfbClient.connect(peer.vnc, { timeoutMs: 20_000 }));
+    for (let i = 0; i < o.clients; i++) clients.push(await RfbClient.connect(peer.vnc, { timeoutMs: 20_000, encodings: ALL_CLIENT_ENCODINGS }));
     await Promise.all(clients.map((c) => c.waitFirstFrame()));
     await new Promise((r) => setTimeout(r, 1000));
     const bytes0 = clients.reduce((a, c) => a + c.bytesReceived, 0);
@@ -99,7 +99,7 @@ export async function benchIdleMode(mode: string, o: IdleOptions): Promise<IdleR
   const server = await startServerProcess(['--guest', o.guest, '--tracking', tracking, '--refresh', refresh]);
   try {
     const clients: RfbClient[] = [];
-    for (let i = 0; i < o.clients; i++) clients.push(await RfbClient.connect(server.vnc, { timeoutMs: 20_000 }));
+    for (let i = 0; i < o.clients; i++) clients.push(await RfbClient.connect(server.vnc, { timeoutMs: 20_000, encodings: ALL_CLIENT_ENCODINGS }));
     await Promise.all(clients.map((c) => c.waitFirstFrame()));
     const s0 = await server.stats();
     const p0 = sampleProcess(server.child.pid!);
@@ -174,7 +174,7 @@ export function formatIdleTable(results: IdleResult[], o: IdleOptions): string {
   const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i]!)).join(' | ') + ' |';
   return [
-    `guest ${o.guest}, ${o.clients} viewer(s), ${o.seconds} s per mode from the first frame (steady: the last ${o.seconds - settleSeconds(o)} s); refresh: poll every 30 ms as Xen, or /event on the tracker's doorbell; server CPU = process CPU time / wall time (from /proc)`,
+    `guest ${o.guest}, ${o.clients} viewer(s) asking for Tight, ZRLE, Hextile, Zlib, RRE, CopyRect, Raw (as TigerVNC does), ${o.seconds} s per mode from the first frame (steady: the last ${o.seconds - settleSeconds(o)} s); refresh: poll every 30 ms as Xen, or /event on the tracker's doorbell; server CPU = process CPU time / wall time (from /proc)`,
     `machine: ${describeMachine()}`,
     line(cols),
     '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|',

@@ -12,6 +12,11 @@ export class ByteWriter {
     return this.#len;
   }
 
+  /** Bytes the current buffer can hold before it must grow. */
+  get capacity(): number {
+    return this.#buf.length;
+  }
+
   /** Make room for n more bytes and return the offset they start at. */
   reserve(n: number): number {
     const need = this.#len + n;

@@ -623,10 +623,10 @@ export class RfbSession {
     if (rects.length === 0 && moves.length === 0 && !pseudo) return;
     this.#moves = [];
     const tr = this.#translator;
-    // sized for Raw (no encoding sends more), so the message is mostly built in one allocation
+    // no encoding sends more than Raw: start at that size up to 256 KiB and let a larger update grow
     let rawBytes = 16;
     for (const r of rects) rawBytes += 12 + r.w * r.h * tr.bytesPerPixel;
-    const w = new ByteWriter(rawBytes);
+    const w = new ByteWriter(Math.min(rawBytes, 256 * 1024));
     const countAt = beginFramebufferUpdate(w);
     let n = 0;
     if (p.size) {
@@ -665,7 +665,8 @@ export class RfbSession {
     } else {
       w.patchU16(countAt, n);
     }
-    const bytes = w.view(); // the socket keeps it until sent: no copy
+    // the socket keeps the buffer until sent: hand it over as is when mostly used, else a tight copy
+    const bytes = w.length >= w.capacity / 2 ? w.view() : w.toBuffer();
     this.#request = null;
     this.counters.updates++;
     this.counters.rects += n;
