@@ -11,7 +11,8 @@ $V bench idle --seconds 60 --guest bios --modes scan,dirty/event --peers qemu-te
 $V bench idle --seconds 60 --guest desktop --modes scan,dirty,dirty/event --json > bench-results/idle-desktop.json
 $V bench idle --seconds 30 --clients 100 --modes dirty,dirty/event --json > bench-results/idle-100.json
 $V bench latency --samples 200 --json > bench-results/latency.json
-$V bench throughput --seconds 5 --clients 1,10,100 --encodings Raw,ZRLE --json > bench-results/throughput.json
+$V bench throughput --seconds 5 --clients 1,10,100 --encodings Raw --json > bench-results/throughput.json
+$V bench throughput --seconds 5 --clients 1,10 --encodings Zlib,ZRLE --json > bench-results/throughput-lossless.json
 $V bench guest --json > bench-results/guest.json
 $V bench slow-client --seconds 60 > bench-results/slow-client.json
 $V bench encode > bench-results/encode.txt

@@ -13,9 +13,10 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 /** A horizontal bar chart on a log10 scale (values spanning decades, like CPU%). */
 export function barChartSvg(title: string, unit: string, bars: Bar[], opts: { log?: boolean; legend?: [string, string] } = {}): string {
   const log = opts.log ?? true;
-  const left = 190;
-  const width = 760;
-  const plotW = width - left - 90;
+  const left = 16 + 7 * Math.max(...bars.map((b) => b.label.length));
+  const right = 16 + 7 * Math.max(...bars.map((b) => (b.note ?? '').length), 8);
+  const plotW = 420;
+  const width = left + plotW + right;
   const rowH = 26;
   const top = 46;
   const height = top + bars.length * rowH + 40;

@@ -251,8 +251,9 @@ export function buildProgram(): Command {
       const idle = read(opts.idle);
       const lat = read(opts.latency) as { mode: string; change: string; from: string; p50: number; p99: number }[];
       fs.mkdirSync(opts.out, { recursive: true });
-      const idleBars = (idle.results as { mode: string; cpuPercent: number }[]).map((r) => ({ label: r.mode, value: Math.max(r.cpuPercent, 1e-4), note: `${r.cpuPercent.toFixed(3)} %` }));
-      fs.writeFileSync(`${opts.out}/bench-idle.svg`, barChartSvg(`Server CPU, idle ${idle.options.guest} guest, one viewer, ${idle.options.seconds} s`, 'CPU % of one core', idleBars));
+      const label = (m: string) => (m.startsWith('qemu-') ? `QEMU stdvga ${m.slice(5)}` : m.includes('/') ? `vramvnc ${m}` : `vramvnc ${m}/poll`);
+      const idleBars = (idle.results as { mode: string; cpuPercent: number }[]).map((r) => ({ label: label(r.mode), value: Math.max(r.cpuPercent, 1e-4), note: `${r.cpuPercent.toFixed(3)} %` }));
+      fs.writeFileSync(`${opts.out}/bench-idle.svg`, barChartSvg(`Server CPU with one viewer, guest '${idle.options.guest}', ${idle.options.seconds} s`, 'CPU % of one core', idleBars));
       const latBars = lat.map((r) => ({ label: `${r.mode} ${r.change} ${r.from}`, value: r.p50, value2: r.p99, note: `p50 ${r.p50.toFixed(2)} / p99 ${r.p99.toFixed(2)} ms` }));
       fs.writeFileSync(`${opts.out}/bench-latency.svg`, barChartSvg('Guest store to pixels at the client (1024x768x32, Raw, loopback)', 'milliseconds', latBars, { legend: ['p50', 'p99'] }));
       process.stdout.write(`${opts.out}/bench-idle.svg\n${opts.out}/bench-latency.svg\n`);
