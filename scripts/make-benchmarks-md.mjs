@@ -1,10 +1,11 @@
 // Writes BENCHMARKS.md from bench-results/*.json (produced by scripts/run-benchmarks.sh).
 import fs from 'node:fs';
 import { describeMachine } from '../dist/src/bench/proc.js';
+import { table as padded } from '../dist/src/bench/stats.js';
+
+const table = (cols, rows) => padded(cols, rows.map((r) => r.map(String)));
 
 const R = (f) => JSON.parse(fs.readFileSync(`bench-results/${f}`, 'utf8'));
-const table = (cols, rows) =>
-  [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---:').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 const pct = (v, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '-');
 const num = (v) => (Number.isFinite(v) ? String(v) : '-');
 

@@ -1,7 +1,7 @@
 // A headless RFB client: connects to any VNC server, decodes into an RGBA framebuffer, saves PNG.
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import { PNG } from 'pngjs';
+import { rgbaToPng } from '../../src/display/png.js';
 import { ByteQueue, ByteReader } from '../../src/rfb/byte-queue.js';
 import { ByteWriter } from '../../src/rfb/byte-writer.js';
 import { EncodingType } from '../../src/rfb/encodings/encodings.js';
@@ -480,9 +480,7 @@ export class RfbClient extends EventEmitter {
   }
 
   toPng(): Buffer {
-    const png = new PNG({ width: this.width, height: this.height });
-    Buffer.from(this.fb.rgba.buffer, this.fb.rgba.byteOffset, this.fb.rgba.byteLength).copy(png.data);
-    return PNG.sync.write(png);
+    return rgbaToPng({ width: this.width, height: this.height, data: this.fb.rgba });
   }
 
   #close(reason: string): void {

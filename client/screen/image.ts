@@ -1,6 +1,7 @@
 // RGBA images for screen tests: PNG in and out, crops, and the diff picture written on a failed match.
 import fs from 'node:fs';
 import { PNG } from 'pngjs';
+import type { Rect } from '../../src/display/surface.js';
 
 /** A picture as 8-bit RGBA rows (alpha is carried but never compared). */
 export interface RgbaImage {
@@ -9,12 +10,7 @@ export interface RgbaImage {
   data: Uint8Array;
 }
 
-export interface Rect {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+export type { Rect } from '../../src/display/surface.js';
 
 export function readPng(fileOrBytes: string | Uint8Array): RgbaImage {
   const bytes = typeof fileOrBytes === 'string' ? fs.readFileSync(fileOrBytes) : Buffer.from(fileOrBytes);
@@ -22,11 +18,7 @@ export function readPng(fileOrBytes: string | Uint8Array): RgbaImage {
   return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
 }
 
-export function encodePng(img: RgbaImage): Buffer {
-  const png = new PNG({ width: img.width, height: img.height });
-  Buffer.from(img.data.buffer, img.data.byteOffset, img.width * img.height * 4).copy(png.data);
-  return PNG.sync.write(png);
-}
+export { rgbaToPng as encodePng } from '../../src/display/png.js';
 
 export function copyImage(img: RgbaImage): RgbaImage {
   return { width: img.width, height: img.height, data: img.data.slice(0, img.width * img.height * 4) };

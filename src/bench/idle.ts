@@ -2,7 +2,8 @@
 // with one viewer-like client (always one incremental request outstanding) on an idle screen.
 import { ALL_CLIENT_ENCODINGS, RfbClient } from '../../client/headless/rfb-client.js';
 import type { TrackingMode } from '../hypervisor/dirty-log.js';
-import { describeMachine, sampleProcess } from './proc.js';
+import { describeMachine, sampleProcess, type ProcSample } from './proc.js';
+import { table } from './stats.js';
 import { startServerProcess } from './server-process.js';
 import { startQemu } from './peers.js';
 
@@ -48,33 +49,59 @@ export function settleSeconds(o: IdleOptions): number {
   return Math.min(o.settleSeconds ?? 20, Math.floor(o.seconds / 2));
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** n viewer-like clients (TigerVNC's encodings), each with its first frame. */
+async function connectViewers(url: string, n: number): Promise<RfbClient[]> {
+  const clients: RfbClient[] = [];
+  for (let i = 0; i < n; i++) clients.push(await RfbClient.connect(url, { timeoutMs: 20_000, encodings: ALL_CLIENT_ENCODINGS }));
+  await Promise.all(clients.map((c) => c.waitFirstFrame()));
+  return clients;
+}
+
+type CpuWindow = Pick<IdleResult, 'seconds' | 'cpuPercent' | 'steadyCpuPercent' | 'contextSwitchesPerSecond' | 'steadyContextSwitchesPerSecond' | 'rssMiB'>;
+
+/** Process pid's CPU over o.seconds from now, and over the part after the settle period. */
+async function measureCpu(pid: number, o: IdleOptions): Promise<CpuWindow> {
+  const p0 = sampleProcess(pid);
+  const settle = settleSeconds(o);
+  await sleep(settle * 1000);
+  const pS = sampleProcess(pid);
+  await sleep((o.seconds - settle) * 1000);
+  const p1 = sampleProcess(pid);
+  const rate = (a: ProcSample, b: ProcSample) => ({
+    cpu: ((b.cpuMs - a.cpuMs) / (b.at - a.at)) * 100,
+    ctxsw: (b.contextSwitches - a.contextSwitches) / ((b.at - a.at) / 1000),
+  });
+  const whole = rate(p0, p1);
+  const steady = rate(pS, p1);
+  return {
+    seconds: (p1.at - p0.at) / 1000,
+    cpuPercent: whole.cpu,
+    steadyCpuPercent: steady.cpu,
+    contextSwitchesPerSecond: whole.ctxsw,
+    steadyContextSwitchesPerSecond: steady.ctxsw,
+    rssMiB: p1.rssBytes / 2 ** 20,
+  };
+}
+
 /** Another VNC server measured the same way (CPU and wake-ups from /proc; no tracker counters). */
 export async function benchIdlePeer(name: string, o: IdleOptions): Promise<IdleResult> {
   const screen = name === 'qemu-text' ? 'text' : name === 'qemu-vbe' ? 'vbe' : null;
   if (!screen) throw new Error(`unknown peer '${name}' (known: qemu-text, qemu-vbe)`);
   const peer = await startQemu(screen);
   try {
-    await new Promise((r) => setTimeout(r, 3000)); // firmware done, screen settled
-    const clients: RfbClient[] = [];
-    for (let i = 0; i < o.clients; i++) clients.push(await RfbClient.connect(peer.vnc, { timeoutMs: 20_000, encodings: ALL_CLIENT_ENCODINGS }));
-    await Promise.all(clients.map((c) => c.waitFirstFrame()));
-    await new Promise((r) => setTimeout(r, 1000));
-    const bytes0 = clients.reduce((a, c) => a + c.bytesReceived, 0);
-    const upd0 = clients.reduce((a, c) => a + c.updates, 0);
-    const p0 = sampleProcess(peer.child.pid!);
-    const settle = settleSeconds(o);
-    await new Promise((r) => setTimeout(r, settle * 1000));
-    const pS = sampleProcess(peer.child.pid!);
-    await new Promise((r) => setTimeout(r, (o.seconds - settle) * 1000));
-    const p1 = sampleProcess(peer.child.pid!);
-    const secs = (p1.at - p0.at) / 1000;
-    const result: IdleResult = {
+    await sleep(3000); // firmware done, screen settled
+    const clients = await connectViewers(peer.vnc, o.clients);
+    await sleep(1000);
+    const sum = (k: 'updates' | 'bytesReceived') => clients.reduce((a, c) => a + c[k], 0);
+    const upd0 = sum('updates');
+    const bytes0 = sum('bytesReceived');
+    const cpu = await measureCpu(peer.child.pid!, o);
+    for (const c of clients) c.close();
+    return {
       mode: peer.name,
-      seconds: secs,
-      cpuPercent: ((p1.cpuMs - p0.cpuMs) / (p1.at - p0.at)) * 100,
-      steadyCpuPercent: ((p1.cpuMs - pS.cpuMs) / (p1.at - pS.at)) * 100,
-      contextSwitchesPerSecond: (p1.contextSwitches - p0.contextSwitches) / secs,
-      steadyContextSwitchesPerSecond: (p1.contextSwitches - pS.contextSwitches) / ((p1.at - pS.at) / 1000),
+      ...cpu,
       wakeupsPerSecond: NaN,
       queries: NaN,
       pagesWalked: NaN,
@@ -83,12 +110,9 @@ export async function benchIdlePeer(name: string, o: IdleOptions): Promise<IdleR
       rearms: NaN,
       pagesReported: NaN,
       bytesCompared: NaN,
-      updates: clients.reduce((a, c) => a + c.updates, 0) - upd0,
-      bytesSent: clients.reduce((a, c) => a + c.bytesReceived, 0) - bytes0,
-      rssMiB: p1.rssBytes / 2 ** 20,
+      updates: sum('updates') - upd0,
+      bytesSent: sum('bytesReceived') - bytes0,
     };
-    for (const c of clients) c.close();
-    return result;
   } finally {
     await peer.stop();
   }
@@ -98,39 +122,25 @@ export async function benchIdleMode(mode: string, o: IdleOptions): Promise<IdleR
   const [tracking, refresh = 'poll'] = mode.split('/') as [TrackingMode, string?];
   const server = await startServerProcess(['--guest', o.guest, '--tracking', tracking, '--refresh', refresh]);
   try {
-    const clients: RfbClient[] = [];
-    for (let i = 0; i < o.clients; i++) clients.push(await RfbClient.connect(server.vnc, { timeoutMs: 20_000, encodings: ALL_CLIENT_ENCODINGS }));
-    await Promise.all(clients.map((c) => c.waitFirstFrame()));
+    const clients = await connectViewers(server.vnc, o.clients);
     const s0 = await server.stats();
-    const p0 = sampleProcess(server.child.pid!);
-    const settle = settleSeconds(o);
-    await new Promise((r) => setTimeout(r, settle * 1000));
-    const pS = sampleProcess(server.child.pid!);
-    await new Promise((r) => setTimeout(r, (o.seconds - settle) * 1000));
-    const p1 = sampleProcess(server.child.pid!);
+    const cpu = await measureCpu(server.child.pid!, o);
     const s1 = await server.stats();
     for (const c of clients) c.close();
-    const secs = (p1.at - p0.at) / 1000;
-    const t0 = s0.tracking;
-    const t1 = s1.tracking;
+    const t = (k: string) => delta(s0.tracking, s1.tracking, k);
     return {
       mode,
-      seconds: secs,
-      cpuPercent: ((p1.cpuMs - p0.cpuMs) / (p1.at - p0.at)) * 100,
-      steadyCpuPercent: ((p1.cpuMs - pS.cpuMs) / (p1.at - pS.at)) * 100,
-      contextSwitchesPerSecond: (p1.contextSwitches - p0.contextSwitches) / secs,
-      steadyContextSwitchesPerSecond: (p1.contextSwitches - pS.contextSwitches) / ((p1.at - pS.at) / 1000),
-      wakeupsPerSecond: delta(s0.pipeline, s1.pipeline, 'wakeups') / secs,
-      queries: delta(t0, t1, 'queries'),
-      pagesWalked: delta(t0, t1, 'pagesWalked'),
-      faults: delta(t0, t1, 'faults'),
-      drops: delta(t0, t1, 'drops'),
-      rearms: delta(t0, t1, 'rearms'),
-      pagesReported: delta(t0, t1, 'pagesReported'),
-      bytesCompared: delta(t0, t1, 'bytesCompared'),
+      ...cpu,
+      wakeupsPerSecond: delta(s0.pipeline, s1.pipeline, 'wakeups') / cpu.seconds,
+      queries: t('queries'),
+      pagesWalked: t('pagesWalked'),
+      faults: t('faults'),
+      drops: t('drops'),
+      rearms: t('rearms'),
+      pagesReported: t('pagesReported'),
+      bytesCompared: t('bytesCompared'),
       updates: delta(s0, s1, 'updates'),
       bytesSent: delta(s0, s1, 'bytesSent'),
-      rssMiB: p1.rssBytes / 2 ** 20,
     };
   } finally {
     await server.stop();
@@ -152,32 +162,20 @@ export async function benchIdle(o: IdleOptions): Promise<IdleResult[]> {
 
 export function formatIdleTable(results: IdleResult[], o: IdleOptions): string {
   const scan = results.find((r) => r.mode === 'scan');
-  const cols = ['mode', 'CPU %', 'x scan', 'steady CPU %', 'steady ctxsw/s', 'wakeups/s', 'ctxsw/s', 'queries', 'pages walked', 'faults', 'drops', 're-arms', 'pages reported', 'bytes compared', 'updates', 'bytes sent'];
+  const n = (v: number, digits = 0) => (Number.isNaN(v) ? '-' : v.toFixed(digits));
   const rows = results.map((r) => [
     r.mode,
     r.cpuPercent.toFixed(3),
     scan && r !== scan ? (r.cpuPercent > 0 ? `1/${(scan.cpuPercent / r.cpuPercent).toFixed(0)}` : '1/inf') : scan ? '1' : '-',
     r.steadyCpuPercent.toFixed(4),
     r.steadyContextSwitchesPerSecond.toFixed(2),
-    Number.isNaN(r.wakeupsPerSecond) ? '-' : r.wakeupsPerSecond.toFixed(2),
+    n(r.wakeupsPerSecond, 2),
     r.contextSwitchesPerSecond.toFixed(1),
-    Number.isNaN(r.queries) ? '-' : String(r.queries),
-    Number.isNaN(r.pagesWalked) ? '-' : String(r.pagesWalked),
-    Number.isNaN(r.faults) ? '-' : String(r.faults),
-    Number.isNaN(r.drops) ? '-' : String(r.drops),
-    Number.isNaN(r.rearms) ? '-' : String(r.rearms),
-    Number.isNaN(r.pagesReported) ? '-' : String(r.pagesReported),
-    Number.isNaN(r.bytesCompared) ? '-' : String(r.bytesCompared),
-    String(r.updates),
-    String(r.bytesSent),
+    ...[r.queries, r.pagesWalked, r.faults, r.drops, r.rearms, r.pagesReported, r.bytesCompared, r.updates, r.bytesSent].map((v) => n(v)),
   ]);
-  const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i]!)).join(' | ') + ' |';
   return [
     `guest ${o.guest}, ${o.clients} viewer(s) asking for Tight, ZRLE, Hextile, Zlib, RRE, CopyRect, Raw (as TigerVNC does), ${o.seconds} s per mode from the first frame (steady: the last ${o.seconds - settleSeconds(o)} s); refresh: poll every 30 ms as Xen, or /event on the tracker's doorbell; server CPU = process CPU time / wall time (from /proc)`,
     `machine: ${describeMachine()}`,
-    line(cols),
-    '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|',
-    ...rows.map(line),
+    table(['mode', 'CPU %', 'x scan', 'steady CPU %', 'steady ctxsw/s', 'wakeups/s', 'ctxsw/s', 'queries', 'pages walked', 'faults', 'drops', 're-arms', 'pages reported', 'bytes compared', 'updates', 'bytes sent'], rows),
   ].join('\n');
 }

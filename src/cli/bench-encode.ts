@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { Surface } from '../display/surface.js';
+import { surfaceToPng } from '../display/png.js';
 import { drawTestPicture, drawText } from '../guest/draw.js';
 import { Fb32, mulberry32 } from '../guest/guest.js';
 import { drawClock } from '../guest/programs.js';
@@ -80,12 +81,6 @@ export function synthFrame(name: FrameName): Surface {
       return s;
     }
   }
-}
-
-export function surfaceToPng(s: Surface): Buffer {
-  const png = new PNG({ width: s.width, height: s.height });
-  s.toRgba().copy(png.data);
-  return PNG.sync.write(png);
 }
 
 export function surfaceFromPng(buf: Buffer): Surface {

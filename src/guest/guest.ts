@@ -2,17 +2,6 @@
 import type { PortBus } from '../hypervisor/io.js';
 import type { GuestInput } from './input-devices.js';
 import { LFB_BASE, type GuestMemory } from '../hypervisor/memory.js';
-import {
-  VBE_DISPI_ENABLED,
-  VBE_DISPI_INDEX_BPP,
-  VBE_DISPI_INDEX_ENABLE,
-  VBE_DISPI_INDEX_XRES,
-  VBE_DISPI_INDEX_YRES,
-  VBE_DISPI_IOPORT_DATA,
-  VBE_DISPI_IOPORT_INDEX,
-  VBE_DISPI_LFB_ENABLED,
-  VBE_DISPI_DISABLED,
-} from '../vga/vbe.js';
 
 /** Everything a guest program may touch: its ports, its memory, its clock. */
 export interface GuestContext {
@@ -103,18 +92,7 @@ export class GuestRunner {
   }
 }
 
-/** Program a VBE linear mode through the DISPI ports, as a Bochs/QEMU-aware driver does. */
-export function setVbeMode(io: PortBus, width: number, height: number, bpp: number): void {
-  const reg = (index: number, value: number) => {
-    io.outw(VBE_DISPI_IOPORT_INDEX, index);
-    io.outw(VBE_DISPI_IOPORT_DATA, value);
-  };
-  reg(VBE_DISPI_INDEX_ENABLE, VBE_DISPI_DISABLED);
-  reg(VBE_DISPI_INDEX_XRES, width);
-  reg(VBE_DISPI_INDEX_YRES, height);
-  reg(VBE_DISPI_INDEX_BPP, bpp);
-  reg(VBE_DISPI_INDEX_ENABLE, VBE_DISPI_ENABLED | VBE_DISPI_LFB_ENABLED);
-}
+export { setVbeMode } from '../vga/vbe.js';
 
 /** A 32 bpp linear framebuffer as guest drawing code sees it: every store goes through guest memory. */
 export class Fb32 {

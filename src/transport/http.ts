@@ -2,18 +2,11 @@
 // (static files, a once-a-second stats stream; RFB over WebSocket is in websocket.ts).
 import http from 'node:http';
 import https from 'node:https';
-import { PNG } from 'pngjs';
+import { surfaceToPng } from '../display/png.js';
 import { serveStatic, serveViewerFile, statsStream, viewerRoot } from './web-viewer.js';
 import { attachRfbWebSocket } from './websocket.js';
 import { basicAuthOk, DEFAULT_WEB_SECURITY, guardHttpConnections, httpServerTimeouts } from './web-security.js';
 import type { VramVnc } from '../app.js';
-import type { Surface } from '../display/surface.js';
-
-export function encodePng(s: Surface): Buffer {
-  const png = new PNG({ width: s.width, height: s.height });
-  s.toRgba().copy(png.data);
-  return PNG.sync.write(png);
-}
 
 function handle(app: VramVnc, req: http.IncomingMessage, res: http.ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://x');
@@ -30,7 +23,7 @@ function handle(app: VramVnc, req: http.IncomingMessage, res: http.ServerRespons
   }
   switch (url.pathname) {
     case '/screenshot.png': {
-      const body = encodePng(app.device.screenshot());
+      const body = surfaceToPng(app.device.screenshot());
       res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'no-store', 'content-length': body.length });
       res.end(req.method === 'HEAD' ? undefined : body);
       return;

@@ -1,5 +1,6 @@
 // The Bochs VBE "DISPI" interface (ports 0x1CE index / 0x1CF data) as QEMU's stdvga implements it.
 // @see QEMU hw/display/vga.c vbe_ioport_write_data / vbe_fixup_regs; Bochs vbe.h
+import type { PortBus } from '../hypervisor/io.js';
 
 export const VBE_DISPI_IOPORT_INDEX = 0x1ce;
 export const VBE_DISPI_IOPORT_DATA = 0x1cf;
@@ -42,6 +43,22 @@ export interface VbeMode {
   stride: number;
   /** VRAM byte offset of the top-left visible pixel. */
   startByte: number;
+}
+
+/**
+ * Program a VBE linear mode through the DISPI ports, as a Bochs/QEMU-aware driver does; with
+ * keepVram the enable write sets NOCLEARMEM (a resize that keeps the picture).
+ */
+export function setVbeMode(io: PortBus, width: number, height: number, bpp: number, keepVram = false): void {
+  const reg = (index: number, value: number) => {
+    io.outw(VBE_DISPI_IOPORT_INDEX, index);
+    io.outw(VBE_DISPI_IOPORT_DATA, value);
+  };
+  reg(VBE_DISPI_INDEX_ENABLE, VBE_DISPI_DISABLED);
+  reg(VBE_DISPI_INDEX_XRES, width);
+  reg(VBE_DISPI_INDEX_YRES, height);
+  reg(VBE_DISPI_INDEX_BPP, bpp);
+  reg(VBE_DISPI_INDEX_ENABLE, VBE_DISPI_ENABLED | VBE_DISPI_LFB_ENABLED | (keepVram ? VBE_DISPI_NOCLEARMEM : 0));
 }
 
 export class VbeRegisters {

@@ -151,6 +151,9 @@ export class VgaDevice {
 
   /** Something outside the tracker's view changed: note it and wake the refresher. */
   #changed(): void {
+    // once pending, the refresher has been told; it clears this when it takes the update, so a
+    // burst of window stores costs one notification, not one per store
+    if (this.#pending) return;
     this.#pending = true;
     this.onChange?.();
   }

@@ -75,11 +75,7 @@ export function compareGolden(name: string, actual: Rgba): { diff: number; messa
   return { diff, message: `${diff} pixels differ from ${goldenPath} (see ${OUT}/${base}.*.png)` };
 }
 
-export function toPng(img: Rgba): Buffer {
-  const png = new PNG({ width: img.width, height: img.height });
-  Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength).copy(png.data);
-  return PNG.sync.write(png);
-}
+export { rgbaToPng as toPng } from '../../src/display/png.js';
 
 /** The client's framebuffer as Rgba. */
 export function clientImage(c: RfbClient): Rgba {

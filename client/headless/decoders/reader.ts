@@ -1,5 +1,7 @@
 // Decoder helpers: a reader over the bytes received so far that throws NeedMore at the end (so a
-// decoder can try, and consume nothing until the whole rectangle is there), and pixel readers.
+// decoder can try, and consume nothing until the whole rectangle is there), pixel readers, and the inflater of length-prefixed zlib bodies.
+import type { ByteQueue } from '../../../src/rfb/byte-queue.js';
+import { InflateStream } from '../../../src/rfb/encodings/zstream.js';
 import type { PixelFormat } from '../../../src/rfb/pixel-format.js';
 import type { ClientFramebuffer } from '../framebuffer.js';
 
@@ -115,5 +117,23 @@ export function putRgba(fb: ClientFramebuffer, x: number, y: number, w: number, 
       rgba[o + 1] = src[s + 1]!;
       rgba[o + 2] = src[s + 2]!;
     }
+  }
+}
+
+/** The connection-long inflater of a length-prefixed zlib body (Zlib and ZRLE: u32 length, then data). */
+export class LengthPrefixedInflater {
+  #z: InflateStream | null = null;
+
+  /** The next body, inflated; null, consuming nothing, while it is not all there. */
+  take(q: ByteQueue): Buffer | null {
+    if (q.length < 4) return null;
+    const len = q.peek(4).readUInt32BE(0);
+    if (q.length < 4 + len) return null;
+    return (this.#z ??= new InflateStream()).inflate(q.consume(4 + len).subarray(4));
+  }
+
+  reset(): void {
+    this.#z?.close();
+    this.#z = null;
   }
 }

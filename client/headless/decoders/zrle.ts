@@ -1,19 +1,16 @@
 // ZRLE (RFC 6143 §7.7.6) for the headless client.
 import type { ByteQueue } from '../../../src/rfb/byte-queue.js';
-import { InflateStream } from '../../../src/rfb/encodings/zstream.js';
 import type { ClientFramebuffer } from '../framebuffer.js';
 import type { Decoder, RectHeader } from './decoder.js';
-import { cpixelReader, PeekReader, putValues } from './reader.js';
+import { cpixelReader, LengthPrefixedInflater, PeekReader, putValues } from './reader.js';
 
 export class ZrleDecoder implements Decoder {
-  #z: InflateStream | null = null;
+  #z = new LengthPrefixedInflater();
 
   decode(r: RectHeader, q: ByteQueue, fb: ClientFramebuffer): boolean {
-    if (q.length < 4) return false;
-    const len = q.peek(4).readUInt32BE(0);
-    if (q.length < 4 + len) return false;
-    const data = q.consume(4 + len).subarray(4);
-    const rd = new PeekReader((this.#z ??= new InflateStream()).inflate(data));
+    const body = this.#z.take(q);
+    if (!body) return false;
+    const rd = new PeekReader(body);
     const cp = cpixelReader(fb);
     const tile = new Uint32Array(64 * 64);
     const px = () => cp.read(rd.bytes(cp.size), 0);
@@ -68,8 +65,7 @@ export class ZrleDecoder implements Decoder {
   }
 
   reset(): void {
-    this.#z?.close();
-    this.#z = null;
+    this.#z.reset();
   }
 }
 

@@ -5,20 +5,7 @@ import type { PixelTranslator } from '../pixel-format.js';
 import { rectHeader } from '../server-messages.js';
 import { EncodingType } from './encodings.js';
 import type { PortBus } from '../../hypervisor/io.js';
-import {
-  VBE_DISPI_DISABLED,
-  VBE_DISPI_ENABLED,
-  VBE_DISPI_INDEX_ENABLE,
-  VBE_DISPI_INDEX_XRES,
-  VBE_DISPI_INDEX_YRES,
-  VBE_DISPI_IOPORT_DATA,
-  VBE_DISPI_IOPORT_INDEX,
-  VBE_DISPI_LFB_ENABLED,
-  VBE_DISPI_MAX_XRES,
-  VBE_DISPI_MAX_YRES,
-  VBE_DISPI_NOCLEARMEM,
-  type VbeRegisters,
-} from '../../vga/vbe.js';
+import { setVbeMode, VBE_DISPI_MAX_XRES, VBE_DISPI_MAX_YRES, type VbeRegisters } from '../../vga/vbe.js';
 
 /** ExtendedDesktopSize reasons (rectangle x) and status codes (rectangle y). */
 export const ResizeReason = { Server: 0, ThisClient: 1, OtherClient: 2 } as const;
@@ -119,14 +106,7 @@ export function vbeResize(io: PortBus, vbe: VbeRegisters, width: number, height:
     bytesPerPixel: mode.bytesPerPixel,
   });
   if (status !== ResizeStatus.Ok) return status;
-  const reg = (index: number, value: number) => {
-    io.outw(VBE_DISPI_IOPORT_INDEX, index);
-    io.outw(VBE_DISPI_IOPORT_DATA, value);
-  };
-  reg(VBE_DISPI_INDEX_ENABLE, VBE_DISPI_DISABLED);
-  reg(VBE_DISPI_INDEX_XRES, width);
-  reg(VBE_DISPI_INDEX_YRES, height);
-  reg(VBE_DISPI_INDEX_ENABLE, VBE_DISPI_ENABLED | VBE_DISPI_LFB_ENABLED | VBE_DISPI_NOCLEARMEM);
+  setVbeMode(io, width, height, mode.bpp, true);
   const now = vbe.mode();
   return now && now.width === width && now.height === height ? ResizeStatus.Ok : ResizeStatus.OutOfResources;
 }

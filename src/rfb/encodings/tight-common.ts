@@ -115,24 +115,5 @@ export function predictorStats(r: Rect, fb: Surface): { mean: number; exact: num
 
 /** Mean absolute difference of the gradient predictor over a sample of the rect, per component. */
 export function smoothness(r: Rect, fb: Surface): number {
-  const d = fb.data;
-  let sum = 0;
-  let n = 0;
-  const step = Math.max(1, Math.floor((r.w * r.h) / 4096));
-  for (let i = 0; i < r.w * r.h; i += step) {
-    const x = i % r.w;
-    const y = (i - x) / r.w;
-    if (x === 0 || y === 0) continue;
-    const o = (r.y + y) * fb.width + r.x + x;
-    const v = d[o]!;
-    const l = d[o - 1]!;
-    const u = d[o - fb.width]!;
-    const ul = d[o - fb.width - 1]!;
-    for (let s = 0; s < 24; s += 8) {
-      const p = Math.min(255, Math.max(0, ((l >>> s) & 255) + ((u >>> s) & 255) - ((ul >>> s) & 255)));
-      sum += Math.abs(((v >>> s) & 255) - p);
-    }
-    n += 3;
-  }
-  return n ? sum / n : 0;
+  return predictorStats(r, fb).mean;
 }
