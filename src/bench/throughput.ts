@@ -79,8 +79,6 @@ export function formatThroughputTable(rs: ThroughputResult[], o: ThroughputOptio
   ].join('\n');
 }
 
-export const DEFAULT_THROUGHPUT_ENCODINGS = [EncodingType.Raw];
-
 export interface SlowClientResult {
   seconds: number;
   /** peak RSS over the control period (one viewer) */

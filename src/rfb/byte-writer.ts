@@ -97,12 +97,4 @@ export class ByteWriter {
   reset(): void {
     this.#len = 0;
   }
-
-  /** Hand over what was written without copying; the writer starts again on a fresh buffer. */
-  detach(nextSize = 256): Buffer {
-    const out = this.#buf.subarray(0, this.#len);
-    this.#buf = Buffer.allocUnsafe(nextSize);
-    this.#len = 0;
-    return out;
-  }
 }

@@ -7,9 +7,3 @@ export interface InputSink {
   cutText(text: string): void;
 }
 
-/** Discards input (view-only use). */
-export const NULL_INPUT: InputSink = {
-  keyEvent() {},
-  pointerEvent() {},
-  cutText() {},
-};

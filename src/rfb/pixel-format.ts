@@ -97,21 +97,6 @@ export function validatePixelFormat(pf: PixelFormat): void {
   }
 }
 
-export function samePixelFormat(a: PixelFormat, b: PixelFormat): boolean {
-  return (
-    a.bitsPerPixel === b.bitsPerPixel &&
-    a.depth === b.depth &&
-    (a.bigEndian === b.bigEndian || a.bitsPerPixel === 8) &&
-    a.trueColour === b.trueColour &&
-    a.redMax === b.redMax &&
-    a.greenMax === b.greenMax &&
-    a.blueMax === b.blueMax &&
-    a.redShift === b.redShift &&
-    a.greenShift === b.greenShift &&
-    a.blueShift === b.blueShift
-  );
-}
-
 /** A short stable key for a pixel format (to share encoded bytes between clients). */
 export function pixelFormatKey(pf: PixelFormat): string {
   return [pf.bitsPerPixel, pf.depth, pf.bigEndian && pf.bitsPerPixel > 8 ? 1 : 0, pf.trueColour ? 1 : 0, pf.redMax, pf.greenMax, pf.blueMax, pf.redShift, pf.greenShift, pf.blueShift].join('.');

@@ -31,7 +31,6 @@ import {
   protocolVersion,
   reasonString,
   rectHeader,
-  SecurityType,
   serverCutText,
   serverInit,
   ServerMessageType,

@@ -47,13 +47,6 @@ import { blinkPhases, cellColours, cellKey, drawCell, renderText, textLayout, ty
 import { VbeRegisters, VBE_DISPI_IOPORT_DATA, VBE_DISPI_IOPORT_INDEX, type VbeMode } from './vbe.js';
 import { VramDirty } from './vram-dirty.js';
 
-export class VgaError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'VgaError';
-  }
-}
-
 /** The result of one refresh: whether the surface was replaced, and what changed on it. */
 export interface DeviceUpdate {
   resized: boolean;

@@ -97,13 +97,6 @@ export function palette(px: Uint32Array, limit: number): Map<number, number> | n
   return map;
 }
 
-/** True when every value of px is the same. */
-export function isSolid(px: Uint32Array): boolean {
-  const v = px[0];
-  for (let i = 1; i < px.length; i++) if (px[i] !== v) return false;
-  return true;
-}
-
 /** The most frequent value of px (for RRE/Hextile backgrounds). */
 export function mostFrequent(px: Uint32Array): number {
   const counts = new Map<number, number>();
