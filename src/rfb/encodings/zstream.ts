@@ -1,6 +1,7 @@
 // A zlib deflate stream that lives as long as the session, flushed with Z_SYNC_FLUSH per rectangle
 // (RFC 6143 §7.7.5-7.7.6: one stream per connection, the client keeps one inflater).
 import zlib from 'node:zlib';
+import { deflatePool, WINDOW } from './deflate-pool.js';
 
 const OUT_CHUNK = 64 * 1024;
 
@@ -8,38 +9,68 @@ interface NativeHandle {
   writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
 }
 
+/** The 2-byte zlib header (RFC 1950) for a deflate level: CM 8, 32 KiB window, FLEVEL, FCHECK. */
+function zlibHeader(level: number): Buffer {
+  const flevel = level <= 1 ? 0 : level <= 5 ? 1 : level === 6 ? 2 : 3;
+  const cmf = 0x78;
+  let flg = flevel << 6;
+  flg += (31 - ((cmf * 256 + flg) % 31)) % 31;
+  return Buffer.from([cmf, flg]);
+}
+
 /**
- * node:zlib offers persistent streams only asynchronously; its sync path closes the stream after
- * one call. We drive the same native handle the sync path uses, without closing it, so that each
- * rectangle's bytes come out at once and the stream carries on (like QEMU's vnc_zlib_zlib).
+ * One zlib stream as the client's inflater sees it. Small inputs go through a persistent native
+ * raw deflater: node:zlib offers persistent streams only asynchronously and its sync path closes
+ * the stream after one call, so we drive the same native handle the sync path uses, without
+ * closing it (like QEMU's vnc_zlib_zlib), and each rectangle's bytes come out at once. Large
+ * inputs are deflated on several cores by the pool (deflate-pool.ts), continuing after the last
+ * 32 KiB the client inflated. Whenever the client's window is not what the native deflater
+ * produced (after a pooled rectangle, or a withdrawn one) it is replaced by one primed with that
+ * window as its dictionary, so it never refers to data the client does not hold.
  */
 export class DeflateStream {
-  #d: zlib.Deflate;
-  #h: NativeHandle;
-  #state: Uint32Array;
-  /** The 2-byte zlib header the first output carries, kept until some output has been sent. */
-  #header: Buffer | null = null;
-  #sentAny = false;
-  #lastWasFirst = false;
+  #d: zlib.DeflateRaw | null = null;
+  #h: NativeHandle | null = null;
+  #state: Uint32Array | null = null;
+  #headerSent = false;
+  /** The last ≤ 32 KiB of input the client has (once the last output is sent). */
+  #window: Uint8Array = new Uint8Array(0);
+  #undo: { window: Uint8Array; headerSent: boolean; native: boolean } | null = null;
 
-  constructor(readonly level: number) {
-    this.#d = zlib.createDeflate({ level, memLevel: 9 });
+  constructor(
+    readonly level: number,
+    /** Inputs at least this long are worth the pool (tests lower it). */
+    readonly parallelMin = 256 * 1024,
+  ) {}
+
+  #native(): NativeHandle {
+    if (this.#h) return this.#h;
+    const w = this.#window;
+    this.#d = zlib.createDeflateRaw({ level: this.level, memLevel: 9, ...(w.length > 0 ? { dictionary: w } : {}) });
     this.#d.on('error', () => {}); // cannot happen for deflate on valid input; never crash on it
     const any = this.#d as unknown as { _handle?: NativeHandle; _writeState?: Uint32Array };
     if (!any._handle || !any._writeState) throw new Error('node:zlib internals changed: no native handle for a persistent sync stream');
-    this.#h = any._handle;
     this.#state = any._writeState;
+    return (this.#h = any._handle);
   }
 
-  #run(input: Uint8Array, flush: number): Buffer {
+  /** The native deflater's history is not the client's window: start a new one from the window. */
+  #dropNative(): void {
+    this.#d?.close();
+    this.#d = null;
+    this.#h = null;
+  }
+
+  #run(input: Uint8Array): Buffer {
+    const h = this.#native();
     const chunks: Buffer[] = [];
     let off = 0;
     let avail = input.length;
     for (;;) {
       const out = Buffer.allocUnsafe(OUT_CHUNK);
-      this.#h.writeSync(flush, input, off, avail, out, 0, OUT_CHUNK);
-      const availOut = this.#state[0]!;
-      const availIn = this.#state[1]!;
+      h.writeSync(zlib.constants.Z_SYNC_FLUSH, input, off, avail, out, 0, OUT_CHUNK);
+      const availOut = this.#state![0]!;
+      const availIn = this.#state![1]!;
       if (OUT_CHUNK - availOut > 0) chunks.push(out.subarray(0, OUT_CHUNK - availOut));
       off += avail - availIn;
       avail = availIn;
@@ -50,34 +81,45 @@ export class DeflateStream {
 
   /** Compress `input` and sync-flush: the result is everything the client needs for it. */
   compress(input: Uint8Array): Buffer {
-    let out = this.#run(input, zlib.constants.Z_SYNC_FLUSH);
-    this.#lastWasFirst = false;
-    if (this.#header === null) {
-      this.#header = Buffer.from(out.subarray(0, 2));
-      this.#lastWasFirst = true;
-    } else if (!this.#sentAny) {
-      // an earlier output (carrying the header) was withdrawn: the client still needs the header
-      out = Buffer.concat([this.#header, out]);
-      this.#lastWasFirst = true;
+    const pieces = input.length >= this.parallelMin ? deflatePool.pieces(input.length) : 1;
+    this.#undo = { window: this.#window, headerSent: this.#headerSent, native: pieces === 1 };
+    let body: Buffer;
+    if (pieces > 1) {
+      body = deflatePool.deflate(input, this.#window, this.level, pieces);
+      this.#dropNative();
+    } else {
+      body = this.#run(input);
     }
-    this.#sentAny = true;
-    return out;
+    this.#window = lastWindow(this.#window, input);
+    if (this.#headerSent) return body;
+    this.#headerSent = true;
+    return Buffer.concat([zlibHeader(this.level), body]);
   }
 
-  /**
-   * The bytes of the last compress() will not be sent (Raw went instead). A full flush makes the
-   * stream forget its history, so later output never refers to data the client has not seen;
-   * the flush's own bytes (an empty stored block) are withdrawn too. The client's inflater is at
-   * a block boundary either way, so it carries on with what we send next.
-   */
+  /** The bytes of the last compress() will not be sent (Raw went instead): as if it never ran. */
   withdraw(): void {
-    this.#run(new Uint8Array(0), zlib.constants.Z_FULL_FLUSH);
-    if (this.#lastWasFirst) this.#sentAny = false;
+    const u = this.#undo;
+    if (!u) return;
+    this.#window = u.window;
+    this.#headerSent = u.headerSent;
+    this.#dropNative();
+    this.#undo = null;
   }
 
   close(): void {
-    this.#d.close();
+    this.#dropNative();
   }
+}
+
+/** The last 32 KiB of `window` followed by `input`. */
+function lastWindow(window: Uint8Array, input: Uint8Array): Uint8Array {
+  // a copy (Buffer#slice would be a view of the caller's reused buffer)
+  if (input.length >= WINDOW) return Uint8Array.prototype.slice.call(input, input.length - WINDOW);
+  const keep = Math.min(window.length, WINDOW - input.length);
+  const w = new Uint8Array(keep + input.length);
+  w.set(window.subarray(window.length - keep), 0);
+  w.set(input, keep);
+  return w;
 }
 
 /** The persistent inflater a client keeps (for the headless client and tests). */

@@ -1,0 +1,141 @@
+// Deflate on more than one core for one zlib stream, the way pigz does it: a large input is cut
+// into pieces, each piece is raw-deflated on its own with the 32 KiB before it as the preset
+// dictionary and ends in a sync flush (byte-aligned, not final). Concatenated, the pieces are
+// one valid deflate stream: the client's single inflater holds that same 32 KiB in its window,
+// so every back-reference a piece makes resolves to the same bytes.
+//
+// The caller stays synchronous (an encoder writes its rectangle at once): the main thread
+// deflates the first piece itself while worker threads deflate the others, then blocks on an
+// Atomics flag for each worker and takes the result with receiveMessageOnPort.
+import os from 'node:os';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import zlib from 'node:zlib';
+
+export const WINDOW = 32 * 1024;
+/** Below this a piece costs more in hand-off than it saves. */
+const MIN_PIECE = 128 * 1024;
+/** A worker that does not answer in this long is given up; its piece is deflated here. */
+const WORKER_TIMEOUT_MS = 5000;
+
+interface Job {
+  input: Uint8Array;
+  dictionary: Uint8Array | null;
+  level: number;
+}
+
+/** The worker's whole program: deflate what arrives, answer on the port, raise the flag. */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const zlib = require('node:zlib');
+const { port, flag } = workerData;
+const f = new Int32Array(flag);
+port.on('message', ({ data, dictionaryLength, level }) => {
+  let out;
+  try {
+    const dictionary = data.subarray(0, dictionaryLength);
+    out = { ok: deflatePiece({ input: data.subarray(dictionaryLength), dictionary, level }) };
+  } catch (err) {
+    out = { error: String(err && err.message || err) };
+  }
+  port.postMessage(out);
+  Atomics.store(f, 0, 1);
+  Atomics.notify(f, 0);
+});
+function deflatePiece({ input, dictionary, level }) {
+  const o = { level, memLevel: 9, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  if (dictionary && dictionary.length > 0) o.dictionary = dictionary;
+  return zlib.deflateRawSync(input, o);
+}
+`;
+
+/** The same as the worker's deflatePiece, on this thread. */
+export function deflatePiece({ input, dictionary, level }: Job): Buffer {
+  const o: zlib.ZlibOptions = { level, memLevel: 9, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  if (dictionary && dictionary.length > 0) o.dictionary = dictionary;
+  return zlib.deflateRawSync(input, o);
+}
+
+interface Helper {
+  worker: Worker;
+  port: MessagePort;
+  flag: Int32Array;
+  broken: boolean;
+}
+
+class DeflatePool {
+  #helpers: Helper[] | null = null;
+  /** Worker count: one fewer than the cores (the main thread deflates a piece too), at most 3. */
+  constructor(readonly size: number) {}
+
+  #start(): Helper[] {
+    if (this.#helpers) return this.#helpers;
+    this.#helpers = [];
+    for (let i = 0; i < this.size; i++) {
+      const { port1, port2 } = new MessageChannel();
+      const flag = new Int32Array(new SharedArrayBuffer(4));
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { port: port2, flag: flag.buffer }, transferList: [port2] });
+      worker.unref(); // never keeps the process alive
+      const h: Helper = { worker, port: port1, flag, broken: false };
+      worker.on('error', () => (h.broken = true));
+      worker.on('exit', () => (h.broken = true));
+      this.#helpers.push(h);
+    }
+    return this.#helpers;
+  }
+
+  /** How many pieces an input of `n` bytes is worth cutting into (1: deflate it here). */
+  pieces(n: number): number {
+    return Math.max(1, Math.min(this.size + 1, Math.floor(n / MIN_PIECE)));
+  }
+
+  /**
+   * Raw deflate of `input` continuing after `window` (the last ≤ 32 KiB the inflater holds),
+   * sync-flushed, in `pieces` pieces on as many threads.
+   */
+  deflate(input: Uint8Array, window: Uint8Array, level: number, pieces: number): Buffer {
+    const helpers = this.#start().filter((h) => !h.broken);
+    const n = Math.min(pieces, helpers.length + 1);
+    const cut = (i: number) => Math.floor((input.length * i) / n);
+    const jobs: Job[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = cut(i);
+      const dictionary = i === 0 ? window : input.subarray(Math.max(0, s - WINDOW), s);
+      jobs.push({ input: input.subarray(s, cut(i + 1)), dictionary, level });
+    }
+    // hand pieces 1..n-1 out, each copied once with its dictionary in front (a view would be
+    // cloned with its whole buffer) and transferred; deflate piece 0 meanwhile
+    for (let i = 1; i < n; i++) {
+      const h = helpers[i - 1]!;
+      const s = cut(i);
+      const from = Math.max(0, s - WINDOW);
+      const data = Uint8Array.prototype.slice.call(input, from, cut(i + 1));
+      Atomics.store(h.flag, 0, 0);
+      h.port.postMessage({ data, dictionaryLength: s - from, level }, [data.buffer]);
+    }
+    const out: Buffer[] = [deflatePiece(jobs[0]!)];
+    for (let i = 1; i < n; i++) out.push(this.#collect(helpers[i - 1]!, jobs[i]!));
+    return Buffer.concat(out);
+  }
+
+  #collect(h: Helper, job: Job): Buffer {
+    if (Atomics.wait(h.flag, 0, 0, WORKER_TIMEOUT_MS) === 'timed-out') {
+      h.broken = true; // an answer may still come; the helper is not used again
+      return deflatePiece(job);
+    }
+    const msg = receiveMessageOnPort(h.port)?.message as { ok?: Uint8Array; error?: string } | undefined;
+    if (!msg?.ok) {
+      if (!msg) h.broken = true;
+      return deflatePiece(job);
+    }
+    return Buffer.from(msg.ok.buffer, msg.ok.byteOffset, msg.ok.byteLength);
+  }
+}
+
+function defaultWorkers(): number {
+  const env = process.env.VRAMVNC_DEFLATE_WORKERS;
+  if (env !== undefined && /^\d+$/.test(env)) return Math.min(8, Number(env));
+  return Math.max(0, Math.min(3, os.availableParallelism() - 1));
+}
+
+/** One pool for the process: every session's streams share its workers (use is synchronous). */
+export const deflatePool = new DeflatePool(defaultWorkers());
