@@ -1,7 +1,7 @@
 // A viewer-like RFB client for load benchmarks: it negotiates, keeps one incremental request
 // outstanding and counts updates and bytes, skipping pixel data instead of decoding it, so that
 // one process can stand in for many viewers. Handles encodings whose bodies have a known length
-// (Raw, Zlib, ZRLE); use the headless client for anything that must be decoded.
+// (Raw, Zlib, ZRLE, Tight: its length is found from the control bytes); use the headless client for anything that must be decoded.
 import net from 'node:net';
 import { ByteQueue } from '../rfb/byte-queue.js';
 import { ByteWriter } from '../rfb/byte-writer.js';
@@ -9,7 +9,7 @@ import { EncodingType } from '../rfb/encodings/encodings.js';
 import { NATIVE_FORMAT, writePixelFormat } from '../rfb/pixel-format.js';
 import { parseVncUrl } from '../../client/headless/rfb-client.js';
 
-export const SKIPPABLE_ENCODINGS: readonly number[] = [EncodingType.Raw, EncodingType.Zlib, EncodingType.ZRLE];
+export const SKIPPABLE_ENCODINGS: readonly number[] = [EncodingType.Raw, EncodingType.Zlib, EncodingType.ZRLE, EncodingType.Tight];
 
 export class CountingClient {
   updates = 0;
@@ -161,6 +161,10 @@ export class CountingClient {
         const len = q.peek(4).readUInt32BE(0);
         if (q.length < 4 + len) return false;
         q.skip(4 + len);
+      } else if (r.enc === EncodingType.Tight) {
+        const len = tightLength(q.peek(Math.min(q.length, 4 + 256 * 3 + 3)), r.w, r.h);
+        if (len === null || q.length < len) return false;
+        q.skip(len);
       } else throw new Error(`counting client cannot skip encoding ${r.enc}`);
       this.#rect = null;
       this.#rectsLeft--;
@@ -170,4 +174,39 @@ export class CountingClient {
     if (!this.#paused) this.#request(true);
     return true;
   }
+}
+
+/**
+ * The length of a Tight rectangle's body for 888 TPIXELs (3 bytes), from its first bytes; null
+ * while they are not all there. rfbproto "Tight Encoding": control byte, then a fill TPIXEL, a
+ * JPEG, or basic compression (optional filter with its palette, then data: under 12 bytes as is,
+ * else a compact length and zlib output).
+ */
+export function tightLength(b: Uint8Array, w: number, h: number): number | null {
+  if (b.length < 1) return null;
+  const kind = b[0]! >> 4;
+  let at = 1;
+  let raw = w * h * 3;
+  if (kind === 8) return 4; // fill
+  if (kind === 9) raw = Infinity; // JPEG: always a compact length
+  else if (kind > 9) throw new Error(`counting client: bad Tight control byte 0x${b[0]!.toString(16)}`);
+  else if (b[0]! & 0x40) {
+    if (b.length < 2) return null;
+    const filter = b[at++]!;
+    if (filter === 1) {
+      if (b.length < 3) return null;
+      const colours = b[at++]! + 1;
+      at += colours * 3;
+      raw = colours === 2 ? ((w + 7) >> 3) * h : w * h;
+    } else if (filter !== 0 && filter !== 2) throw new Error(`counting client: bad Tight filter ${filter}`);
+  }
+  if (raw < 12) return at + raw;
+  let len = 0;
+  for (let i = 0; i < 3; i++) {
+    if (b.length <= at) return null;
+    const c = b[at++]!;
+    len |= (i < 2 ? c & 0x7f : c) << (7 * i);
+    if (i < 2 && !(c & 0x80)) break;
+  }
+  return at + len;
 }

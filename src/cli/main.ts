@@ -205,13 +205,13 @@ export function buildProgram(): Command {
     .description('the video guest delivered to 1, 10 and 100 viewers: frames/s, bytes/frame, server CPU')
     .option('--seconds <n>', 'measurement window per case', intArg('--seconds', 1, 3600), 5)
     .option('--clients <list>', 'viewer counts', '1,10,100')
-    .option('--encodings <list>', 'encoding numbers or names (Raw, Zlib, ZRLE)', 'Raw')
+    .option('--encodings <list>', 'encoding numbers or names (Raw, Zlib, ZRLE, Tight)', 'Raw')
     .option('--guests <list>', 'video guests', 'video,video:640x480')
     .option('--json', 'print JSON instead of a table')
     .action(async (opts) => {
       const encodings = String(opts.encodings).split(',').map((e) => {
         const n = /^-?\d+$/.test(e) ? Number(e) : (EncodingType as Record<string, number>)[e];
-        if (n === undefined || !SKIPPABLE_ENCODINGS.includes(n)) fail(`--encodings: '${e}' is not one of Raw, Zlib, ZRLE`);
+        if (n === undefined || !SKIPPABLE_ENCODINGS.includes(n)) fail(`--encodings: '${e}' is not one of Raw, Zlib, ZRLE, Tight`);
         return n;
       });
       const o = {

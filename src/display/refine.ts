@@ -24,7 +24,8 @@ export function refineLinear32(src: Uint32Array, start: number, stridePx: number
       while (x < x1 && src[s0 + x] === dst[d0 + x]) x++;
       compared += x - x0;
       if (x < x1) {
-        dst.set(src.subarray(s0 + x, s0 + x1), d0 + x);
+        // a plain loop: a subarray per chunk (48K of them for a full frame) costs more than it copies
+        for (; x < x1; x++) dst[d0 + x] = src[s0 + x]!;
         out.addChunk(y, c);
       }
     }
@@ -52,7 +53,7 @@ export function refineRows(row: (y: number, x0: number, x1: number, tmp: Uint32A
       let x = x0;
       while (x < x1 && tmp[x] === dst[d0 + x]) x++;
       if (x < x1) {
-        dst.set(tmp.subarray(x, x1), d0 + x);
+        for (; x < x1; x++) dst[d0 + x] = tmp[x]!;
         out.addChunk(y, c);
       }
     }

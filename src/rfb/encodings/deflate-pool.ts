@@ -13,7 +13,7 @@ import zlib from 'node:zlib';
 
 export const WINDOW = 32 * 1024;
 /** Below this a piece costs more in hand-off than it saves. */
-const MIN_PIECE = 128 * 1024;
+const MIN_PIECE = 64 * 1024;
 /** A worker that does not answer in this long is given up; its piece is deflated here. */
 const WORKER_TIMEOUT_MS = 5000;
 

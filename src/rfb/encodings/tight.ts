@@ -190,23 +190,24 @@ export class TightEncoder implements Encoder {
  */
 export function gradient888(px: Uint32Array, w: number, h: number, tr: PixelTranslator, out: ByteWriter): void {
   const { redShift: rs, greenShift: gs, blueShift: bs } = tr.pf;
-  const at = out.reserve(w * h * 3);
+  let o = out.reserve(w * h * 3);
   const b = out.raw;
-  const shifts = [rs, gs, bs];
   for (let y = 0; y < h; y++) {
+    const row = y * w;
+    let l = 0; // left and upper-left neighbours: 0 outside the rectangle
+    let ul = 0;
     for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      const v = px[i]!;
-      const l = x > 0 ? px[i - 1]! : 0;
-      const u = y > 0 ? px[i - w]! : 0;
-      const ul = x > 0 && y > 0 ? px[i - w - 1]! : 0;
-      for (let c = 0; c < 3; c++) {
-        const s = shifts[c]!;
-        let p = ((l >>> s) & 255) + ((u >>> s) & 255) - ((ul >>> s) & 255);
-        p = p < 0 ? 0 : p > 255 ? 255 : p;
-        b[at + i * 3 + c] = (((v >>> s) & 255) - p) & 255;
-      }
+      const v = px[row + x]!;
+      const u = y > 0 ? px[row + x - w]! : 0;
+      let p = ((l >>> rs) & 255) + ((u >>> rs) & 255) - ((ul >>> rs) & 255);
+      b[o] = (((v >>> rs) & 255) - (p < 0 ? 0 : p > 255 ? 255 : p)) & 255;
+      p = ((l >>> gs) & 255) + ((u >>> gs) & 255) - ((ul >>> gs) & 255);
+      b[o + 1] = (((v >>> gs) & 255) - (p < 0 ? 0 : p > 255 ? 255 : p)) & 255;
+      p = ((l >>> bs) & 255) + ((u >>> bs) & 255) - ((ul >>> bs) & 255);
+      b[o + 2] = (((v >>> bs) & 255) - (p < 0 ? 0 : p > 255 ? 255 : p)) & 255;
+      o += 3;
+      l = v;
+      ul = u;
     }
   }
 }
-

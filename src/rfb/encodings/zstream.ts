@@ -40,7 +40,7 @@ export class DeflateStream {
   constructor(
     readonly level: number,
     /** Inputs at least this long are worth the pool (tests lower it). */
-    readonly parallelMin = 256 * 1024,
+    readonly parallelMin = 128 * 1024,
   ) {}
 
   #native(): NativeHandle {
