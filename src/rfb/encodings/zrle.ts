@@ -21,10 +21,53 @@ function writeRunLength(w: ByteWriter, len: number): void {
   w.u8(n);
 }
 
+/**
+ * A tile's palette in order of first appearance, up to 127 colours (the most palette RLE can
+ * hold): an open-addressing hash in typed arrays, reused for every tile (a Map per tile costs
+ * more than the rest of the tile's analysis).
+ */
+class TilePalette {
+  static readonly MAX = 127;
+  readonly colours = new Uint32Array(TilePalette.MAX + 1);
+  size = 0;
+  #keys = new Uint32Array(256);
+  #slot = new Int16Array(256); // palette index + 1, 0 = empty
+
+  clear(): void {
+    this.size = 0;
+    this.#slot.fill(0);
+  }
+
+  /** Add v (ignored once full: size then stays MAX + 1, "too many"). */
+  add(v: number): void {
+    let h = (Math.imul(v, 0x9e3779b1) >>> 24) & 255;
+    for (;;) {
+      const s = this.#slot[h]!;
+      if (s === 0) break;
+      if (this.#keys[h] === v) return;
+      h = (h + 1) & 255;
+    }
+    if (this.size > TilePalette.MAX) return;
+    this.#keys[h] = v;
+    this.colours[this.size] = v;
+    this.#slot[h] = ++this.size;
+  }
+
+  /** The index of a colour that was added. */
+  index(v: number): number {
+    let h = (Math.imul(v, 0x9e3779b1) >>> 24) & 255;
+    while (this.#keys[h] !== v || this.#slot[h] === 0) h = (h + 1) & 255;
+    return this.#slot[h]! - 1;
+  }
+}
+
+const tilePalette = new TilePalette();
+
 /** Encode one tile (t: client pixel values, w x h) into w, choosing the smallest subencoding. */
 export function encodeZrleTile(t: Uint32Array, w: number, h: number, cp: Packer, out: ByteWriter): void {
-  // count runs and the palette (up to 127 colours: the most palette RLE can hold)
-  const pal = new Map<number, number>();
+  // count runs and the palette
+  const pal = tilePalette;
+  pal.clear();
   let runs = 0;
   let runBytes = 0; // run-length bytes plain RLE needs
   let palRunBytes = 0;
@@ -34,9 +77,15 @@ export function encodeZrleTile(t: Uint32Array, w: number, h: number, cp: Packer,
     while (j < t.length && t[j] === v) j++;
     const len = j - i;
     runs++;
-    runBytes += Math.floor((len - 1) / 255) + 1;
-    palRunBytes += len === 1 ? 1 : 1 + Math.floor((len - 1) / 255) + 1;
-    if (pal.size <= 127 && !pal.has(v)) pal.set(v, pal.size);
+    if (len === 1) {
+      runBytes++;
+      palRunBytes++;
+    } else {
+      const lenBytes = Math.floor((len - 1) / 255) + 1;
+      runBytes += lenBytes;
+      palRunBytes += 1 + lenBytes;
+    }
+    if (pal.size <= TilePalette.MAX) pal.add(v);
     i = j;
   }
   const cs = cp.size;
@@ -48,7 +97,7 @@ export function encodeZrleTile(t: Uint32Array, w: number, h: number, cp: Packer,
   const n = pal.size;
   const rawSize = w * h * cs;
   const plainRle = runs * cs + runBytes;
-  const palRle = n <= 127 ? n * cs + palRunBytes : Infinity;
+  const palRle = n <= TilePalette.MAX ? n * cs + palRunBytes : Infinity;
   const bits = n <= 2 ? 1 : n <= 4 ? 2 : n <= 16 ? 4 : 0;
   const packed = bits ? n * cs + h * Math.ceil((w * bits) / 8) : Infinity;
   const best = Math.min(rawSize, plainRle, palRle, packed);
@@ -56,19 +105,19 @@ export function encodeZrleTile(t: Uint32Array, w: number, h: number, cp: Packer,
     out.u8(0); // raw CPIXELs
     const at = out.reserve(rawSize);
     const b = out.raw;
-    for (let i = 0; i < t.length; i++) cp.write(b, at + i * cs, t[i]!);
+    for (let i = 0, o = at; i < t.length; i++, o += cs) cp.write(b, o, t[i]!);
     return;
   }
   if (best === packed) {
     out.u8(n); // packed palette of n colours
-    for (const v of pal.keys()) writePacked(out, cp, v);
+    for (let k = 0; k < n; k++) writePacked(out, cp, pal.colours[k]!);
     const rowBytes = Math.ceil((w * bits) / 8);
     const at = out.reserve(h * rowBytes);
     const b = out.raw;
     b.fill(0, at, at + h * rowBytes);
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
-        const idx = pal.get(t[y * w + x]!)!;
+        const idx = pal.index(t[y * w + x]!);
         const bit = x * bits;
         b[at + y * rowBytes + (bit >> 3)]! |= idx << (8 - bits - (bit & 7));
       }
@@ -77,12 +126,12 @@ export function encodeZrleTile(t: Uint32Array, w: number, h: number, cp: Packer,
   }
   if (best === palRle) {
     out.u8(128 + n); // palette RLE
-    for (const v of pal.keys()) writePacked(out, cp, v);
+    for (let k = 0; k < n; k++) writePacked(out, cp, pal.colours[k]!);
     for (let i = 0; i < t.length; ) {
       const v = t[i]!;
       let j = i + 1;
       while (j < t.length && t[j] === v) j++;
-      const idx = pal.get(v)!;
+      const idx = pal.index(v);
       if (j - i === 1) out.u8(idx);
       else {
         out.u8(idx | 128);
