@@ -7,7 +7,12 @@ export class DirtyRegion {
   readonly chunksPerRow: number;
   readonly wordsPerRow: number;
   #bits: Uint32Array;
-  #maybeDirty = false;
+  /**
+   * Rows outside [#y0, #y1) are clean, so that every pass over the region costs what changed,
+   * not the screen size (a clock's update touches 48 of 768 rows).
+   */
+  #y0 = 0;
+  #y1 = 0;
 
   constructor(readonly width: number, readonly height: number) {
     this.chunksPerRow = Math.ceil(width / CHUNK);
@@ -25,13 +30,23 @@ export class DirtyRegion {
     const c0 = Math.floor(x0 / CHUNK);
     const c1 = Math.ceil(x1 / CHUNK); // exclusive
     for (let y = y0; y < y1; y++) this.#setRun(y, c0, c1);
-    this.#maybeDirty = true;
+    this.#grow(y0, y1);
   }
 
   /** Mark chunk c of row y. */
   addChunk(y: number, c: number): void {
     this.#bits[y * this.wordsPerRow + (c >>> 5)]! |= 1 << (c & 31);
-    this.#maybeDirty = true;
+    if (y < this.#y0 || y >= this.#y1) this.#grow(y, y + 1);
+  }
+
+  #grow(y0: number, y1: number): void {
+    if (this.#y0 >= this.#y1) {
+      this.#y0 = y0;
+      this.#y1 = y1;
+      return;
+    }
+    if (y0 < this.#y0) this.#y0 = y0;
+    if (y1 > this.#y1) this.#y1 = y1;
   }
 
   #setRun(y: number, c0: number, c1: number): void {
@@ -46,33 +61,44 @@ export class DirtyRegion {
   /** Add everything dirty in `other` (same size). */
   addRegion(other: DirtyRegion): void {
     if (other.width !== this.width || other.height !== this.height) throw new RangeError('region size mismatch');
+    if (other.#y0 >= other.#y1) return;
     const a = this.#bits;
     const b = other.#bits;
     let any = 0;
-    for (let i = 0; i < a.length; i++) {
+    for (let i = other.#y0 * this.wordsPerRow; i < other.#y1 * this.wordsPerRow; i++) {
       any |= b[i]!;
       a[i]! |= b[i]!;
     }
-    if (any) this.#maybeDirty = true;
+    if (any) this.#grow(other.#y0, other.#y1);
   }
 
+  /** Whether nothing is dirty (and the dirty rows' bounds tightened, for the passes after). */
   isEmpty(): boolean {
-    if (!this.#maybeDirty) return true;
     const a = this.#bits;
-    for (let i = 0; i < a.length; i++) if (a[i]) return false;
-    this.#maybeDirty = false;
-    return true;
+    const wpr = this.wordsPerRow;
+    let y0 = this.#y0;
+    let y1 = this.#y1;
+    const rowAny = (y: number) => {
+      for (let i = y * wpr; i < (y + 1) * wpr; i++) if (a[i]) return true;
+      return false;
+    };
+    while (y0 < y1 && !rowAny(y0)) y0++;
+    while (y1 > y0 && !rowAny(y1 - 1)) y1--;
+    this.#y0 = y0 < y1 ? y0 : 0;
+    this.#y1 = y0 < y1 ? y1 : 0;
+    return y0 >= y1;
   }
 
   clear(): void {
-    this.#bits.fill(0);
-    this.#maybeDirty = false;
+    this.#bits.fill(0, this.#y0 * this.wordsPerRow, this.#y1 * this.wordsPerRow);
+    this.#y0 = this.#y1 = 0;
   }
 
   /** Number of dirty chunks (for stats and tests). */
   countChunks(): number {
     let n = 0;
-    for (let v of this.#bits) {
+    for (let i = this.#y0 * this.wordsPerRow; i < this.#y1 * this.wordsPerRow; i++) {
+      let v = this.#bits[i]!;
       while (v) {
         v &= v - 1;
         n++;
@@ -89,8 +115,8 @@ export class DirtyRegion {
   takeRects(area: Rect = { x: 0, y: 0, w: this.width, h: this.height }): Rect[] {
     const out: Rect[] = [];
     if (this.isEmpty()) return out;
-    const y0 = Math.max(0, area.y);
-    const y1 = Math.min(this.height, area.y + area.h);
+    const y0 = Math.max(this.#y0, area.y);
+    const y1 = Math.min(this.#y1, area.y + area.h);
     const c0 = Math.max(0, Math.floor(area.x / CHUNK));
     const c1 = Math.min(this.chunksPerRow, Math.ceil((area.x + area.w) / CHUNK));
     const wpr = this.wordsPerRow;

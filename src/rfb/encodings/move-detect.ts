@@ -33,11 +33,34 @@ export class MoveDetector {
   #w = 0;
   #h = 0;
   #scratch: DirtyRegion | null = null;
-  counters = { detections: 0, moves: 0 };
+  /** Hashes of the previous frame's rows over columns [#hashX, #hashX + #hashN), where valid. */
+  #hash = new Uint32Array(0);
+  #hashValid = new Uint8Array(0);
+  #hashX = -1;
+  #hashN = -1;
+  counters = { detections: 0, moves: 0, rowsHashed: 0 };
 
   /** The surface was replaced: there is no previous frame until the next commit. */
   reset(): void {
     this.#prev = null;
+  }
+
+  #prevHashes(x0: number, n: number): Uint32Array {
+    const h = this.#h;
+    if (this.#hash.length !== h || this.#hashX !== x0 || this.#hashN !== n) {
+      this.#hash = new Uint32Array(h);
+      this.#hashValid = new Uint8Array(h);
+      this.#hashX = x0;
+      this.#hashN = n;
+    }
+    const prev = this.#prev!;
+    for (let y = 0; y < h; y++) {
+      if (this.#hashValid[y]) continue;
+      this.#hash[y] = hashRow(prev, y * this.#w + x0, n);
+      this.#hashValid[y] = 1;
+      this.counters.rowsHashed++;
+    }
+    return this.#hash;
   }
 
   /** Look for a vertical move in the dirty band of `region` (call before commit). */
@@ -62,21 +85,30 @@ export class MoveDetector {
     const n = x1 - x0;
     const W = s.width;
     const cur = s.data;
-    // previous rows by hash; then each distinctive new row votes for the shift it matches
-    const byHash = new Map<number, number[]>();
-    for (let y = 0; y < s.height; y++) {
-      const h = hashRow(prev, y * W + x0, n);
-      const list = byHash.get(h);
-      if (!list) byHash.set(h, [y]);
-      else if (list.length < 8) list.push(y);
-    }
-    const votes = new Map<number, number>();
+    // each distinctive new row votes for every shift to a previous row with the same hash (at
+    // most 8 previous rows per hash); previous rows' hashes are kept between updates, so only
+    // the rows that changed since are hashed again
+    const newRows = new Map<number, number[]>();
     let lastHash = -1;
     for (let y = y0; y < y1; y++) {
       const h = hashRow(cur, y * W + x0, n);
       if (h === lastHash) continue; // runs of equal rows (flat areas) match any shift
       lastHash = h;
-      for (const py of byHash.get(h) ?? []) {
+      const list = newRows.get(h);
+      if (!list) newRows.set(h, [y]);
+      else list.push(y);
+    }
+    const prevHash = this.#prevHashes(x0, n);
+    const seen = new Map<number, number>();
+    const votes = new Map<number, number>();
+    for (let py = 0; py < s.height; py++) {
+      const h = prevHash[py]!;
+      const ys = newRows.get(h);
+      if (!ys) continue;
+      const k = seen.get(h) ?? 0;
+      if (k >= 8) continue;
+      seen.set(h, k + 1);
+      for (const y of ys) {
         const dy = py - y;
         if (dy !== 0) votes.set(dy, (votes.get(dy) ?? 0) + 1);
       }
@@ -116,10 +148,12 @@ export class MoveDetector {
       this.#prev = Uint32Array.from(s.data);
       this.#w = s.width;
       this.#h = s.height;
+      this.#hashValid.fill(0);
       return;
     }
     const W = s.width;
     for (const r of this.#rects(region)) {
+      this.#hashValid.fill(0, r.y, r.y + r.h);
       for (let y = r.y; y < r.y + r.h; y++) {
         const a = y * W + r.x;
         this.#prev.set(s.data.subarray(a, a + r.w), a);
