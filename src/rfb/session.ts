@@ -165,6 +165,8 @@ export class RfbSession {
   #pending: PendingPseudo = { size: null, cursor: false, desktopName: false, qemuKeyAck: false };
   /** CopyRects owed to the client, in order, before any dirty rectangle. */
   #moves: Move[] = [];
+  /** The writer the last update was built in, kept for the next (see maybeSendUpdate). */
+  #writer: ByteWriter | null = null;
   /** EnableContinuousUpdates area, while enabled. */
   #continuous: Rect | null = null;
   /** This client asked for the resize under way (ExtendedDesktopSize reason 1). */
@@ -625,7 +627,9 @@ export class RfbSession {
     // no encoding sends more than Raw: start at that size up to 256 KiB and let a larger update grow
     let rawBytes = 16;
     for (const r of rects) rawBytes += 12 + r.w * r.h * tr.bytesPerPixel;
-    const w = new ByteWriter(Math.min(rawBytes, 256 * 1024));
+    const w = this.#writer ?? new ByteWriter(Math.min(rawBytes, 256 * 1024));
+    this.#writer = null;
+    w.reset();
     const countAt = beginFramebufferUpdate(w);
     let n = 0;
     if (p.size) {
@@ -664,8 +668,11 @@ export class RfbSession {
     } else {
       w.patchU16(countAt, n);
     }
-    // the socket keeps the buffer until sent: hand it over as is when mostly used, else a tight copy
-    const bytes = w.length >= w.capacity / 2 ? w.view() : w.toBuffer();
+    // the socket keeps the buffer until sent: hand it over as is when mostly used, else a tight
+    // copy, and the writer (if not grown large) builds the next update: no allocation per update
+    const handOver = w.length >= w.capacity / 2;
+    const bytes = handOver ? w.view() : w.toBuffer();
+    if (!handOver && w.capacity <= 256 * 1024) this.#writer = w;
     this.#request = null;
     this.counters.updates++;
     this.counters.rects += n;
@@ -713,6 +720,7 @@ export class RfbSession {
     this.#region = null;
     // let go of per-session encoder state now: the channel may outlive us by a few seconds while it closes
     this.encoders.reset(); // closes the zlib streams
+    this.#writer = null;
     this.#moves = [];
     // the connection's one log line (never a password or key)
     const version = this.#versionSeen ? `RFB 3.${this.minor}` : 'no RFB version';

@@ -23,19 +23,22 @@ function zlibHeader(level: number): Buffer {
  * raw deflater: node:zlib offers persistent streams only asynchronously and its sync path closes
  * the stream after one call, so we drive the same native handle the sync path uses, without
  * closing it (like QEMU's vnc_zlib_zlib), and each rectangle's bytes come out at once. Large
- * inputs are deflated on several cores by the pool (deflate-pool.ts), continuing after the last
- * 32 KiB the client inflated. Whenever the client's window is not what the native deflater
- * produced (after a pooled rectangle, or a withdrawn one) it is replaced by one primed with that
- * window as its dictionary, so it never refers to data the client does not hold.
+ * inputs are deflated on several cores by the pool (deflate-pool.ts). Whenever the client's window
+ * is not what the native deflater produced (after a pooled rectangle, or a withdrawn one) it is
+ * replaced by a new one, so it never refers to data the client does not hold. A dictionary only
+ * helps compression: pooled pieces and new native deflaters start from the last 32 KiB the
+ * client inflated when we know it (after a pooled rectangle: a copy of its tail), else from none;
+ * the native path keeps no copy, so small rectangles cost no more than before.
  */
 export class DeflateStream {
   #d: zlib.DeflateRaw | null = null;
   #h: NativeHandle | null = null;
   #state: Uint32Array | null = null;
+  #out: Buffer | null = null;
   #headerSent = false;
-  /** The last ≤ 32 KiB of input the client has (once the last output is sent). */
-  #window: Uint8Array = new Uint8Array(0);
-  #undo: { window: Uint8Array; headerSent: boolean; native: boolean } | null = null;
+  /** The last ≤ 32 KiB of input the client has (once the last output is sent), or empty: unknown. */
+  #window: Uint8Array = NO_WINDOW;
+  #undo: { window: Uint8Array; headerSent: boolean } | null = null;
 
   constructor(
     readonly level: number,
@@ -66,12 +69,13 @@ export class DeflateStream {
     const chunks: Buffer[] = [];
     let off = 0;
     let avail = input.length;
+    // one scratch buffer per stream, copied out: no 64 KiB allocation for a 100-byte rectangle
+    const out = (this.#out ??= Buffer.allocUnsafe(OUT_CHUNK));
     for (;;) {
-      const out = Buffer.allocUnsafe(OUT_CHUNK);
       h.writeSync(zlib.constants.Z_SYNC_FLUSH, input, off, avail, out, 0, OUT_CHUNK);
       const availOut = this.#state![0]!;
       const availIn = this.#state![1]!;
-      if (OUT_CHUNK - availOut > 0) chunks.push(out.subarray(0, OUT_CHUNK - availOut));
+      if (OUT_CHUNK - availOut > 0) chunks.push(Buffer.from(out.subarray(0, OUT_CHUNK - availOut)));
       off += avail - availIn;
       avail = availIn;
       if (availOut !== 0) break; // output space left over: all input taken and flushed
@@ -82,15 +86,17 @@ export class DeflateStream {
   /** Compress `input` and sync-flush: the result is everything the client needs for it. */
   compress(input: Uint8Array): Buffer {
     const pieces = input.length >= this.parallelMin ? deflatePool.pieces(input.length) : 1;
-    this.#undo = { window: this.#window, headerSent: this.#headerSent, native: pieces === 1 };
+    this.#undo = { window: this.#window, headerSent: this.#headerSent };
     let body: Buffer;
     if (pieces > 1) {
       body = deflatePool.deflate(input, this.#window, this.level, pieces);
       this.#dropNative();
+      // a copy: Buffer#slice would be a view of the encoder's reused buffer
+      this.#window = Uint8Array.prototype.slice.call(input, Math.max(0, input.length - WINDOW));
     } else {
       body = this.#run(input);
+      this.#window = NO_WINDOW; // the native deflater holds it
     }
-    this.#window = lastWindow(this.#window, input);
     if (this.#headerSent) return body;
     this.#headerSent = true;
     return Buffer.concat([zlibHeader(this.level), body]);
@@ -107,20 +113,12 @@ export class DeflateStream {
   }
 
   close(): void {
+    this.#out = null;
     this.#dropNative();
   }
 }
 
-/** The last 32 KiB of `window` followed by `input`. */
-function lastWindow(window: Uint8Array, input: Uint8Array): Uint8Array {
-  // a copy (Buffer#slice would be a view of the caller's reused buffer)
-  if (input.length >= WINDOW) return Uint8Array.prototype.slice.call(input, input.length - WINDOW);
-  const keep = Math.min(window.length, WINDOW - input.length);
-  const w = new Uint8Array(keep + input.length);
-  w.set(window.subarray(window.length - keep), 0);
-  w.set(input, keep);
-  return w;
-}
+const NO_WINDOW = new Uint8Array(0);
 
 /** The persistent inflater a client keeps (for the headless client and tests). */
 export class InflateStream {
