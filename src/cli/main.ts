@@ -19,6 +19,7 @@ import { SKIPPABLE_ENCODINGS } from '../bench/counting-client.js';
 import { EncodingType } from '../rfb/encodings/encodings.js';
 import { barChartSvg } from '../bench/plot.js';
 import { registerScreenCommands } from './screen-commands.js';
+import { defaultDeflateThreads, deflatePool } from '../rfb/encodings/deflate-pool.js';
 import { benchEncode, defaultFramesDir, formatBenchTable, FRAME_NAMES, loadFrame, writeFrames } from './bench-encode.js';
 
 /** Exit code for bad usage: a bad flag, an unknown guest, a port in use. */
@@ -82,7 +83,14 @@ export function buildProgram(): Command {
     .option('--max-cut-text <bytes>', 'largest ClientCutText accepted', intArg('--max-cut-text', 0, 256 * 1024 * 1024), 1024 * 1024)
     .option('--max-output-mb <n>', 'drop a client with more than this many MiB waiting unsent', intArg('--max-output-mb', 1, 4096), 32)
     .option('--handshake-timeout-ms <ms>', 'drop clients that have not finished the handshake by then', intArg('--handshake-timeout-ms', 100, 3_600_000), 10_000)
+    .option(
+      '--deflate-threads <n>',
+      'worker threads that deflate large rectangles beside the main thread (0: main thread only)',
+      intArg('--deflate-threads', 0, 8),
+      defaultDeflateThreads(),
+    )
     .action(async (opts) => {
+      deflatePool.setSize(opts.deflateThreads);
       let guest;
       try {
         guest = resolveGuest(opts.guest);

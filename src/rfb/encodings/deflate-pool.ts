@@ -59,13 +59,42 @@ interface Helper {
   worker: Worker;
   port: MessagePort;
   flag: Int32Array;
+  /** Booted: until then its pieces are deflated here rather than waited for. */
+  online: boolean;
   broken: boolean;
 }
 
 class DeflatePool {
   #helpers: Helper[] | null = null;
+  /** Pieces by where they were deflated (for stats and tests). */
+  readonly counters = { pooled: 0, onWorkers: 0, here: 0, fallbacks: 0 };
   /** Worker count: one fewer than the cores (the main thread deflates a piece too), at most 3. */
-  constructor(readonly size: number) {}
+  constructor(public size: number) {}
+
+  /** Set the worker count (serve --deflate-threads); only before the workers start. */
+  setSize(n: number): void {
+    if (this.#helpers) throw new Error('the deflate workers have started already');
+    this.size = n;
+  }
+
+  /** Stop the workers; pieces are deflated on this thread from then on. */
+  async close(): Promise<void> {
+    for (const h of this.#helpers ?? []) {
+      h.broken = true;
+      await h.worker.terminate();
+    }
+  }
+
+  /** Resolves once every worker has booted (tests wait for it). */
+  async whenOnline(): Promise<void> {
+    const helpers = this.#start();
+    while (helpers.some((h) => !h.online && !h.broken)) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  /** Start the workers now (a server does at start) so that the first large update finds them booted. */
+  warm(): void {
+    this.#start();
+  }
 
   #start(): Helper[] {
     if (this.#helpers) return this.#helpers;
@@ -75,7 +104,8 @@ class DeflatePool {
       const flag = new Int32Array(new SharedArrayBuffer(4));
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { port: port2, flag: flag.buffer }, transferList: [port2] });
       worker.unref(); // never keeps the process alive
-      const h: Helper = { worker, port: port1, flag, broken: false };
+      const h: Helper = { worker, port: port1, flag, online: false, broken: false };
+      worker.on('online', () => (h.online = true));
       worker.on('error', () => (h.broken = true));
       worker.on('exit', () => (h.broken = true));
       this.#helpers.push(h);
@@ -93,7 +123,7 @@ class DeflatePool {
    * sync-flushed, in `pieces` pieces on as many threads.
    */
   deflate(input: Uint8Array, window: Uint8Array, level: number, pieces: number): Buffer {
-    const helpers = this.#start().filter((h) => !h.broken);
+    const helpers = this.#start().filter((h) => h.online && !h.broken);
     const n = Math.min(pieces, helpers.length + 1);
     const cut = (i: number) => Math.floor((input.length * i) / n);
     const jobs: Job[] = [];
@@ -112,6 +142,9 @@ class DeflatePool {
       Atomics.store(h.flag, 0, 0);
       h.port.postMessage({ data, dictionaryLength: s - from, level }, [data.buffer]);
     }
+    this.counters.pooled++;
+    this.counters.onWorkers += n - 1;
+    this.counters.here++;
     const out: Buffer[] = [deflatePiece(jobs[0]!)];
     for (let i = 1; i < n; i++) out.push(this.#collect(helpers[i - 1]!, jobs[i]!));
     return Buffer.concat(out);
@@ -120,22 +153,23 @@ class DeflatePool {
   #collect(h: Helper, job: Job): Buffer {
     if (Atomics.wait(h.flag, 0, 0, WORKER_TIMEOUT_MS) === 'timed-out') {
       h.broken = true; // an answer may still come; the helper is not used again
+      this.counters.fallbacks++;
       return deflatePiece(job);
     }
     const msg = receiveMessageOnPort(h.port)?.message as { ok?: Uint8Array; error?: string } | undefined;
     if (!msg?.ok) {
       if (!msg) h.broken = true;
+      this.counters.fallbacks++;
       return deflatePiece(job);
     }
     return Buffer.from(msg.ok.buffer, msg.ok.byteOffset, msg.ok.byteLength);
   }
 }
 
-function defaultWorkers(): number {
-  const env = process.env.VRAMVNC_DEFLATE_WORKERS;
-  if (env !== undefined && /^\d+$/.test(env)) return Math.min(8, Number(env));
+/** One fewer than the cores (the main thread deflates a piece too), at most 3. */
+export function defaultDeflateThreads(): number {
   return Math.max(0, Math.min(3, os.availableParallelism() - 1));
 }
 
 /** One pool for the process: every session's streams share its workers (use is synchronous). */
-export const deflatePool = new DeflatePool(defaultWorkers());
+export const deflatePool = new DeflatePool(defaultDeflateThreads());

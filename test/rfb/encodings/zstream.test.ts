@@ -2,9 +2,10 @@
 // client's inflater when Raw goes instead (never more bytes than Raw).
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFrame } from '../../../src/cli/bench-encode.js';
 import { EncodingType } from '../../../src/rfb/encodings/encodings.js';
+import { deflatePool } from '../../../src/rfb/encodings/deflate-pool.js';
 import { DeflateStream, InflateStream } from '../../../src/rfb/encodings/zstream.js';
 import { encode, encoderSet, FORMATS, Peer, rawReference } from './roundtrip.js';
 
@@ -39,6 +40,11 @@ describe('DeflateStream', () => {
 });
 
 describe('DeflateStream on several cores (large inputs, pigz-style pieces)', () => {
+  beforeAll(async () => {
+    deflatePool.setSize(2); // whatever this machine has: two workers and this thread
+    await deflatePool.whenOnline();
+  });
+
   // inputs of 4 KiB and up go to the pool here, cut into pieces of the pool's size
   const sample = (n: number, seed: number) => {
     const b = Buffer.alloc(n);
@@ -52,6 +58,7 @@ describe('DeflateStream on several cores (large inputs, pigz-style pieces)', () 
   };
 
   it('one inflater follows a stream mixing native and parallel outputs, with withdrawals', () => {
+    const before = { ...deflatePool.counters };
     const d = new DeflateStream(2, 4096);
     const inf = new InflateStream();
     const reused = Buffer.alloc(700_000); // encoders reuse one input buffer
@@ -82,6 +89,9 @@ describe('DeflateStream on several cores (large inputs, pigz-style pieces)', () 
     // the whole sent stream is one valid zlib stream for a one-shot inflater too
     const all = zlib.inflateSync(Buffer.concat(sent), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
     expect(all.equals(Buffer.concat(inputs))).toBe(true);
+    // the large ones really went to the workers, all of them answered
+    expect(deflatePool.counters.onWorkers - before.onWorkers).toBeGreaterThanOrEqual(3 * 2);
+    expect(deflatePool.counters.fallbacks).toBe(before.fallbacks);
   });
 
   it('pieces refer back across their cuts and to the previous rectangle: no worse than one deflater', () => {
@@ -99,6 +109,20 @@ describe('DeflateStream on several cores (large inputs, pigz-style pieces)', () 
     const again = parallel.compress(noise);
     expect(again.length).toBeLessThan(noise.length / 20);
     expect(inf.inflate(again).equals(noise)).toBe(true);
+  });
+});
+
+describe('DeflateStream without its workers', () => {
+  it('deflates every piece on this thread when the workers are gone, and the stream stays whole', async () => {
+    const d = new DeflateStream(2, 4096);
+    const inf = new InflateStream();
+    const a = crypto.randomBytes(300_000);
+    expect(inf.inflate(d.compress(a)).equals(a)).toBe(true);
+    await deflatePool.close();
+    const before = deflatePool.counters.onWorkers;
+    const b = Buffer.concat([a.subarray(0, 100_000), crypto.randomBytes(200_000)]);
+    expect(inf.inflate(d.compress(b)).equals(b)).toBe(true);
+    expect(deflatePool.counters.onWorkers).toBe(before);
   });
 });
 
