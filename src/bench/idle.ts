@@ -17,6 +17,8 @@ export interface IdleOptions {
   settleSeconds?: number;
   /** other servers to measure the same way: qemu-text, qemu-vbe */
   peers?: string[];
+  /** runs per mode, interleaved; each row is the median run by CPU % (default 1) */
+  repeat?: number;
   log: (line: string) => void;
 }
 
@@ -40,6 +42,8 @@ export interface IdleResult {
   updates: number;
   bytesSent: number;
   rssMiB: number;
+  /** CPU % of every run when repeated (the row is the median run) */
+  cpuRuns?: number[];
 }
 
 const delta = (a: any, b: any, k: string) => Number(b[k] ?? 0) - Number(a[k] ?? 0);
@@ -148,24 +152,36 @@ export async function benchIdleMode(mode: string, o: IdleOptions): Promise<IdleR
 }
 
 export async function benchIdle(o: IdleOptions): Promise<IdleResult[]> {
-  const results: IdleResult[] = [];
-  for (const mode of o.modes) {
-    o.log(`bench idle: ${mode}, ${o.seconds} s, guest ${o.guest}, ${o.clients} client(s)...`);
-    results.push(await benchIdleMode(mode, o));
+  const runs = new Map<string, IdleResult[]>();
+  const keep = (key: string, r: IdleResult) => runs.set(key, [...(runs.get(key) ?? []), r]);
+  const rounds = o.repeat ?? 1;
+  // rounds interleave the modes, so that a noisy minute on a shared machine hits them alike
+  for (let round = 1; round <= rounds; round++) {
+    const of = rounds > 1 ? ` (run ${round}/${rounds})` : '';
+    for (const mode of o.modes) {
+      o.log(`bench idle: ${mode}, ${o.seconds} s, guest ${o.guest}, ${o.clients} client(s)${of}...`);
+      keep(mode, await benchIdleMode(mode, o));
+    }
+    for (const peer of o.peers ?? []) {
+      o.log(`bench idle: peer ${peer}, ${o.seconds} s, ${o.clients} client(s)${of}...`);
+      keep(`peer:${peer}`, await benchIdlePeer(peer, o));
+    }
   }
-  for (const peer of o.peers ?? []) {
-    o.log(`bench idle: peer ${peer}, ${o.seconds} s, ${o.clients} client(s)...`);
-    results.push(await benchIdlePeer(peer, o));
-  }
-  return results;
+  return [...runs.values()].map((rs) => {
+    const sorted = [...rs].sort((a, b) => a.cpuPercent - b.cpuPercent);
+    const median = sorted[Math.floor(sorted.length / 2)]!; // of an even count, the higher middle
+    return rs.length > 1 ? { ...median, cpuRuns: rs.map((r) => r.cpuPercent) } : median;
+  });
 }
 
 export function formatIdleTable(results: IdleResult[], o: IdleOptions): string {
   const scan = results.find((r) => r.mode === 'scan');
   const n = (v: number, digits = 0) => (Number.isNaN(v) ? '-' : v.toFixed(digits));
+  const repeated = results.some((r) => r.cpuRuns);
   const rows = results.map((r) => [
     r.mode,
     r.cpuPercent.toFixed(3),
+    ...(repeated ? [(r.cpuRuns ?? [r.cpuPercent]).map((v) => v.toFixed(3)).join(' ')] : []),
     scan && r !== scan ? (r.cpuPercent > 0 ? `1/${(scan.cpuPercent / r.cpuPercent).toFixed(0)}` : '1/inf') : scan ? '1' : '-',
     r.steadyCpuPercent.toFixed(4),
     r.steadyContextSwitchesPerSecond.toFixed(2),
@@ -174,8 +190,9 @@ export function formatIdleTable(results: IdleResult[], o: IdleOptions): string {
     ...[r.queries, r.pagesWalked, r.faults, r.drops, r.rearms, r.pagesReported, r.bytesCompared, r.updates, r.bytesSent].map((v) => n(v)),
   ]);
   return [
-    `guest ${o.guest}, ${o.clients} viewer(s) asking for Tight, ZRLE, Hextile, Zlib, RRE, CopyRect, Raw (as TigerVNC does), ${o.seconds} s per mode from the first frame (steady: the last ${o.seconds - settleSeconds(o)} s); refresh: poll every 30 ms as Xen, or /event on the tracker's doorbell; server CPU = process CPU time / wall time (from /proc)`,
+    `guest ${o.guest}, ${o.clients} viewer(s) asking for Tight, ZRLE, Hextile, Zlib, RRE, CopyRect, Raw (as TigerVNC does), ${o.seconds} s per mode from the first frame (steady: the last ${o.seconds - settleSeconds(o)} s); refresh: poll every 30 ms as Xen, or /event on the tracker's doorbell; server CPU = process CPU time / wall time (from /proc)` +
+      (repeated ? `; ${o.repeat} runs per mode, interleaved: each row is the median run, all runs' CPU % listed` : ''),
     `machine: ${describeMachine()}`,
-    table(['mode', 'CPU %', 'x scan', 'steady CPU %', 'steady ctxsw/s', 'wakeups/s', 'ctxsw/s', 'queries', 'pages walked', 'faults', 'drops', 're-arms', 'pages reported', 'bytes compared', 'updates', 'bytes sent'], rows),
+    table(['mode', 'CPU %', ...(repeated ? ['runs CPU %'] : []), 'x scan', 'steady CPU %', 'steady ctxsw/s', 'wakeups/s', 'ctxsw/s', 'queries', 'pages walked', 'faults', 'drops', 're-arms', 'pages reported', 'bytes compared', 'updates', 'bytes sent'], rows),
   ].join('\n');
 }

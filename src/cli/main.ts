@@ -171,6 +171,7 @@ export function buildProgram(): Command {
     .option('--modes <list>', 'comma-separated tracking modes, each optionally /poll or /event', 'scan,dirty-nodrop,dirty,dirty/event')
     .option('--peers <list>', 'other servers measured the same way: qemu-text, qemu-vbe (QEMU stdvga + VNC)', '')
     .option('--settle-seconds <n>', 'left out of the steady figures (at most half the window)', intArg('--settle-seconds', 0, 3600), 20)
+    .option('--repeat <n>', 'runs per mode, interleaved; each row is the median run', intArg('--repeat', 1, 99), 1)
     .option('--json', 'print JSON instead of a table')
     .action(async (opts) => {
       const modes = String(opts.modes).split(',').filter(Boolean);
@@ -180,7 +181,7 @@ export function buildProgram(): Command {
       }
       const peers = String(opts.peers).split(',').filter(Boolean);
       for (const p of peers) if (p !== 'qemu-text' && p !== 'qemu-vbe') fail(`--peers: unknown peer '${p}' (known: qemu-text, qemu-vbe)`);
-      const o = { seconds: opts.seconds, settleSeconds: opts.settleSeconds, guest: opts.guest, modes, clients: opts.clients, peers, log: (l: string) => process.stderr.write(`${l}\n`) };
+      const o = { seconds: opts.seconds, settleSeconds: opts.settleSeconds, repeat: opts.repeat, guest: opts.guest, modes, clients: opts.clients, peers, log: (l: string) => process.stderr.write(`${l}\n`) };
       const results = await benchIdle(o);
       process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, results }, null, 2)}\n` : `${formatIdleTable(results, o)}\n`);
     });
