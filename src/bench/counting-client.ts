@@ -117,7 +117,7 @@ export class CountingClient {
           this.#height = b.readUInt16BE(2);
           const w = new ByteWriter().u8(0).pad(3);
           writePixelFormat(w, NATIVE_FORMAT);
-          w.u8(2).pad(1).u16(2).s32(this.encoding).s32(EncodingType.DesktopSize);
+          w.u8(2).pad(1).u16(3).s32(this.encoding).s32(EncodingType.DesktopSize).s32(EncodingType.LastRect);
           this.#socket.write(w.toBuffer());
           this.#request(false);
           this.#stage = 'normal';
@@ -150,7 +150,10 @@ export class CountingClient {
         this.#rect = { w: r.readUInt16BE(4), h: r.readUInt16BE(6), enc: r.readInt32BE(8) };
       }
       const r = this.#rect;
-      if (r.enc === EncodingType.DesktopSize) {
+      if (r.enc === EncodingType.LastRect) {
+        this.#rect = null;
+        break; // the update's rectangles were not counted in its header
+      } else if (r.enc === EncodingType.DesktopSize) {
         this.#width = r.w;
         this.#height = r.h;
       } else if (r.enc === EncodingType.Raw) {

@@ -151,6 +151,10 @@ export interface SessionCounters {
 
 const DEFAULT_COLOUR_MAP = new Rgb332ColourMap();
 
+/** Updates of at least this many bytes as Raw are sent as they are encoded, in parts of about STREAM_CHUNK_BYTES. */
+const STREAM_MIN_BYTES = 512 * 1024;
+const STREAM_CHUNK_BYTES = 256 * 1024;
+
 export class RfbSession {
   state: SessionState = 'ProtocolVersion';
   readonly counters: SessionCounters = { updates: 0, rects: 0, bytesSent: 0, bytesReceived: 0 };
@@ -627,10 +631,15 @@ export class RfbSession {
     // no encoding sends more than Raw: start at that size up to 256 KiB and let a larger update grow
     let rawBytes = 16;
     for (const r of rects) rawBytes += 12 + r.w * r.h * tr.bytesPerPixel;
-    const w = this.#writer ?? new ByteWriter(Math.min(rawBytes, 256 * 1024));
+    let w = this.#writer ?? new ByteWriter(Math.min(rawBytes, 256 * 1024));
     this.#writer = null;
     w.reset();
     const countAt = beginFramebufferUpdate(w);
+    // a large update goes out as its rectangles are encoded (the client reads and decodes the first
+    // while the next are made) when the client takes LastRect: the count is known only at the end
+    const streaming = this.#support.lastRect && rawBytes >= STREAM_MIN_BYTES;
+    if (streaming) w.patchU16(countAt, 0xffff);
+    let sent = 0;
     let n = 0;
     if (p.size) {
       if (this.#support.extendedDesktopSize) writeExtendedDesktopSize(w, p.size.reason, p.size.status, s.width, s.height);
@@ -660,8 +669,19 @@ export class RfbSession {
     }
     const cache = this.host.encodeCache;
     const key = tr.pf.trueColour ? this.#formatKey : `${this.#formatKey}:map${this.#colourMapVersion}`;
-    for (const r of rects) n += this.encoders.encode(r, s, tr, w, cache, key);
-    if (n > 0xffff) {
+    for (const r of rects) {
+      n += this.encoders.encode(r, s, tr, w, cache, key);
+      if (streaming && w.length >= STREAM_CHUNK_BYTES) {
+        const part = w.view();
+        sent += part.length;
+        this.#send(part); // the socket keeps it: a new writer goes on
+        if ((this.state as SessionState) === 'Closed') return; // #send may have failed it
+        w = new ByteWriter(STREAM_CHUNK_BYTES * 2);
+      }
+    }
+    if (streaming) {
+      rectHeader(w, 0, 0, 0, 0, EncodingType.LastRect);
+    } else if (n > 0xffff) {
       if (!this.#support.lastRect) throw new RfbProtocolError('RFB_ERR_OUTPUT_OVERFLOW', `an update of ${n} rectangles and no LastRect support`);
       w.patchU16(countAt, 0xffff);
       rectHeader(w, 0, 0, 0, 0, EncodingType.LastRect);
@@ -676,7 +696,7 @@ export class RfbSession {
     this.#request = null;
     this.counters.updates++;
     this.counters.rects += n;
-    this.host.countUpdate(bytes.length, n);
+    this.host.countUpdate(sent + bytes.length, n);
     this.#send(bytes);
   }
 

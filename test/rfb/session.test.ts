@@ -120,6 +120,57 @@ describe('RfbSession handshake', () => {
   });
 });
 
+describe('RfbSession large updates', () => {
+  /** An incremental update of four 512x100 bands (800 KiB as Raw), for a client with these encodings. */
+  function bands(encodings: number[]) {
+    const { host } = makeHost(512, 480);
+    const ch = new FakeChannel();
+    const s = new RfbSession(ch, host);
+    handshake(ch);
+    const w = new ByteWriter().u8(2).pad(1).u16(encodings.length);
+    for (const e of encodings) w.s32(e);
+    ch.deliver(w.toBuffer());
+    ch.deliver(hex('03 01 0000 0000 0200 01e0'));
+    ch.take();
+    const region = new DirtyRegion(512, 480);
+    for (const y of [0, 120, 240, 360]) region.addRect({ x: 0, y, w: 512, h: 100 });
+    s.onUpdate(region);
+    const writes = ch.written.length;
+    return { host, writes, out: ch.take() };
+  }
+
+  /** Walk Raw rectangles (and a LastRect) from offset 4; check every pixel against the surface. */
+  function checkRaw(out: Buffer, surface: Surface, count: number): number {
+    let at = 4;
+    let rects = 0;
+    for (let i = 0; i < count; i++) {
+      const [x, y, w, h, enc] = [out.readUInt16BE(at), out.readUInt16BE(at + 2), out.readUInt16BE(at + 4), out.readUInt16BE(at + 6), out.readInt32BE(at + 8)];
+      at += 12;
+      if (enc === -224) break; // LastRect
+      expect(enc).toBe(0);
+      for (let yy = 0; yy < h; yy++)
+        for (let xx = 0; xx < w; xx++, at += 4) expect(out.readUInt32LE(at)).toBe(surface.data[(y + yy) * surface.width + x + xx]);
+      rects++;
+    }
+    expect(at).toBe(out.length);
+    return rects;
+  }
+
+  it('goes out as it is encoded, ended by LastRect, to a client that takes LastRect', () => {
+    const { host, writes, out } = bands([0, -224]);
+    expect(writes).toBeGreaterThanOrEqual(2); // the first rectangles left before the last were made
+    expect(out.readUInt16BE(2)).toBe(0xffff);
+    expect(checkRaw(out, host.surface, 0xffff)).toBe(4);
+  });
+
+  it('goes out whole, with its count, to a client without LastRect', () => {
+    const { host, writes, out } = bands([0]);
+    expect(writes).toBe(1);
+    expect(out.readUInt16BE(2)).toBe(4);
+    expect(checkRaw(out, host.surface, 4)).toBe(4);
+  });
+});
+
 describe('RfbSession client messages', () => {
   function normal(chunk = 1) {
     const h = makeHost();
