@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every benchmark behind BENCHMARKS.md (about 25 minutes) and regenerates the plots.
+# Runs every benchmark behind BENCHMARKS.md (about 32 minutes) and regenerates the plots.
 # Results: bench-results/*.txt (tables) and *.json; plots: docs/bench-*.svg.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,11 +8,11 @@ V="node dist/src/cli/main.js"
 mkdir -p bench-results
 $V bench idle --seconds 60 --modes scan,dirty-nodrop,dirty,dirty-nodrop/event,dirty/event --peers qemu-vbe,qemu-text --json > bench-results/idle.json
 $V bench idle --seconds 60 --guest bios --modes scan,dirty/event --peers qemu-text --json > bench-results/idle-bios.json
-$V bench idle --seconds 60 --guest desktop --modes scan,dirty,dirty/event --json > bench-results/idle-desktop.json
+$V bench idle --seconds 60 --guest desktop --modes scan,dirty,dirty/event --repeat 3 --json > bench-results/idle-desktop.json
 $V bench idle --seconds 30 --clients 100 --modes dirty,dirty/event --json > bench-results/idle-100.json
 $V bench latency --samples 200 --json > bench-results/latency.json
 $V bench throughput --seconds 5 --clients 1,10,100 --encodings Raw --json > bench-results/throughput.json
-$V bench throughput --seconds 5 --clients 1,10 --encodings Zlib,ZRLE --json > bench-results/throughput-lossless.json
+$V bench throughput --seconds 5 --clients 1,10 --encodings Zlib,ZRLE,Tight --json > bench-results/throughput-lossless.json
 $V bench guest --json > bench-results/guest.json
 $V bench slow-client --seconds 60 > bench-results/slow-client.json
 $V bench encode > bench-results/encode.txt
