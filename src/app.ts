@@ -1,5 +1,4 @@
 // Wiring: guest → hypervisor → VGA device → display pipeline → RFB server → transports.
-import { deflatePool } from './rfb/encodings/deflate-pool.js';
 import type net from 'node:net';
 import type http from 'node:http';
 import { createTracker, type DirtyVramTracker, type TrackingMode } from './hypervisor/dirty-log.js';
@@ -106,7 +105,6 @@ export class VramVnc {
 
   /** Boot the guest, take the first picture, and open the listeners. */
   async start(): Promise<void> {
-    deflatePool.warm();
     await this.guest.run(this.options.guest);
     this.pipeline.refresh();
     try {

@@ -91,10 +91,7 @@ class DeflatePool {
     while (helpers.some((h) => !h.online && !h.broken)) await new Promise((r) => setTimeout(r, 5));
   }
 
-  /** Start the workers now (a server does at start) so that the first large update finds them booted. */
-  warm(): void {
-    this.#start();
-  }
+  #lastLargeAt = -Infinity;
 
   #start(): Helper[] {
     if (this.#helpers) return this.#helpers;
@@ -123,7 +120,12 @@ class DeflatePool {
    * sync-flushed, in `pieces` pieces on as many threads.
    */
   deflate(input: Uint8Array, window: Uint8Array, level: number, pieces: number): Buffer {
-    const helpers = this.#start().filter((h) => h.online && !h.broken);
+    // the workers start on the second large rectangle within a second (a video, not an idle
+    // screen's first frame: an idle VM should not pay a thread for it), and are used once booted
+    const now = performance.now();
+    if (!this.#helpers && now - this.#lastLargeAt < 1000) this.#start();
+    this.#lastLargeAt = now;
+    const helpers = (this.#helpers ?? []).filter((h) => h.online && !h.broken);
     const n = Math.min(pieces, helpers.length + 1);
     const cut = (i: number) => Math.floor((input.length * i) / n);
     const jobs: Job[] = [];
