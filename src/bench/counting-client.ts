@@ -8,6 +8,7 @@ import { ByteWriter } from '../rfb/byte-writer.js';
 import { EncodingType } from '../rfb/encodings/encodings.js';
 import { NATIVE_FORMAT, writePixelFormat } from '../rfb/pixel-format.js';
 import { parseVncUrl } from '../../client/headless/rfb-client.js';
+import { NeedMore, PeekReader } from '../../client/headless/decoders/reader.js';
 
 export const SKIPPABLE_ENCODINGS: readonly number[] = [EncodingType.Raw, EncodingType.Zlib, EncodingType.ZRLE, EncodingType.Tight];
 
@@ -183,33 +184,29 @@ export class CountingClient {
  * The length of a Tight rectangle's body for 888 TPIXELs (3 bytes), from its first bytes; null
  * while they are not all there. rfbproto "Tight Encoding": control byte, then a fill TPIXEL, a
  * JPEG, or basic compression (optional filter with its palette, then data: under 12 bytes as is,
- * else a compact length and zlib output).
+ * else a compact length and zlib output). Read with the headless client's PeekReader.
  */
 export function tightLength(b: Uint8Array, w: number, h: number): number | null {
-  if (b.length < 1) return null;
-  const kind = b[0]! >> 4;
-  let at = 1;
-  let raw = w * h * 3;
-  if (kind === 8) return 4; // fill
-  if (kind === 9) raw = Infinity; // JPEG: always a compact length
-  else if (kind > 9) throw new Error(`counting client: bad Tight control byte 0x${b[0]!.toString(16)}`);
-  else if (b[0]! & 0x40) {
-    if (b.length < 2) return null;
-    const filter = b[at++]!;
-    if (filter === 1) {
-      if (b.length < 3) return null;
-      const colours = b[at++]! + 1;
-      at += colours * 3;
-      raw = colours === 2 ? ((w + 7) >> 3) * h : w * h;
-    } else if (filter !== 0 && filter !== 2) throw new Error(`counting client: bad Tight filter ${filter}`);
+  const rd = new PeekReader(b);
+  try {
+    const ctl = rd.u8();
+    const kind = ctl >> 4;
+    if (kind === 8) return 4; // fill
+    if (kind > 9) throw new Error(`counting client: bad Tight control byte 0x${ctl.toString(16)}`);
+    let raw = kind === 9 ? Infinity : w * h * 3; // a JPEG always has a compact length
+    if (kind < 8 && ctl & 0x40) {
+      const filter = rd.u8();
+      if (filter === 1) {
+        const colours = rd.u8() + 1;
+        rd.off += colours * 3;
+        raw = colours === 2 ? ((w + 7) >> 3) * h : w * h;
+      } else if (filter !== 0 && filter !== 2) throw new Error(`counting client: bad Tight filter ${filter}`);
+    }
+    if (raw < 12) return rd.off + raw;
+    const len = rd.compactLength(); // advances rd.off past itself
+    return rd.off + len;
+  } catch (err) {
+    if (err instanceof NeedMore) return null;
+    throw err;
   }
-  if (raw < 12) return at + raw;
-  let len = 0;
-  for (let i = 0; i < 3; i++) {
-    if (b.length <= at) return null;
-    const c = b[at++]!;
-    len |= (i < 2 ? c & 0x7f : c) << (7 * i);
-    if (i < 2 && !(c & 0x80)) break;
-  }
-  return at + len;
 }

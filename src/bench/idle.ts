@@ -1,7 +1,7 @@
 // `vramvnc bench idle`: the Xen 3.3 result side by side. Per tracking mode, a server process
 // with one viewer-like client (always one incremental request outstanding) on an idle screen.
 import { ALL_CLIENT_ENCODINGS, RfbClient } from '../../client/headless/rfb-client.js';
-import type { TrackingMode } from '../hypervisor/dirty-log.js';
+import type { TrackerCounters, TrackingMode } from '../hypervisor/dirty-log.js';
 import { describeMachine, sampleProcess, type ProcSample } from './proc.js';
 import { table } from './stats.js';
 import { startServerProcess } from './server-process.js';
@@ -22,7 +22,8 @@ export interface IdleOptions {
   log: (line: string) => void;
 }
 
-export interface IdleResult {
+/** The tracker's counters over the window, and the server's. */
+export interface IdleResult extends TrackerCounters {
   mode: string;
   seconds: number;
   /** over the whole window, from the first frame */
@@ -32,13 +33,6 @@ export interface IdleResult {
   steadyContextSwitchesPerSecond: number;
   contextSwitchesPerSecond: number;
   wakeupsPerSecond: number;
-  queries: number;
-  pagesWalked: number;
-  faults: number;
-  drops: number;
-  rearms: number;
-  pagesReported: number;
-  bytesCompared: number;
   updates: number;
   bytesSent: number;
   rssMiB: number;
