@@ -78,6 +78,7 @@ export function buildProgram(): Command {
     .option('--password-file <file>', 'require VNC Authentication: first line of a text file, or a file made by vncpasswd')
     .option('--tls-cert <file>', 'PEM certificate for VeNCrypt X509 (and wss://)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--anonymous-tls', "also offer VeNCrypt's anonymous-TLS subtypes (TLSNone/TLSVnc: encrypted, server not verified)")
     .option('--insecure-no-auth', 'allow listening beyond loopback without a password')
     .option('--allow-origin <origin...>', 'WebSocket origins allowed besides the page\'s own host (* for any)')
     .option('--max-cut-text <bytes>', 'largest ClientCutText accepted', intArg('--max-cut-text', 0, 256 * 1024 * 1024), 1024 * 1024)

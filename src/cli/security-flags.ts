@@ -13,6 +13,7 @@ export interface SecurityFlags {
   tlsCert?: string;
   tlsKey?: string;
   insecureNoAuth?: boolean;
+  anonymousTls?: boolean;
   allowOrigin?: string[];
   maxClients: number;
   maxCutText: number;
@@ -38,7 +39,7 @@ export function securityFromFlags(f: SecurityFlags, log: (line: string) => void)
   }
   const tls = f.tlsCert !== undefined ? loadTlsCredentials(f.tlsCert, f.tlsKey!) : null;
   if (tls) log(`TLS certificate: ${tls.description}`);
-  const policy = new SecurityPolicy({ password: password?.password ?? null, tls });
+  const policy = new SecurityPolicy({ password: password?.password ?? null, tls, anonymousTls: !!f.anonymousTls });
   return {
     rfb: {
       security: policy,

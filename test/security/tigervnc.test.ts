@@ -78,20 +78,20 @@ async function stopViewer(): Promise<void> {
   viewer = null;
 }
 
-async function start(): Promise<VramVnc> {
+async function start(anonymousTls = false): Promise<VramVnc> {
   logs = [];
   const pw = readPasswordFile(path.join(dir, 'good.passwd'));
   expect(pw.format).toBe('vncpasswd');
   app = await startApp(idleGuest, {
     log: (l) => logs.push(l),
-    rfb: { security: new SecurityPolicy({ password: pw.password, tls: loadTlsCredentials(certs.cert, certs.key), failureDelayMs: 50 }) },
+    rfb: { security: new SecurityPolicy({ password: pw.password, tls: loadTlsCredentials(certs.cert, certs.key), anonymousTls, failureDelayMs: 50 }) },
   });
   return app;
 }
 
 function runViewer(a: VramVnc, passwdFile: string, securityTypes: string, extra: string[] = []): void {
   const port = /:(\d+)$/.exec(a.vncUrl!)![1];
-  viewer = spawn('vncviewer', ['-passwd', passwdFile, '-SecurityTypes', securityTypes, ...extra, `127.0.0.1::${port}`], {
+  viewer = spawn('vncviewer', ['-passwd', passwdFile, ...(securityTypes ? ['-SecurityTypes', securityTypes] : []), ...extra, `127.0.0.1::${port}`], {
     stdio: 'ignore',
     env: { ...process.env, HOME: dir, DISPLAY: display },
   });
@@ -142,8 +142,17 @@ describe('TigerVNC vncviewer', () => {
     expect(logs.find((l) => l.includes('closed:'))).toContain('security VeNCrypt, VeNCrypt X509Vnc, auth ok');
   });
 
-  it('authenticates over VeNCrypt TLSVnc (anonymous TLS)', async () => {
+  it('with its default security types, takes TLS (X509Vnc) when a certificate is given', async () => {
     const a = await start();
+    runViewer(a, path.join(dir, 'good.passwd'), '', ['-X509CA', certs.cert]); // '': no -SecurityTypes
+    await viewerGotScreen(a);
+    a.rfb.closeAll('test over');
+    await until('the close line', () => logs.some((l) => l.includes('closed:')));
+    expect(logs.find((l) => l.includes('closed:'))).toContain('security VeNCrypt, VeNCrypt X509Vnc, auth ok');
+  });
+
+  it('authenticates over VeNCrypt TLSVnc (anonymous TLS, when asked for)', async () => {
+    const a = await start(true);
     runViewer(a, path.join(dir, 'good.passwd'), 'TLSVnc');
     await viewerGotScreen(a);
     a.rfb.closeAll('test over');

@@ -91,11 +91,55 @@ async function checkPixels(w: Wire, a: VramVnc): Promise<void> {
 }
 
 describe('VeNCrypt', () => {
-  it('offers X509Vnc and TLSVnc (then plain VncAuth) when a password and certificate are set', async () => {
+  it('offers X509Vnc and TLSVnc, then plain VncAuth, when a password and certificate are set', async () => {
     const a = await start(PASSWORD);
     const w = await Wire.connect(Wire.portOf(a.vncUrl!));
-    expect(await negotiate(w)).toEqual([VeNCryptSubtype.X509Vnc, VeNCryptSubtype.TLSVnc]);
+    expect(await negotiate(w)).toEqual([VeNCryptSubtype.X509Vnc, VeNCryptSubtype.TLSVnc, 2]);
     w.close();
+  });
+
+  it('offers no anonymous TLS unless asked, and no VeNCrypt at all without a certificate', async () => {
+    for (const [tls, password, types] of [
+      [false, null, [1]],
+      [false, PASSWORD, [2]],
+      [true, null, [19, 1]],
+      [true, PASSWORD, [19, 2]],
+    ] as const) {
+      app = await startApp(idleGuest, {
+        rfb: { security: new SecurityPolicy({ password: password === null ? null : Buffer.from(password), tls: tls ? loadTlsCredentials(certs.cert, certs.key) : null }) },
+      });
+      const w = await Wire.connect(Wire.portOf(app.vncUrl!));
+      await w.read(12);
+      w.write('RFB 003.008\n');
+      const n = (await w.read(1))[0]!;
+      expect([...(await w.read(n))]).toEqual(types);
+      if (tls) {
+        w.write(Buffer.from([19]));
+        await w.read(2);
+        w.write(Buffer.from([0, 2]));
+        const count = (await w.read(2))[1]!;
+        const sub = await w.read(4 * count);
+        const subtypes = Array.from({ length: count }, (_, i) => sub.readUInt32BE(4 * i));
+        expect(subtypes).toEqual(password ? [VeNCryptSubtype.X509Vnc, 2] : [VeNCryptSubtype.X509None, 1]);
+      }
+      w.close();
+      await app.stop();
+      app = null;
+    }
+  });
+
+  it('a client that takes VeNCrypt but cannot start TLS picks the plain subtype (no ack byte, no TLS) and gets pixels', async () => {
+    const a = await start(PASSWORD);
+    const w = await Wire.connect(Wire.portOf(a.vncUrl!));
+    await negotiate(w);
+    const sub = Buffer.alloc(4);
+    sub.writeUInt32BE(2);
+    w.write(sub);
+    w.write(vncAuthResponse(Buffer.from(PASSWORD), await w.read(16)));
+    expect((await w.read(4)).readUInt32BE(0)).toBe(0);
+    await checkPixels(w, a);
+    w.close();
+    expect(await closedLine()).toMatch(/security VeNCrypt, VeNCrypt VncAuth, auth ok, /);
   });
 
   it('X509Vnc: verifies the server certificate, authenticates inside TLS, and serves correct pixels', async () => {
@@ -137,7 +181,7 @@ describe('VeNCrypt', () => {
       [VeNCryptSubtype.TLSNone, { ciphers: 'aNULL:@SECLEVEL=0', maxVersion: 'TLSv1.2' as const, rejectUnauthorized: false }],
     ] as const) {
       const w = await Wire.connect(Wire.portOf(a.vncUrl!));
-      expect(await negotiate(w)).toEqual([VeNCryptSubtype.X509None, VeNCryptSubtype.TLSNone]);
+      expect(await negotiate(w)).toEqual([VeNCryptSubtype.X509None, VeNCryptSubtype.TLSNone, 1]);
       const sub = Buffer.alloc(4);
       sub.writeUInt32BE(subtype);
       w.write(sub);

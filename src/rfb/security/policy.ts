@@ -13,7 +13,11 @@ export interface SecurityPolicyOptions {
   password: Buffer | null;
   /** Certificate and key for VeNCrypt's X509 subtypes. */
   tls: TlsCredentials | null;
-  /** Also offer VeNCrypt's anonymous-TLS subtypes (TLSNone/TLSVnc): encrypted, not authenticated. */
+  /**
+   * Also offer VeNCrypt's anonymous-TLS subtypes (TLSNone/TLSVnc): encrypted, not authenticated.
+   * Off unless asked for (serve --anonymous-tls): a client that takes VeNCrypt first and cannot do
+   * TLS (noVNC) would find nothing it can use.
+   */
   anonymousTls: boolean;
   /** Refuse security types without TLS (None, plain VncAuth) where a TLS one exists. */
   requireTls: boolean;
@@ -25,12 +29,13 @@ export interface SecurityPolicyOptions {
 export class SecurityPolicy {
   readonly options: SecurityPolicyOptions;
   #offersTls: VeNCryptOffer[] = [];
+  #vencrypt: VeNCryptOffer[] = [];
 
   constructor(options: Partial<SecurityPolicyOptions> = {}) {
     this.options = {
       password: null,
       tls: null,
-      anonymousTls: true,
+      anonymousTls: false,
       requireTls: false,
       failureDelayMs: 500,
       ...options,
@@ -51,6 +56,14 @@ export class SecurityPolicy {
     } else {
       if (x509) this.#offersTls.push({ subtype: VeNCryptSubtype.X509None, context: x509, inner: none });
       if (anon) this.#offersTls.push({ subtype: VeNCryptSubtype.TLSNone, context: anon, inner: none });
+    }
+    // Clients pick the first type in our list that they support (noVNC, TigerVNC, RFB 3.8 §7.1.2), so
+    // VeNCrypt goes first for those that do TLS; its subtype list ends with the plain type, which a
+    // client that takes VeNCrypt but cannot start TLS (noVNC behind websockify) can still pick.
+    if (this.#offersTls.length > 0 && !o.requireTls) {
+      this.#vencrypt = [...this.#offersTls, o.password ? { subtype: SecurityTypes.VncAuth, context: null, inner: vnc } : { subtype: SecurityTypes.None, context: null, inner: none }];
+    } else {
+      this.#vencrypt = this.#offersTls;
     }
   }
 
@@ -83,7 +96,7 @@ export class SecurityPolicy {
       case SecurityTypes.VncAuth:
         return new VncAuthSecurity({ password: this.options.password!, backoff: this.options.backoff, failureDelayMs: this.options.failureDelayMs });
       case SecurityTypes.VeNCrypt:
-        return new VeNCryptSecurity(this.#offersTls);
+        return new VeNCryptSecurity(this.#vencrypt);
       default:
         return null;
     }

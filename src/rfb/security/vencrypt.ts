@@ -16,14 +16,19 @@ export const VeNCryptSubtype = {
 } as const;
 
 export function vencryptSubtypeName(t: number): string {
+  if (t === 1) return 'None';
+  if (t === 2) return 'VncAuth';
   for (const [k, v] of Object.entries(VeNCryptSubtype)) if (v === t) return k;
   return `subtype ${t}`;
 }
 
-/** One subtype we offer: the TLS context for it, and the inner security to run after TLS. */
+/**
+ * One subtype we offer: the TLS context for it (null for a plain subtype, None or VncAuth, which
+ * runs without TLS and without an ack byte, as TigerVNC's server lists them), and the inner security.
+ */
 export interface VeNCryptOffer {
   subtype: number;
-  context: tls.SecureContext;
+  context: tls.SecureContext | null;
   inner: () => SecurityHandler;
 }
 
@@ -67,6 +72,14 @@ export class VeNCryptSecurity implements SecurityHandler {
           this.#phase = 'Done';
           ctx.fail('VeNCrypt subtype not offered', `client chose VeNCrypt ${vencryptSubtypeName(chosen)}, which was not offered`, 'RFB_ERR_UNSUPPORTED_SECURITY');
           return false;
+        }
+        if (!offer.context) {
+          // a plain subtype (a client that cannot do TLS, e.g. noVNC behind websockify): no ack, no TLS
+          ctx.note(`VeNCrypt ${vencryptSubtypeName(chosen)}`);
+          this.#phase = 'Inner';
+          this.#inner = offer.inner();
+          this.#inner.start(ctx);
+          return true;
         }
         if (!ctx.startTls) {
           this.#phase = 'Done';
