@@ -80,7 +80,7 @@ export class VramVnc {
       mode: options.refreshMode ?? 'event',
     });
     this.kbc.attach(this.io);
-    this.ps2 = new Ps2Input(this.kbc);
+    this.ps2 = new Ps2Input(this.kbc, { log: options.log });
     // viewer input reaches the PS/2 devices first, then the GuestInput log (whose listeners act as the IRQ)
     const sink: InputSink = {
       keyEvent: (down, keysym, keycode) => {

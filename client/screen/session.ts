@@ -18,6 +18,11 @@ import {
   type NeedleMatch,
 } from './needle.js';
 
+
+/** typeText's pace: this many characters (at most 16 bytes of set-1 scancodes), then a pause. */
+export const TYPE_BURST = 4;
+export const TYPE_GAP_MS = 20;
+
 export interface ConnectOptions {
   password?: string;
   /** Connecting and the first frame must take no longer than this (default 10 s). */
@@ -310,8 +315,14 @@ export class Screen extends EventEmitter {
     }
   }
 
-  /** Type text as key presses (Shift around characters that need it on a US keyboard). */
+  /**
+   * Type text as key presses (Shift around characters that need it on a US keyboard), paced so that
+   * a server which hands keys straight to a small keyboard buffer (QEMU's PS/2 queue holds 16 bytes)
+   * keeps up: TYPE_BURST characters, then TYPE_GAP_MS without keys. `delayMs`: after every character
+   * instead.
+   */
   async typeText(text: string, opts: { delayMs?: number } = {}): Promise<void> {
+    let n = 0;
     for (const ch of text) {
       const sym = charKeysym(ch);
       const shift = needsShift(ch);
@@ -319,7 +330,8 @@ export class Screen extends EventEmitter {
       this.client.keyEvent(true, sym);
       this.client.keyEvent(false, sym);
       if (shift) this.client.keyEvent(false, KEYSYM_SHIFT_L);
-      if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+      const pause = opts.delayMs ?? (++n % TYPE_BURST === 0 ? TYPE_GAP_MS : 0);
+      if (pause) await new Promise((r) => setTimeout(r, pause));
     }
   }
 

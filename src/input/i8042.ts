@@ -50,6 +50,8 @@ export class I8042 {
   readonly counters: I8042Counters = { kbdBytes: 0, auxBytes: 0, dropped: 0, reads: 0 };
   /** Called with 1 (keyboard) or 12 (mouse) when a byte reaches the output buffer and its IRQ is on. */
   onIrq: ((line: 1 | 12) => void) | null = null;
+  /** Called after the guest read a byte (room may have opened in the keyboard's buffer). */
+  onKeyboardDrain: (() => void) | null = null;
   /** Called on command 0xFE (pulse reset line), e.g. a guest's reboot. */
   onReset: (() => void) | null = null;
   /** Called when the guest resets the mouse or enables its reporting (the pointer model restarts at 0,0). */
@@ -91,6 +93,7 @@ export class I8042 {
     this.#out = null;
     this.#lastRead = b.value;
     this.#load();
+    this.onKeyboardDrain?.();
     return b.value;
   }
 
@@ -190,6 +193,11 @@ export class I8042 {
     this.#kbdQueue.push(...bytes);
     this.counters.kbdBytes += bytes.length;
     this.#load();
+  }
+
+  /** Bytes the keyboard's buffer can still take. */
+  get keyboardRoom(): number {
+    return KBD_QUEUE - this.#kbdQueue.length;
   }
 
   /** The mouse sends one 3-byte packet. Dropped while reporting is off or its buffer is full. */

@@ -3,13 +3,28 @@
 // ui/vnc.c does for a relative mouse: the delta from the last position).
 import type { InputSink } from '../rfb/input.js';
 import type { I8042 } from './i8042.js';
-import { keysymToSet1, qnumToSet1, set2Bytes } from './scancodes.js';
+import { DEFAULT_KEY_QUEUE_EVENTS, KeyQueue, type KeyQueueCounters } from './key-queue.js';
+import { keysymNeedsShift, keysymToSet1, qnumToSet1, type Set1Key } from './scancodes.js';
 
 export interface Ps2InputCounters {
   keys: number;
   unmappedKeys: number;
   packets: number;
+  /** Key presses that had Shift pressed (or released) around them to type their keysym's character. */
+  shiftFixed: number;
+  keyQueue: KeyQueueCounters;
 }
+
+export interface Ps2InputOptions {
+  /** Key events held for the guest beyond the controller's buffer. */
+  maxQueuedKeys?: number;
+  log?: (line: string) => void;
+}
+
+const SHIFT_L: Set1Key = { code: 0x2a, extended: false };
+const SHIFT_R: Set1Key = { code: 0x36, extended: false };
+const isShift = (k: Set1Key) => !k.extended && (k.code === SHIFT_L.code || k.code === SHIFT_R.code);
+const CAPS_LOCK_LED = 4;
 
 /** One 3-byte PS/2 packet: buttons (bit 0 left, 1 right, 2 middle, 3 always 1, 4/5 sign), dx, dy (up positive). */
 export function mousePacket(buttons: number, dx: number, dy: number): number[] {
@@ -25,14 +40,19 @@ export function ps2Buttons(mask: number): number {
 }
 
 export class Ps2Input implements InputSink {
-  readonly counters: Ps2InputCounters = { keys: 0, unmappedKeys: 0, packets: 0 };
+  readonly counters: Ps2InputCounters;
+  readonly keys: KeyQueue;
   /** Where the guest's pointer is, as far as the mouse knows (the guest starts it at 0,0 on enable). */
   x = 0;
   y = 0;
   #buttons = 0;
   #clipboard: ((text: string) => void) | null = null;
+  /** Shift keys down as the guest's keyboard has sent them. */
+  #shifts: Set1Key[] = [];
 
-  constructor(readonly kbc: I8042) {
+  constructor(readonly kbc: I8042, options: Ps2InputOptions = {}) {
+    this.keys = new KeyQueue(kbc, options.maxQueuedKeys ?? DEFAULT_KEY_QUEUE_EVENTS, options.log);
+    this.counters = { keys: 0, unmappedKeys: 0, packets: 0, shiftFixed: 0, keyQueue: this.keys.counters };
     kbc.onAuxReset = () => {
       this.x = 0;
       this.y = 0;
@@ -51,7 +71,27 @@ export class Ps2Input implements InputSink {
       this.counters.unmappedKeys++;
       return;
     }
-    this.kbc.keyboardSend(set2Bytes(key, down)); // the keyboard speaks set 2; the controller translates
+    if (isShift(key)) {
+      this.#shifts = this.#shifts.filter((k) => k.code !== key.code);
+      if (down) this.#shifts.push(key);
+      this.keys.push(key, down);
+      return;
+    }
+    // Shift around a character whose keysym says it needs Shift (or needs it up), as QEMU's
+    // keysym-to-scancode path does: a client may send 'H' or '!' without Shift (Playwright through
+    // noVNC does). Only when the keysym is this key's character: with a keycode from another layout,
+    // the keycode wins.
+    const sym = keysymToSet1(keysym);
+    const want = down && sym && sym.code === key.code && sym.extended === key.extended ? keysymNeedsShift(keysym, (this.kbc.leds & CAPS_LOCK_LED) !== 0) : null;
+    if (want === true && this.#shifts.length === 0) {
+      this.counters.shiftFixed++;
+      this.keys.push(key, down, [[SHIFT_L, true]], [[SHIFT_L, false]]);
+    } else if (want === false && this.#shifts.length > 0) {
+      this.counters.shiftFixed++;
+      this.keys.push(key, down, this.#shifts.map((k) => [k, false] as [Set1Key, boolean]), this.#shifts.map((k) => [k, true] as [Set1Key, boolean]));
+    } else {
+      this.keys.push(key, down);
+    }
   }
 
   pointerEvent(buttonMask: number, x: number, y: number): void {

@@ -88,6 +88,22 @@ export function keysymToSet1(keysym: number): Set1Key | null {
   return BY_KEYSYM.get(keysym) ?? null;
 }
 
+const UNSHIFTED_CHARS = new Set(MAIN_KEYS.map(([ch]) => ch.charCodeAt(0)));
+const SHIFTED_CHARS = new Set([...SHIFTED].map((ch) => ch.charCodeAt(0)));
+
+/**
+ * Whether the character of a keysym needs Shift on a US keyboard (true: 'A', '!'), needs it up
+ * (false: 'a', '1'), or does not care (null: space, keys that type no character). Letters follow
+ * Caps Lock: with it on, 'a' needs Shift and 'A' does not.
+ */
+export function keysymNeedsShift(keysym: number, capsLock = false): boolean | null {
+  const shifted = SHIFTED_CHARS.has(keysym);
+  const plain = UNSHIFTED_CHARS.has(keysym);
+  if (shifted === plain) return null;
+  const letter = (keysym >= 0x41 && keysym <= 0x5a) || (keysym >= 0x61 && keysym <= 0x7a);
+  return letter && capsLock ? !shifted : shifted;
+}
+
 /**
  * A QEMU Extended Key Event keycode ("qnum": XT scancode, 0xE0-prefixed keys as 0x80 | code, as
  * noVNC's getRFBkeycode sends them) as a set-1 key. Null for 0 (no keycode) and codes out of range.

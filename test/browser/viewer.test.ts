@@ -128,6 +128,11 @@ describe('the noVNC viewer in Chromium', () => {
     await page.keyboard.press('Enter');
     for (let i = 0; i < 100 && !rows().includes('> echo 42'); i++) await sleep(50);
     expect(rows()).toContain('> echo 42');
+    // Playwright types 'H' and '!' as keysyms without a Shift press; the server presses Shift for them
+    await page.keyboard.type('Hello World! @#$%^&*()_+{}|:"<>?~');
+    await page.keyboard.press('Enter');
+    for (let i = 0; i < 100 && !rows().includes('> Hello World! @#$%^&*()_+{}|:"<>?~'); i++) await sleep(50);
+    expect(rows()).toContain('> Hello World! @#$%^&*()_+{}|:"<>?~');
     // the console keeps printing and its cursor blinks: retry until one frame matches exactly
     const { diff } = await canvasMatches(browser, app, 100);
     expect(diff).toBe(0);
