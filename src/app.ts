@@ -13,6 +13,7 @@ import { formatAddress, listenTcp } from './transport/tcp.js';
 import { listenWeb } from './transport/http.js';
 import type { WebSecurityOptions } from './transport/web-security.js';
 import { RecencyTracker } from './hypervisor/page-recency.js';
+import { pageAlignedBuffer } from './hypervisor/hwtrack-addon.js';
 import { I8042 } from './input/i8042.js';
 import { Ps2Input } from './input/ps2-input.js';
 import type { InputSink } from './rfb/input.js';
@@ -34,6 +35,8 @@ export interface AppOptions {
   rfb?: Partial<RfbServerOptions>;
   /** Origin check, timeouts and TLS for the web port (used by the WebSocket transport). */
   webSecurity?: WebSecurityOptions;
+  /** One-line notices such as a tracking fallback (default: stderr). */
+  notice?: (line: string) => void;
 }
 
 export const DEFAULT_APP_OPTIONS = {
@@ -71,8 +74,10 @@ export class VramVnc {
     if (!Number.isInteger(options.vramMb) || options.vramMb < 1 || options.vramMb > 256) {
       throw new Error(`--vram-mb must be an integer from 1 to 256, got ${options.vramMb}`);
     }
-    this.mem = new GuestMemory(options.vramMb * 1024 * 1024);
-    this.tracker = createTracker(this.mem, options.tracking, options.idleDropMs);
+    const vramBytes = options.vramMb * 1024 * 1024;
+    // hardware dirty bits need VRAM on pages of its own: a WebAssembly.Memory, as v86 has it
+    this.mem = new GuestMemory(vramBytes, options.tracking === 'hw' ? pageAlignedBuffer(vramBytes)?.view : undefined);
+    this.tracker = createTracker(this.mem, options.tracking, options.idleDropMs, undefined, options.notice);
     this.recency = new RecencyTracker(this.tracker, this.mem.nrPages);
     this.device = new VgaDevice(this.mem, this.io, this.recency);
     this.pipeline = new DisplayPipeline(this.device, this.recency, {
@@ -82,16 +87,23 @@ export class VramVnc {
     this.kbc.attach(this.io);
     this.ps2 = new Ps2Input(this.kbc, { log: options.log });
     // viewer input reaches the PS/2 devices first, then the GuestInput log (whose listeners act as the IRQ)
+    // (the guest runs in its input handlers and timers: each is a run slice the tracker may look after)
+    const ran = () => this.tracker.afterGuestRun?.();
     const sink: InputSink = {
       keyEvent: (down, keysym, keycode) => {
         this.ps2.keyEvent(down, keysym, keycode);
         this.input.keyEvent(down, keysym, keycode);
+        ran();
       },
       pointerEvent: (mask, x, y) => {
         this.ps2.pointerEvent(mask, x, y);
         this.input.pointerEvent(mask, x, y);
+        ran();
       },
-      cutText: (text) => this.input.cutText(text),
+      cutText: (text) => {
+        this.input.cutText(text);
+        ran();
+      },
     };
     this.rfb = new RfbServer(this.pipeline, sink, {
       log: options.log,
@@ -101,6 +113,7 @@ export class VramVnc {
     });
     this.input.onGuestClipboard((text) => this.rfb.cutText(text));
     this.guest = new GuestRunner(this.io, this.mem, this.input, options.seed, options.durationMs, options.log);
+    this.guest.onSliceEnd = ran;
   }
 
   /** Boot the guest, take the first picture, and open the listeners. */
@@ -163,6 +176,7 @@ export class VramVnc {
     this.pipeline.stop();
     this.device.stop();
     this.rfb.closeAll('server shutting down');
+    this.tracker.close?.();
     const close = (s: net.Server | http.Server | null) =>
       new Promise<void>((resolve) => {
         if (!s) return resolve();

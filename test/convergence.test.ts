@@ -10,6 +10,10 @@ import { LFB_BASE } from '../src/hypervisor/memory.js';
 import type { RfbClient } from '../client/headless/rfb-client.js';
 import { clientImage, connect, countDiff, sleep, startApp } from './helpers/app.js';
 import { nativeToRgba } from '../src/display/surface.js';
+import { loadHwtrack } from '../src/hypervisor/hwtrack-addon.js';
+
+/** The backend `--tracking hw` really runs here: the hardware one, or the emulated fallback. */
+const HW_RUNS = loadHwtrack().ok ? 'hw' : 'dirty';
 
 const W = 200; // stride 800 bytes: pages hold parts of several scanlines
 const H = 120;
@@ -68,33 +72,39 @@ describe.each<[TrackingMode, RefreshMode]>([
   ['dirty-nodrop', 'event'],
   ['dirty-nodrop', 'poll'],
   ['scan', 'poll'],
+  ['hw', 'event'], // the emulated tracker where the hwtrack addon cannot run
+  ['hw', 'poll'],
 ])('no lost update (%s, %s refresh)', (tracking, refreshMode) => {
   it('every client converges to the guest screen under random writes, drops, re-arms and request timings', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 40 }), async (ops) => {
-        app = await startApp(scripted, { tracking, refreshMode, idleDropMs: 15, refreshIntervalMs: 5, vramMb: 1 });
+        app = await startApp(scripted, { tracking, refreshMode, idleDropMs: 15, refreshIntervalMs: 5, vramMb: 1, notice: () => {} });
+        expect(app.tracker.mode).toBe(tracking === 'hw' ? HW_RUNS : tracking);
         const fb = new Fb32(app.mem, W, H);
         const viewer = await connect(app); // keeps one incremental request outstanding
         const manual = await connect(app, { autoUpdate: false }); // asks only when told
         await Promise.all([viewer.waitFirstFrame(), manual.waitFirstFrame()]);
+        // the guest's stores run as the machine's run slices (the hw tracker looks after each)
+        const guest = (fn: () => void) => app!.guest.slice(fn);
         for (const op of ops) {
           switch (op.k) {
             case 'fill':
-              fb.fillRect(op.x, op.y, op.w, op.h, op.c);
+              guest(() => fb.fillRect(op.x, op.y, op.w, op.h, op.c));
               break;
-            case 'pixels': {
-              let s = op.seed;
-              for (let i = 0; i < op.n; i++) {
-                s = (s * 1103515245 + 12345) >>> 0;
-                fb.pixel(s % W, (s >>> 8) % H, s & 0xffffff);
-              }
+            case 'pixels':
+              guest(() => {
+                let s = op.seed;
+                for (let i = 0; i < op.n; i++) {
+                  s = (s * 1103515245 + 12345) >>> 0;
+                  fb.pixel(s % W, (s >>> 8) % H, s & 0xffffff);
+                }
+              });
               break;
-            }
             case 'copy':
-              app.mem.copy(LFB_BASE + op.dst, LFB_BASE + op.src, Math.min(op.len, W * H * 4 - Math.max(op.src, op.dst)));
+              guest(() => app!.mem.copy(LFB_BASE + op.dst, LFB_BASE + op.src, Math.min(op.len, W * H * 4 - Math.max(op.src, op.dst))));
               break;
             case 'same':
-              fb.pixel(op.x, op.y, app.mem.load32(LFB_BASE + (op.y * W + op.x) * 4));
+              guest(() => fb.pixel(op.x, op.y, app!.mem.load32(LFB_BASE + (op.y * W + op.x) * 4)));
               break;
             case 'sleep':
               await sleep(op.ms);
@@ -120,21 +130,24 @@ describe.each<[TrackingMode, RefreshMode]>([
 });
 
 describe('tracking modes agree', () => {
-  it('scan, dirty-nodrop and dirty give identical client screens for the same write schedule', async () => {
+  it('scan, dirty-nodrop, dirty and hw give identical client screens for the same write schedule', async () => {
     const images = [];
-    for (const tracking of ['scan', 'dirty-nodrop', 'dirty'] as TrackingMode[]) {
-      app = await startApp(scripted, { tracking, idleDropMs: 20, refreshIntervalMs: 5, vramMb: 1 });
+    for (const tracking of ['scan', 'dirty-nodrop', 'dirty', 'hw'] as TrackingMode[]) {
+      app = await startApp(scripted, { tracking, idleDropMs: 20, refreshIntervalMs: 5, vramMb: 1, notice: () => {} });
+      expect(app.tracker.mode).toBe(tracking === 'hw' ? HW_RUNS : tracking);
       const fb = new Fb32(app.mem, W, H);
       const c = await connect(app);
       await c.waitFirstFrame();
       let s = 12345;
       const rnd = (n: number) => ((s = (s * 1103515245 + 12345) >>> 0) >>> 8) % n;
       for (let step = 0; step < 30; step++) {
-        for (let i = 0; i < 5; i++) fb.fillRect(rnd(W), rnd(H), 1 + rnd(60), 1 + rnd(30), rnd(0x1000000));
+        app.guest.slice(() => {
+          for (let i = 0; i < 5; i++) fb.fillRect(rnd(W), rnd(H), 1 + rnd(60), 1 + rnd(30), rnd(0x1000000));
+        });
         await sleep(step % 10 === 9 ? 40 : rnd(8)); // some pauses long enough to drop tracking
       }
       await converge(app, c, false);
-      if (tracking === 'dirty') {
+      if (tracking === 'dirty' || tracking === 'hw') {
         // the schedule really exercised drops and re-arms
         expect(app.tracker.counters.drops).toBeGreaterThan(0);
         expect(app.tracker.counters.rearms).toBeGreaterThan(0);
@@ -146,5 +159,6 @@ describe('tracking modes agree', () => {
     }
     expect(countDiff(images[0]!, images[1]!)).toBe(0);
     expect(countDiff(images[0]!, images[2]!)).toBe(0);
+    expect(countDiff(images[0]!, images[3]!)).toBe(0);
   });
 });

@@ -41,6 +41,8 @@ export class GuestRunner {
   #timers = new Set<NodeJS.Timeout>();
   #stopped = false;
   readonly ctx: GuestContext;
+  /** Called after each timer callback of the guest (one run slice). */
+  onSliceEnd: (() => void) | null = null;
 
   constructor(io: PortBus, mem: GuestMemory, input: GuestInput, seed: number, durationMs: number | null, log: (line: string) => void = () => {}) {
     const runner = this;
@@ -62,14 +64,14 @@ export class GuestRunner {
         const t = track(
           setTimeout(() => {
             this.#timers.delete(t);
-            if (!this.#stopped) fn();
+            if (!this.#stopped) this.slice(fn);
           }, ms),
         );
       },
       setInterval: (fn, ms) => {
         track(
           setInterval(() => {
-            if (!this.#stopped) fn();
+            if (!this.#stopped) this.slice(fn);
           }, ms),
         );
       },
@@ -83,6 +85,13 @@ export class GuestRunner {
 
   async run(program: GuestProgram): Promise<void> {
     await program.start(this.ctx);
+    this.onSliceEnd?.();
+  }
+
+  /** Run guest code (a timer's, or a benchmark's stores from outside), then end the run slice. */
+  slice(fn: () => void): void {
+    fn();
+    this.onSliceEnd?.();
   }
 
   stop(): void {

@@ -1,8 +1,10 @@
 // The dirty-VRAM tracker: HVMOP_track_dirty_vram as Xen 3.3 has it, plus the pre-3.3 scan baseline.
 import { GuestMemory, PAGE_SHIFT, PAGE_SIZE } from './memory.js';
+import { openHwTracker } from './hw-tracker.js';
 
-export type TrackingMode = 'dirty' | 'dirty-nodrop' | 'scan';
-export const TRACKING_MODES: readonly TrackingMode[] = ['dirty', 'dirty-nodrop', 'scan'];
+/** hw: the host's page tables through userfaultfd (hw-tracker.ts), where the addon runs; else dirty. */
+export type TrackingMode = 'dirty' | 'dirty-nodrop' | 'scan' | 'hw';
+export const TRACKING_MODES: readonly TrackingMode[] = ['dirty', 'dirty-nodrop', 'scan', 'hw'];
 
 export type TrackerState = 'off' | 'tracking' | 'dropped' | 'scanning';
 
@@ -46,6 +48,10 @@ export interface DirtyVramTracker {
   onDirty: (() => void) | null;
   /** Drop tracking after this long without a dirty page (null: never). */
   readonly idleDropMs: number | null;
+  /** The machine ran guest code (one run slice): a backend that cannot see stores may look now. */
+  afterGuestRun?(): void;
+  /** Release what the backend holds (threads, descriptors). */
+  close?(): void;
 }
 
 export interface TrackerOptions {
@@ -283,8 +289,24 @@ export class ScanTracker implements DirtyVramTracker {
   }
 }
 
-export function createTracker(mem: GuestMemory, mode: TrackingMode, idleDropMs: number, now?: () => number): DirtyVramTracker {
+/**
+ * The tracker for the scripted machine. `hw` needs VRAM in a page-aligned buffer, the addon and a kernel
+ * that has what it uses; where it cannot run, `notice` gets one line and the emulated tracker runs instead.
+ */
+export function createTracker(
+  mem: GuestMemory,
+  mode: TrackingMode,
+  idleDropMs: number,
+  now?: () => number,
+  notice: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): DirtyVramTracker {
   switch (mode) {
+    case 'hw': {
+      const hw = openHwTracker(() => mem.vram, { idleDropMs, now, slices: true, notice });
+      if ('tracker' in hw) return hw.tracker;
+      notice(`vramvnc: --tracking hw unavailable (${hw.reason}); using the emulated tracker (dirty)`);
+      return new EmulatedDirtyTracker(mem, { idleDropMs, now });
+    }
     case 'scan':
       return new ScanTracker(mem);
     case 'dirty-nodrop':

@@ -49,10 +49,12 @@ export class GuestMemory {
   readonly counters: MemoryCounters = { unmappedWrites: 0, unmappedReads: 0 };
   #mmio: MmioRegion[] = [];
 
-  constructor(readonly vramSize: number) {
+  /** backing: where VRAM lives if not in a fresh buffer (e.g. page-aligned, for `--tracking hw`). */
+  constructor(readonly vramSize: number, backing?: Uint8Array) {
     if (vramSize <= 0 || vramSize % PAGE_SIZE !== 0) throw new RangeError(`VRAM size must be a positive multiple of ${PAGE_SIZE}`);
-    this.vram = new Uint8Array(vramSize);
-    this.vram32 = new Uint32Array(this.vram.buffer);
+    if (backing && backing.byteLength !== vramSize) throw new RangeError(`VRAM backing must be ${vramSize} bytes`);
+    this.vram = backing ?? new Uint8Array(vramSize);
+    this.vram32 = new Uint32Array(this.vram.buffer, this.vram.byteOffset, vramSize >>> 2);
     this.nrPages = vramSize >>> PAGE_SHIFT;
     this.wp = new Uint32Array((this.nrPages + 31) >>> 5);
   }
