@@ -178,7 +178,7 @@ export function buildProgram(): Command {
       const modes = String(opts.modes).split(',').filter(Boolean);
       for (const m of modes) {
         const [t, r = 'poll'] = m.split('/');
-        if (!TRACKING_MODES.includes(t as TrackingMode) || !REFRESH_MODES.includes(r as RefreshMode)) fail(`--modes: unknown mode '${m}' (tracking dirty|dirty-nodrop|scan, optionally /poll or /event)`);
+        if (!TRACKING_MODES.includes(t as TrackingMode) || !REFRESH_MODES.includes(r as RefreshMode)) fail(`--modes: unknown mode '${m}' (tracking dirty|dirty-nodrop|scan|hw, optionally /poll or /event)`);
       }
       const peers = String(opts.peers).split(',').filter(Boolean);
       for (const p of peers) if (p !== 'qemu-text' && p !== 'qemu-vbe') fail(`--peers: unknown peer '${p}' (known: qemu-text, qemu-vbe)`);

@@ -85,7 +85,7 @@ describe('vramvnc serve / screenshot', () => {
     expect(a.stderr).toBe("vramvnc: unknown guest 'nope' (known: idle, desktop, random, bios, terminal, mode13, planar, modes, video[:WxH], image:<file.png>)\n");
     const b = run(['serve', '--tracking', 'fast']);
     expect(b.status).toBe(2);
-    expect(b.stderr).toBe("error: option '--tracking <mode>' argument 'fast' is invalid. Allowed choices are dirty, dirty-nodrop, scan.\n");
+    expect(b.stderr).toBe("error: option '--tracking <mode>' argument 'fast' is invalid. Allowed choices are dirty, dirty-nodrop, scan, hw.\n");
     const c = run(['serve', '--vram-mb', 'lots']);
     expect(c.status).toBe(2);
     expect(c.stderr).toBe("error: option '--vram-mb <n>' argument 'lots' is invalid. --vram-mb must be an integer from 1 to 256\n");
