@@ -243,7 +243,9 @@ export class RfbClient extends EventEmitter {
             if (q.length < 8) return;
             const len = q.peek(8).readUInt32BE(4);
             if (q.length < 8 + len) return;
-            throw new Error(`authentication failed: ${q.consume(8 + len).subarray(8).toString('utf8')}`);
+            const reason = q.consume(8 + len).subarray(8).toString('utf8');
+            // the server's reason is often just "authentication failed": say it once
+            throw new Error(reason === '' || /^authentication failed\.?$/i.test(reason) ? 'authentication failed (wrong password?)' : `authentication failed: ${reason}`);
           }
           q.skip(4);
           this.#clientInit();

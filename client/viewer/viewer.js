@@ -54,6 +54,7 @@ function connect() {
   rfb.focusOnClick = true;
   rfb.addEventListener('connect', () => {
     viewer.connected = true;
+    startStats();
     $('connect').textContent = 'Disconnect';
     statusLine();
     rfb.focus();
@@ -75,9 +76,15 @@ function connect() {
   rfb.addEventListener('credentialsrequired', () => {
     const given = new URLSearchParams(location.search).get('password') ?? window.prompt('VNC password');
     if (given === null) rfb.disconnect();
-    else rfb.sendCredentials({ password: given });
+    else {
+      rfb.sendCredentials({ password: given });
+      setStatsPassword(given);
+    }
   });
-  rfb.addEventListener('securityfailure', (e) => setStatus(`authentication failed: ${e.detail.reason || 'wrong password'}`));
+  rfb.addEventListener('securityfailure', (e) => {
+    const reason = e.detail.reason && !/^authentication failed\.?$/i.test(e.detail.reason) ? e.detail.reason : 'wrong password?';
+    setStatus(`authentication failed (${reason})`);
+  });
   setStatus('connecting');
 }
 
@@ -255,15 +262,74 @@ function onStats(stats, pages) {
   prev = cur;
 }
 
-function startStats() {
-  const es = new EventSource('/stats/stream');
-  es.onmessage = (e) => {
-    const { stats, pages } = JSON.parse(e.data);
-    viewer.statsEvents = (viewer.statsEvents ?? 0) + 1;
-    onStats(stats, pages);
-  };
+// ---- the stats stream ----
+// A server with a password asks for it on /stats too (HTTP Basic, any user name). EventSource cannot
+// send it, so the stream is read with fetch, with the VNC password once the viewer knows it
+// (?password= or the prompt). It starts when the RFB connection is up: by then the viewer knows
+// whether there is a password (a 401 would make the browser ask for one in its own dialog).
+
+let statsPassword = params.get('password');
+let passwordKnown = null;
+/** The viewer learned the VNC password: the stats stream may use it. */
+function setStatsPassword(p) {
+  statsPassword = p;
+  passwordKnown?.();
+}
+
+function basicAuth(password) {
+  const bytes = new TextEncoder().encode(`:${password}`);
+  return `Basic ${btoa(String.fromCharCode(...bytes))}`;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function readStats(res) {
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buf += value;
+    let end;
+    while ((end = buf.indexOf('\n\n')) >= 0) {
+      const event = buf.slice(0, end);
+      buf = buf.slice(end + 2);
+      const data = event.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+      if (!data) continue;
+      const { stats, pages } = JSON.parse(data);
+      viewer.statsEvents = (viewer.statsEvents ?? 0) + 1;
+      onStats(stats, pages);
+    }
+  }
+}
+
+let statsStarted = false;
+async function startStats() {
+  if (statsStarted) return;
+  statsStarted = true;
+  for (;;) {
+    const tried = statsPassword;
+    const headers = tried !== null ? { authorization: basicAuth(tried) } : {};
+    try {
+      const res = await fetch('/stats/stream', { headers, cache: 'no-store' });
+      if (res.status === 401) {
+        viewer.statsStatus = 'password needed';
+        // wait for a (new) password from the RFB side
+        while (statsPassword === tried) await new Promise((r) => (passwordKnown = r));
+        continue;
+      }
+      if (res.ok && res.body) {
+        viewer.statsStatus = 'streaming';
+        await readStats(res);
+      }
+    } catch {
+      // the server went away or restarted: try again below
+    }
+    viewer.statsStatus = 'reconnecting';
+    await sleep(2000);
+  }
 }
 
 if (params.get('autoconnect') !== '0') connect();
 else setStatus('disconnected');
-startStats();
+if (params.get('autoconnect') === '0' || statsPassword !== null) startStats();

@@ -18,7 +18,7 @@ import { benchSlowClient, benchThroughput, formatThroughputTable } from '../benc
 import { SKIPPABLE_ENCODINGS } from '../bench/counting-client.js';
 import { EncodingType } from '../rfb/encodings/encodings.js';
 import { barChartSvg } from '../bench/plot.js';
-import { registerScreenCommands } from './screen-commands.js';
+import { passwordOption, registerScreenCommands } from './screen-commands.js';
 import { defaultDeflateThreads, deflatePool } from '../rfb/encodings/deflate-pool.js';
 import { benchEncode, defaultFramesDir, formatBenchTable, FRAME_NAMES, loadFrame, writeFrames } from './bench-encode.js';
 
@@ -144,10 +144,11 @@ export function buildProgram(): Command {
     .argument('<url>', 'vnc://host:port')
     .argument('<out>', 'output PNG file')
     .option('--timeout-ms <ms>', 'give up after this long', intArg('--timeout-ms', 1, 3_600_000), 10_000)
+    .addOption(passwordOption())
     .action(async (url: string, out: string, opts) => {
       let client: RfbClient;
       try {
-        client = await RfbClient.connect(url, { timeoutMs: opts.timeoutMs, autoUpdate: false });
+        client = await RfbClient.connect(url, { timeoutMs: opts.timeoutMs, autoUpdate: false, ...(opts.password === undefined ? {} : { password: opts.password }) });
       } catch (err) {
         fail(`cannot connect to ${url}: ${(err as Error).message}`, 1);
       }

@@ -1,7 +1,7 @@
 // Screen-test commands: assert-screen, wait-still, type, key, needle (openQA-style, for any VNC server).
 import fs from 'node:fs';
 import path from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { connect, type Screen } from '../../client/screen/session.js';
 import { createNeedle, findNeedles, loadNeedle, saveNeedle, type Needle } from '../../client/screen/needle.js';
 import { readPng, type Rect, type RgbaImage } from '../../client/screen/image.js';
@@ -77,12 +77,17 @@ function loadNeedleArg(arg: string, tag: string | undefined): Needle[] {
   }
 }
 
+/** --password, or the environment's VNC_PASSWORD (keeps it out of the process list). */
+export function passwordOption(prefix = ''): Option {
+  return new Option('--password <password>', `${prefix}VNC Authentication password`).env('VNC_PASSWORD');
+}
+
 /** Add the screen-test subcommands to the vramvnc program. */
 export function registerScreenCommands(program: Command): void {
   const common = (c: Command) =>
     c
       .option('--timeout-ms <ms>', 'give up after this long', intOpt('--timeout-ms', 1, 3_600_000), 10_000)
-      .option('--password <password>', 'VNC Authentication password');
+      .addOption(passwordOption());
 
   common(
     program
@@ -166,7 +171,7 @@ export function registerScreenCommands(program: Command): void {
     .option('--margin <px>', 'how far areas may move (default 50)', intOpt('--margin', 0, 10_000))
     .option('-o, --out <file.json>', 'output JSON (default: the PNG name with .json; needle.json for a URL)')
     .option('--timeout-ms <ms>', 'for a VNC source: give up after this long', intOpt('--timeout-ms', 1, 3_600_000), 10_000)
-    .option('--password <password>', 'for a VNC source: VNC Authentication password')
+    .addOption(passwordOption('for a VNC source: '))
     .action((source: string, opts) =>
       run(async () => {
         const fromVnc = /^vnc:\/\//.test(source);

@@ -261,4 +261,27 @@ describe('the viewer against a password-protected server', () => {
     const s = [...app.rfb.sessions][0]!;
     expect(s.state).toBe('Normal');
   });
+
+  for (const [how, query] of [
+    ['?password=', '?lossless=1&password=pw123'],
+    ['the prompt', '?lossless=1'],
+  ] as const) {
+    it(`the tracker panel works too (the stats stream sends the password from ${how})`, async () => {
+      const { SecurityPolicy } = await import('../../src/rfb/security/policy.js');
+      const { DEFAULT_WEB_SECURITY } = await import('../../src/transport/web-security.js');
+      app = await startApp(idleGuest, {
+        rfb: { security: new SecurityPolicy({ password: Buffer.from('pw123'), failureDelayMs: 100 }) },
+        webSecurity: { ...DEFAULT_WEB_SECURITY, password: Buffer.from('pw123') },
+      });
+      expect((await fetch(`${app.webUrl}stats`)).status).toBe(401); // the stats do need it
+      const b = await openBrowser();
+      browser = b;
+      b.page.on('dialog', (d) => void d.accept('pw123'));
+      await b.page.goto(`${app.webUrl}${query}`);
+      await b.page.waitForFunction(() => (window as any).viewer?.connected === true, null, { timeout: 8000 });
+      await b.page.waitForFunction(() => ((window as any).viewer.statsEvents ?? 0) >= 2, null, { timeout: 8000 });
+      expect(await b.page.textContent('#tracking-state')).toMatch(/^(tracking|dropped|scanning|off)$/);
+      await b.page.waitForFunction(() => /encoding [A-Za-z]/.test(document.getElementById('status')!.textContent!));
+    });
+  }
 });
