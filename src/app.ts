@@ -138,11 +138,12 @@ export class VramVnc {
   /** What /stats reports. */
   stats(): object {
     const cpu = process.cpuUsage();
+    const mode = this.device.currentMode; // the registers now: current even when no viewer refreshes
     return {
       guest: this.options.guest.name,
-      mode: this.device.modeName,
-      width: this.device.surface.width,
-      height: this.device.surface.height,
+      mode: mode.name,
+      width: mode.width,
+      height: mode.height,
       tracking: {
         mode: this.tracker.mode,
         refresh: this.pipeline.mode,

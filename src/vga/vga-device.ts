@@ -187,20 +187,18 @@ export class VgaDevice {
     cr[CR_MAX_SCAN]! &= ~0x9f;
   }
 
-  /** A description of the current mode for logs and stats. */
+  /** A description of the mode on the surface (as of the last refresh) for logs and stats. */
   get modeName(): string {
-    const m = this.#mode;
-    if (!m) return 'blank';
-    switch (m.kind) {
-      case 'vbe':
-        return `VBE ${m.vbe.width}x${m.vbe.height}x${m.vbe.bpp}`;
-      case 'text':
-        return `text ${m.text.cols}x${m.text.rows} (${m.width}x${m.height})`;
-      case 'graphics':
-        return `VGA ${m.gfx.kind} ${m.width}x${m.height}`;
-      default:
-        return 'blank';
-    }
+    return describeMode(this.#mode);
+  }
+
+  /**
+   * The mode the registers say now, whether or not a refresh has run since (with no viewer nothing
+   * refreshes the surface): for /stats.
+   */
+  get currentMode(): { name: string; width: number; height: number } {
+    const m = this.#displayMode();
+    return { name: describeMode(m), width: m.width, height: m.height };
   }
 
   /** What the registers say is on screen now. */
@@ -496,5 +494,19 @@ export class VgaDevice {
     this.#stopped = true;
     if (this.#blinkTimer) clearTimeout(this.#blinkTimer);
     this.#blinkTimer = null;
+  }
+}
+
+/** A mode as logs and stats show it: "text 80x25 (720x400)", "VBE 1024x768x32". */
+function describeMode(m: DisplayMode | null): string {
+  switch (m?.kind) {
+    case 'vbe':
+      return `VBE ${m.vbe.width}x${m.vbe.height}x${m.vbe.bpp}`;
+    case 'text':
+      return `text ${m.text.cols}x${m.text.rows} (${m.width}x${m.height})`;
+    case 'graphics':
+      return `VGA ${m.gfx.kind} ${m.width}x${m.height}`;
+    default:
+      return 'blank';
   }
 }
