@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_APP_OPTIONS, VramVnc } from '../app.js';
 import { TRACKING_MODES, type TrackingMode } from '../hypervisor/dirty-log.js';
-import { resolveGuest } from '../guest/programs.js';
+import { GUEST_NAMES, resolveGuest } from '../guest/programs.js';
+import { packageVersion, plainDefaults } from './help.js';
 import { parseHostPort } from '../transport/tcp.js';
 import { REFRESH_MODES, type RefreshMode } from '../display/update-pipeline.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
@@ -56,13 +57,14 @@ export function buildProgram(): Command {
   program
     .name('vramvnc')
     .description('A VNC server for an emulated HVM guest display, driven by dirty-VRAM tracking')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError(false)
     .exitOverride();
 
   program
     .command('serve')
     .description('run a guest and serve its display over VNC (and the web port)')
-    .option('--guest <name>', 'guest program: idle, desktop, random, bios, terminal, mode13, planar, modes, image:<file.png>', 'desktop')
+    .option('--guest <name>', `guest program: ${GUEST_NAMES.join(', ')}`, 'desktop')
     .option('--seed <n>', 'seed for the guest', intArg('--seed', 0, 2 ** 32 - 1), DEFAULT_APP_OPTIONS.seed)
     .option('--duration <ms>', 'the guest stops writing after this long', intArg('--duration', 0, 2 ** 31 - 1))
     .option('--vnc <host:port|off>', 'RFB listener', endpointArg('--vnc'), { host: '127.0.0.1', port: 5900 })
@@ -98,6 +100,7 @@ export function buildProgram(): Command {
       } catch (err) {
         fail((err as Error).message);
       }
+      if (!opts.vnc && !opts.web) fail('--vnc off and --web off: nothing would listen; keep at least one of them');
       const log = opts.quiet ? () => {} : (line: string) => process.stderr.write(`${new Date().toISOString()} vnc: ${line}\n`);
       let security;
       try {
@@ -247,11 +250,12 @@ export function buildProgram(): Command {
 
   bench
     .command('plot')
-    .description('SVG charts from `bench idle --json` and `bench latency --json` output')
-    .requiredOption('--idle <file>', 'JSON from bench idle --json')
-    .requiredOption('--latency <file>', 'JSON from bench latency --json')
-    .option('--out <dir>', 'where to write bench-idle.svg and bench-latency.svg', 'docs')
+    .description('SVG charts from `bench idle --json` and/or `bench latency --json` output')
+    .option('--idle <file>', 'JSON from bench idle --json')
+    .option('--latency <file>', 'JSON from bench latency --json')
+    .option('--out <dir>', 'where to write bench-idle.svg and bench-latency.svg (docs/ holds the committed ones)', 'test-output/plots')
     .action((opts) => {
+      if (!opts.idle && !opts.latency) fail('bench plot: give --idle FILE, --latency FILE, or both');
       const read = (f: string) => {
         try {
           return JSON.parse(fs.readFileSync(f, 'utf8'));
@@ -259,15 +263,22 @@ export function buildProgram(): Command {
           fail(`cannot read ${f}: ${(err as Error).message}`);
         }
       };
-      const idle = read(opts.idle);
-      const lat = read(opts.latency) as { mode: string; change: string; from: string; p50: number; p99: number }[];
       fs.mkdirSync(opts.out, { recursive: true });
-      const label = (m: string) => (m.startsWith('qemu-') ? `QEMU stdvga ${m.slice(5)}` : m.includes('/') ? `vramvnc ${m}` : `vramvnc ${m}/poll`);
-      const idleBars = (idle.results as { mode: string; cpuPercent: number }[]).map((r) => ({ label: label(r.mode), value: Math.max(r.cpuPercent, 1e-4), note: `${r.cpuPercent.toFixed(3)} %` }));
-      fs.writeFileSync(`${opts.out}/bench-idle.svg`, barChartSvg(`Server CPU with one viewer, guest '${idle.options.guest}', ${idle.options.seconds} s`, 'CPU % of one core', idleBars));
-      const latBars = lat.map((r) => ({ label: `${r.mode} ${r.change} ${r.from}`, value: r.p50, value2: r.p99, note: `p50 ${r.p50.toFixed(2)} / p99 ${r.p99.toFixed(2)} ms` }));
-      fs.writeFileSync(`${opts.out}/bench-latency.svg`, barChartSvg('Guest store to pixels at the client (1024x768x32, Raw, loopback)', 'milliseconds', latBars, { legend: ['p50', 'p99'] }));
-      process.stdout.write(`${opts.out}/bench-idle.svg\n${opts.out}/bench-latency.svg\n`);
+      const written: string[] = [];
+      if (opts.idle) {
+        const idle = read(opts.idle);
+        const label = (m: string) => (m.startsWith('qemu-') ? `QEMU stdvga ${m.slice(5)}` : m.includes('/') ? `vramvnc ${m}` : `vramvnc ${m}/poll`);
+        const idleBars = (idle.results as { mode: string; cpuPercent: number }[]).map((r) => ({ label: label(r.mode), value: Math.max(r.cpuPercent, 1e-4), note: `${r.cpuPercent.toFixed(3)} %` }));
+        fs.writeFileSync(`${opts.out}/bench-idle.svg`, barChartSvg(`Server CPU with one viewer, guest '${idle.options.guest}', ${idle.options.seconds} s`, 'CPU % of one core', idleBars));
+        written.push(`${opts.out}/bench-idle.svg`);
+      }
+      if (opts.latency) {
+        const lat = read(opts.latency) as { mode: string; change: string; from: string; p50: number; p99: number }[];
+        const latBars = lat.map((r) => ({ label: `${r.mode} ${r.change} ${r.from}`, value: r.p50, value2: r.p99, note: `p50 ${r.p50.toFixed(2)} / p99 ${r.p99.toFixed(2)} ms` }));
+        fs.writeFileSync(`${opts.out}/bench-latency.svg`, barChartSvg('Guest store to pixels at the client (1024x768x32, Raw, loopback)', 'milliseconds', latBars, { legend: ['p50', 'p99'] }));
+        written.push(`${opts.out}/bench-latency.svg`);
+      }
+      process.stdout.write(`${written.join('\n')}\n`);
     });
 
   registerScreenCommands(program);
@@ -284,6 +295,7 @@ export function buildProgram(): Command {
       process.stdout.write(`${formatBenchTable(benchEncode(frames, opts.iterations))}\n`);
     });
 
+  plainDefaults(program);
   return program;
 }
 

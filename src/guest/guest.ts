@@ -1,4 +1,5 @@
 // The guest side: programs that drive the VGA device through ports and VRAM, as guest code would.
+import { setVbeMode as setVbeModeRegisters, VBE_DISPI_INDEX_VIDEO_MEMORY_64K, VBE_DISPI_INDEX_XRES, VBE_DISPI_INDEX_YRES, VBE_DISPI_IOPORT_DATA, VBE_DISPI_IOPORT_INDEX } from '../vga/vbe.js';
 import type { PortBus } from '../hypervisor/io.js';
 import type { GuestInput } from './input-devices.js';
 import { LFB_BASE, type GuestMemory } from '../hypervisor/memory.js';
@@ -64,14 +65,14 @@ export class GuestRunner {
         const t = track(
           setTimeout(() => {
             this.#timers.delete(t);
-            if (!this.#stopped) this.slice(fn);
+            if (!this.#stopped) this.slice(() => this.#guard(fn));
           }, ms),
         );
       },
       setInterval: (fn, ms) => {
         track(
           setInterval(() => {
-            if (!this.#stopped) this.slice(fn);
+            if (!this.#stopped) this.slice(() => this.#guard(fn));
           }, ms),
         );
       },
@@ -84,6 +85,7 @@ export class GuestRunner {
   }
 
   async run(program: GuestProgram): Promise<void> {
+    this.#name = program.name;
     await program.start(this.ctx);
     this.onSliceEnd?.();
   }
@@ -94,6 +96,18 @@ export class GuestRunner {
     this.onSliceEnd?.();
   }
 
+  #name = 'guest';
+
+  /** A guest step that throws stops the guest with a log line; the server keeps serving. */
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.ctx.log(`guest '${this.#name}' stopped: ${(err as Error).message}`);
+      this.stop();
+    }
+  }
+
   stop(): void {
     this.#stopped = true;
     for (const t of this.#timers) clearTimeout(t);
@@ -101,7 +115,23 @@ export class GuestRunner {
   }
 }
 
-export { setVbeMode } from '../vga/vbe.js';
+/**
+ * Set a VBE mode as a Bochs VBE driver does, then read the resolution back: the card clamps a mode
+ * that does not fit its video RAM (QEMU's vbe_fixup_regs), and a guest should say so rather than
+ * draw into a smaller screen than it thinks it has.
+ */
+export function setVbeMode(io: PortBus, width: number, height: number, bpp: number, keepVram = false): void {
+  setVbeModeRegisters(io, width, height, bpp, keepVram);
+  const read = (index: number) => {
+    io.outw(VBE_DISPI_IOPORT_INDEX, index);
+    return io.inw(VBE_DISPI_IOPORT_DATA);
+  };
+  if (read(VBE_DISPI_INDEX_XRES) !== width || read(VBE_DISPI_INDEX_YRES) !== height) {
+    const mib = (b: number) => `${Math.round((b / (1 << 20)) * 10) / 10} MiB`;
+    const have = read(VBE_DISPI_INDEX_VIDEO_MEMORY_64K) * 65536;
+    throw new Error(`VBE ${width}x${height}x${bpp} needs ${mib(width * height * Math.ceil(bpp / 8))} of video RAM; the card has ${mib(have)} (give a larger --vram-mb)`);
+  }
+}
 
 /** A 32 bpp linear framebuffer as guest drawing code sees it: every store goes through guest memory. */
 export class Fb32 {
