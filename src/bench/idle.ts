@@ -4,7 +4,7 @@ import { ALL_CLIENT_ENCODINGS, RfbClient } from '../../client/headless/rfb-clien
 import type { TrackerCounters, TrackingMode } from '../hypervisor/dirty-log.js';
 import { describeMachine, sampleProcess, type ProcSample } from './proc.js';
 import { table } from './stats.js';
-import { startServerProcess } from './server-process.js';
+import { startServerProcess, type Launch } from './server-process.js';
 import { startQemu } from './peers.js';
 
 export interface IdleOptions {
@@ -17,6 +17,12 @@ export interface IdleOptions {
   settleSeconds?: number;
   /** other servers to measure the same way: qemu-text, qemu-vbe */
   peers?: string[];
+  /**
+   * how each server is started (default ['node']: `node dist/src/cli/main.js serve`, which relaunches
+   * itself with its V8 flags; 'flags': with them on node's command line); with several, every mode
+   * runs once per launch and its rows are labelled `mode [launch]`
+   */
+  launches?: Launch[];
   /** runs per mode, interleaved; each row is the median run by CPU % (default 1) */
   repeat?: number;
   log: (line: string) => void;
@@ -116,9 +122,10 @@ export async function benchIdlePeer(name: string, o: IdleOptions): Promise<IdleR
   }
 }
 
-export async function benchIdleMode(mode: string, o: IdleOptions): Promise<IdleResult> {
+export async function benchIdleMode(mode: string, o: IdleOptions, launch: Launch = 'node'): Promise<IdleResult> {
   const [tracking, refresh = 'poll'] = mode.split('/') as [TrackingMode, string?];
-  const server = await startServerProcess(['--guest', o.guest, '--tracking', tracking, '--refresh', refresh]);
+  const server = await startServerProcess(['--guest', o.guest, '--tracking', tracking, '--refresh', refresh], launch);
+  const label = (o.launches ?? ['node']).length > 1 ? `${mode} [${launch}]` : mode;
   try {
     const clients = await connectViewers(server.vnc, o.clients);
     const s0 = await server.stats();
@@ -127,7 +134,7 @@ export async function benchIdleMode(mode: string, o: IdleOptions): Promise<IdleR
     for (const c of clients) c.close();
     const t = (k: string) => delta(s0.tracking, s1.tracking, k);
     return {
-      mode,
+      mode: label,
       ...cpu,
       wakeupsPerSecond: delta(s0.pipeline, s1.pipeline, 'wakeups') / cpu.seconds,
       queries: t('queries'),
@@ -153,8 +160,10 @@ export async function benchIdle(o: IdleOptions): Promise<IdleResult[]> {
   for (let round = 1; round <= rounds; round++) {
     const of = rounds > 1 ? ` (run ${round}/${rounds})` : '';
     for (const mode of o.modes) {
-      o.log(`bench idle: ${mode}, ${o.seconds} s, guest ${o.guest}, ${o.clients} client(s)${of}...`);
-      keep(mode, await benchIdleMode(mode, o));
+      for (const launch of o.launches ?? ['node']) {
+        o.log(`bench idle: ${mode} (started as ${launch}), ${o.seconds} s, guest ${o.guest}, ${o.clients} client(s)${of}...`);
+        keep(`${mode}@${launch}`, await benchIdleMode(mode, o, launch));
+      }
     }
     for (const peer of o.peers ?? []) {
       o.log(`bench idle: peer ${peer}, ${o.seconds} s, ${o.clients} client(s)${of}...`);

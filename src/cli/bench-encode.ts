@@ -1,5 +1,5 @@
 // `vramvnc bench encode`: time and bytes per frame for each encoding on the fixture frames
-// (desktop, text, photo, noise), and the deterministic generator of those frames.
+// (desktop, text, photo, noise, console), and the deterministic generator of those frames.
 import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
@@ -8,13 +8,14 @@ import { surfaceToPng } from '../display/png.js';
 import { drawTestPicture, drawText } from '../guest/draw.js';
 import { Fb32, mulberry32 } from '../guest/guest.js';
 import { drawClock } from '../guest/programs.js';
+import { FONT_8X16 } from '../vga/fonts/index.js';
 import { GuestMemory } from '../hypervisor/memory.js';
 import { ByteWriter } from '../rfb/byte-writer.js';
 import { EncodingType, encodingName } from '../rfb/encodings/encodings.js';
 import { EncoderSet } from '../rfb/encodings/select.js';
 import { NATIVE_FORMAT, PixelTranslator } from '../rfb/pixel-format.js';
 
-export const FRAME_NAMES = ['desktop', 'text', 'photo', 'noise'] as const;
+export const FRAME_NAMES = ['desktop', 'text', 'photo', 'noise', 'console'] as const;
 export type FrameName = (typeof FRAME_NAMES)[number];
 const W = 1024;
 const H = 768;
@@ -74,6 +75,8 @@ export function synthFrame(name: FrameName): Surface {
         }
       return s;
     }
+    case 'console':
+      return consoleFrame();
     case 'noise': {
       const s = new Surface(W, H);
       const rng = mulberry32(11);
@@ -81,6 +84,59 @@ export function synthFrame(name: FrameName): Surface {
       return s;
     }
   }
+}
+
+/**
+ * A firmware set-up screen in the VGA 8x16 font, 128 x 48 cells: a blue field, a grey dialog with
+ * a shadow, a highlighted menu line, a status bar: what a VM console shows outside an OS.
+ */
+function consoleFrame(): Surface {
+  const s = new Surface(W, H);
+  const cols = W / 8;
+  const rows = H / 16;
+  const cell = (cx: number, cy: number, ch: number, fg: number, bg: number) => {
+    for (let y = 0; y < 16; y++) {
+      const bits = FONT_8X16.data[ch * 16 + y]!;
+      const o = (cy * 16 + y) * W + cx * 8;
+      for (let x = 0; x < 8; x++) s.data[o + x] = bits & (0x80 >> x) ? fg : bg;
+    }
+  };
+  const text = (cx: number, cy: number, str: string, fg: number, bg: number) => {
+    for (let i = 0; i < str.length && cx + i < cols; i++) cell(cx + i, cy, str.charCodeAt(i), fg, bg);
+  };
+  const BLUE = 0x0000aa;
+  const GREY = 0xaaaaaa;
+  const WHITE = 0xffffff;
+  const YELLOW = 0xffff55;
+  const BLACK = 0x000000;
+  const CYAN = 0x00aaaa;
+  for (let cy = 0; cy < rows; cy++) for (let cx = 0; cx < cols; cx++) cell(cx, cy, 0x20, GREY, BLUE);
+  text(0, 0, ' vramvnc firmware set-up utility'.padEnd(cols), BLUE, CYAN);
+  const rng = mulberry32(5);
+  const items = ['Boot order', 'Video memory', 'Dirty tracking', 'Drop after idle', 'Refresh', 'Viewers', 'Encodings', 'Security', 'Clock', 'Keyboard', 'Serial port', 'Power'];
+  for (let i = 0; i < 40; i++) {
+    const name = items[i % items.length]!;
+    const value = `[${Math.floor(rng() * 100000)}]`;
+    text(3, 3 + i, `${name} ${i + 1}`.padEnd(30, '.'), i === 7 ? WHITE : GREY, i === 7 ? 0xaa0000 : BLUE);
+    text(34, 3 + i, value, YELLOW, BLUE);
+  }
+  // a dialog with a double-line frame (code page 437 box drawing) and its shadow
+  const [dx, dy, dw, dh] = [60, 14, 50, 14];
+  for (let y = 0; y < dh; y++)
+    for (let x = 0; x < dw; x++) {
+      const edgeY = y === 0 || y === dh - 1;
+      const edgeX = x === 0 || x === dw - 1;
+      const ch = edgeY && edgeX ? (y === 0 ? (x === 0 ? 0xc9 : 0xbb) : x === 0 ? 0xc8 : 0xbc) : edgeY ? 0xcd : edgeX ? 0xba : 0x20;
+      cell(dx + x, dy + y, ch, BLACK, GREY);
+    }
+  for (let y = 1; y <= dh; y++) cell(dx + dw, dy + y, 0x20, GREY, BLACK);
+  for (let x = 1; x <= dw; x++) cell(dx + x, dy + dh, 0x20, GREY, BLACK);
+  text(dx + 2, dy + 2, 'Save changes and exit?', BLACK, GREY);
+  for (let i = 0; i < 6; i++) text(dx + 2, dy + 4 + i, `  option ${i + 1}: ${Math.floor(rng() * 1e9).toString(16)}`, BLACK, GREY);
+  text(dx + 12, dy + 11, ' Yes ', WHITE, 0xaa0000);
+  text(dx + 30, dy + 11, ' No ', BLACK, GREY);
+  text(0, rows - 1, ' F1 Help  F5/F6 Change  F9 Defaults  F10 Save  ESC Exit'.padEnd(cols), BLACK, CYAN);
+  return s;
 }
 
 export function surfaceFromPng(buf: Buffer): Surface {

@@ -8,6 +8,7 @@
 // deflates the first piece itself while worker threads deflate the others, then blocks on an
 // Atomics flag for each worker and takes the result with receiveMessageOnPort.
 import os from 'node:os';
+import { setServerV8FlagsForNewIsolates } from '../../runtime/v8-flags.js';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import zlib from 'node:zlib';
 
@@ -99,6 +100,7 @@ class DeflatePool {
     for (let i = 0; i < this.size; i++) {
       const { port1, port2 } = new MessageChannel();
       const flag = new Int32Array(new SharedArrayBuffer(4));
+      setServerV8FlagsForNewIsolates(); // no memory reducer in the helper isolates, however node was started
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { port: port2, flag: flag.buffer }, transferList: [port2] });
       worker.unref(); // never keeps the process alive
       const h: Helper = { worker, port: port1, flag, online: false, broken: false };
