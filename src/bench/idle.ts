@@ -134,7 +134,8 @@ export async function benchIdleMode(mode: string, o: IdleOptions, launch: Launch
     for (const c of clients) c.close();
     const t = (k: string) => delta(s0.tracking, s1.tracking, k);
     return {
-      mode: label,
+      // a backend that cannot run here (hw without its addon) says what ran instead
+      mode: s0.tracking.mode === tracking ? label : `${label} (ran ${s0.tracking.mode})`,
       ...cpu,
       wakeupsPerSecond: delta(s0.pipeline, s1.pipeline, 'wakeups') / cpu.seconds,
       queries: t('queries'),

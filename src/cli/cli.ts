@@ -213,7 +213,7 @@ export function buildProgram(): Command {
     .option('--exit-us <us>', 'modelled cost of one VM exit (trap or fault), microseconds', intArg('--exit-us', 0, 1000), 5)
     .option('--json', 'print JSON instead of a table')
     .action((opts) => {
-      const results = benchGuest(opts.rounds, opts.exitUs);
+      const results = benchGuest(opts.rounds, opts.exitUs, (l) => process.stderr.write(`${l}\n`));
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatGuestTable(results, opts.rounds, opts.exitUs)}\n`);
     });
 
