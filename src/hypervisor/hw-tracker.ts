@@ -144,20 +144,23 @@ export class HwDirtyTracker implements DirtyVramTracker {
    */
   afterGuestRun(): void {
     if (!this.#doorbellArmed || this.#state !== 'tracking' || this.#closed) return;
-    const now = this.#now();
     const interval = this.options.peekIntervalMs ?? 1;
-    if (now - this.#lastPeek < interval) {
+    if (this.#now() - this.#lastPeek < interval) {
       // a burst of slices: look once more at the end of the interval
       if (!this.#peekTimer) {
         this.#peekTimer = setTimeout(() => {
           this.#peekTimer = null;
-          this.afterGuestRun();
+          if (this.#doorbellArmed && this.#state === 'tracking' && !this.#closed) this.#peek();
         }, interval);
         this.#peekTimer.unref();
       }
       return;
     }
-    this.#lastPeek = now;
+    this.#peek();
+  }
+
+  #peek(): void {
+    this.#lastPeek = this.#now();
     let written = true;
     if (this.#broken === null && this.#handle !== null) {
       try {

@@ -261,6 +261,28 @@ describe('hardware dirty bits (userfaultfd + PAGEMAP_SCAN) over WebAssembly memo
     t.afterGuestRun(); // dropped: the fault is the doorbell
     expect(rings).toBe(1);
   });
+
+  it('looks at most once per peek interval; a store in a burst of slices still rings at the end of it', async () => {
+    if (!hw.ok) {
+      expect(hw.reason.length).toBeGreaterThan(0);
+      return;
+    }
+    const { view } = wasmVram();
+    const clock = 0; // frozen: the interval is measured on it, so only the trailing look can ring
+    const t = new HwDirtyTracker(hw.addon, view, { idleDropMs: null, now: () => clock, slices: true, peekIntervalMs: 20 });
+    closers.push(() => t.close());
+    let rings = 0;
+    t.onDirty = () => rings++;
+    t.trackDirtyVram(0, NP);
+    t.afterGuestRun(); // looks: nothing yet
+    view()[PAGE_SIZE] = 1;
+    t.afterGuestRun(); // within the interval: no look now, one at its end
+    t.afterGuestRun();
+    expect(rings).toBe(0);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(rings).toBe(1);
+    expect(pagesOf(t.trackDirtyVram(0, NP), 0)).toEqual([1]);
+  });
 });
 
 describe('no thread left blocked', () => {
