@@ -6,8 +6,12 @@
 // Dropped: the range is registered with a second, synchronous write-protect userfaultfd instead. The
 // first store faults: a handler thread switches the range back to the asynchronous userfaultfd, wakes
 // the writer (UFFDIO_WAKE: unregistering alone leaves it blocked) and tells JavaScript through a
-// thread-safe function. Switching registrations clears every write-protect bit, so the first scan
-// after a re-arm reports "all pages possibly written" (-1) rather than a bitmap.
+// thread-safe function. Switching registrations clears every write-protect bit; the handler protects
+// the range again before it releases the writer, and the first scan after the re-arm is exact, unless
+// the faulting thread ran during the switch (a signal lets it out of the fault and its store through
+// while neither registration holds the range: its schedstat run count tells): then that scan reports
+// "all pages possibly written" (-1), Xen's ENODATA. Only the thread that queries may store into the
+// range (both machines run the guest on the main thread).
 //
 // Rules kept here: the main thread never waits for the handler thread while it holds the mutex, and the
 // handler thread never waits for the main thread (no JavaScript, no blocking queue), so a store that
@@ -96,7 +100,13 @@ typedef struct track {
   int broken;       // errno of a failed switch: tracking is not trustworthy any more
   uint64_t faults;  // fault messages read
   uint64_t rearms;
+  uint64_t exact_rearms; // re-arms after which the next scan is exact
   uint64_t drops;
+  uint32_t first, nr;    // the range drop() protected
+  uint32_t last_tid;     // the thread of the last fault
+  int switch_delay_us;   // test hook: a pause inside the switch, where only a running writer can store
+  uint32_t tids[16];     // threads blocked in the faults read (handler thread only)
+  int ntids;
   // main thread only
   int closed;
   int user_mode_only;
@@ -164,7 +174,7 @@ static void drain_fd(int fd) {
   }
 }
 
-#define SYNC_FEATURES ((uint64_t)UFFD_FEATURE_WP_UNPOPULATED)
+#define SYNC_FEATURES ((uint64_t)(UFFD_FEATURE_WP_UNPOPULATED | UFFD_FEATURE_THREAD_ID))
 #define ASYNC_FEATURES ((uint64_t)(UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED))
 
 // ----- probing: can this process use the hardware bits at all? -----
@@ -255,6 +265,52 @@ static void rearm_locked(track *t) {
   t->rearmed = 1;
 }
 
+// How many times a thread of this process has been scheduled in (schedstat's third field), or -1.
+static long long thread_runs(uint32_t tid) {
+  char path[64], buf[128];
+  snprintf(path, sizeof path, "/proc/self/task/%u/schedstat", tid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = 0;
+  unsigned long long run, wait, slices;
+  return sscanf(buf, "%llu %llu %llu", &run, &wait, &slices) == 3 ? (long long)slices : -1;
+}
+
+#define MAX_TIDS 16
+
+// dropped -> armed after faults by threads tids[0..n): protect the range again before waking them; exact if
+// none of them ran meanwhile (a thread that did not run did not store), else the next scan reports all
+static void rearm_after_fault(track *t, const uint32_t *tids, int n) {
+  long long before[MAX_TIDS];
+  int known = n > 0;
+  for (int i = 0; i < n; i++)
+    if ((before[i] = thread_runs(tids[i])) < 0) known = 0;
+  int e = uffd_unregister(t->sync_fd, t->base, t->len);
+  if (e) {
+    uffd_protect(t->sync_fd, t->base, t->len, 0);
+    t->broken = e;
+  } else if ((e = arm_async(t))) {
+    t->broken = e;
+  }
+  int exact = 0;
+  if (!e && known) {
+    if (t->switch_delay_us) usleep((useconds_t)t->switch_delay_us);
+    if (uffd_protect(t->async_fd, t->base + (uintptr_t)t->first * PAGE, (size_t)t->nr * PAGE, 1) == 0) {
+      exact = 1;
+      for (int i = 0; i < n; i++)
+        if (thread_runs(tids[i]) != before[i]) exact = 0;
+    }
+  }
+  uffd_wake(t->sync_fd, t->base, t->len);
+  t->state = ARMED;
+  t->rearmed = !exact;
+  t->rearms++;
+  if (exact) t->exact_rearms++;
+}
+
 // ----- the handler thread -----
 
 static void *handler_main(void *arg) {
@@ -278,21 +334,26 @@ static void *handler_main(void *arg) {
     ssize_t got;
     while ((got = read(t->sync_fd, msg, sizeof msg)) > 0) {
       for (size_t i = 0; i < (size_t)got / sizeof msg[0]; i++) {
-        if (msg[i].event == UFFD_EVENT_PAGEFAULT) {
-          t->faults++;
-          t->pending++;
-        }
+        if (msg[i].event != UFFD_EVENT_PAGEFAULT) continue;
+        t->faults++;
+        uint32_t tid = msg[i].arg.pagefault.feat.ptid;
+        t->last_tid = tid;
+        int seen = 0;
+        for (int j = 0; j < t->ntids; j++) seen |= t->tids[j] == tid;
+        if (!seen && t->ntids < MAX_TIDS) t->tids[t->ntids++] = tid;
+        else if (!seen) t->ntids = MAX_TIDS + 1; // too many writers to follow: report all
+        t->pending++;
       }
     }
     if (t->pending > 0 && !t->hold) {
       if (t->state == DROPPED) {
-        rearm_locked(t);
-        t->rearms++;
+        rearm_after_fault(t, t->tids, t->ntids <= MAX_TIDS ? t->ntids : 0);
         notify = 1;
       } else {
         uffd_wake(t->sync_fd, t->base, t->len);
       }
       t->pending = 0;
+      t->ntids = 0;
     }
     pthread_mutex_unlock(&t->mu);
     // never blocks: the queue is unbounded and the call only signals the event loop
@@ -636,6 +697,9 @@ static napi_value js_drop(napi_env env, napi_callback_info info) {
   else {
     drain_fd(t->sync_fd);
     t->pending = 0;
+    t->ntids = 0;
+    t->first = first;
+    t->nr = nr;
     if ((e = uffd_unregister(t->async_fd, t->base, t->len))) step = "UFFDIO_UNREGISTER (async)";
     else if ((e = uffd_register(t->sync_fd, t->base, t->len))) {
       step = "UFFDIO_REGISTER (sync)";
@@ -691,6 +755,33 @@ static napi_value js_set_hold(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// _setSwitchDelayForTest(h, us): pause that long inside each re-arm, between the two registrations.
+static napi_value js_set_switch_delay(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) return throw_msg(env, "_setSwitchDelayForTest: expected (h, us)", 0);
+  track *t = get_track(env, argv[0]);
+  int32_t us;
+  if (!t || napi_get_value_int32(env, argv[1], &us) != napi_ok) return NULL;
+  pthread_mutex_lock(&t->mu);
+  t->switch_delay_us = us < 0 ? 0 : us;
+  pthread_mutex_unlock(&t->mu);
+  return NULL;
+}
+
+// _signalThreadForTest(tid, signo): tgkill one thread of this process (wakes a writer blocked on a fault).
+static napi_value js_signal_thread(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t tid, sig;
+  if (argc < 2 || napi_get_value_uint32(env, argv[0], &tid) != napi_ok || napi_get_value_uint32(env, argv[1], &sig) != napi_ok)
+    return throw_msg(env, "_signalThreadForTest: expected (tid, signo)", 0);
+  if (syscall(SYS_tgkill, getpid(), tid, sig) != 0) return throw_msg(env, "_signalThreadForTest: tgkill", errno);
+  return NULL;
+}
+
 static void set_num(napi_env env, napi_value obj, const char *k, double v) {
   napi_value n;
   napi_create_double(env, v, &n);
@@ -711,6 +802,8 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   set_num(env, o, "dropped", t->state == DROPPED);
   set_num(env, o, "faults", (double)t->faults);
   set_num(env, o, "rearms", (double)t->rearms);
+  set_num(env, o, "exactRearms", (double)t->exact_rearms);
+  set_num(env, o, "lastFaultTid", t->last_tid);
   set_num(env, o, "drops", (double)t->drops);
   set_num(env, o, "pending", t->pending);
   set_num(env, o, "broken", t->broken);
@@ -772,6 +865,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setHold", NULL, js_set_hold, NULL, NULL, NULL, napi_enumerable, NULL},
       {"stats", NULL, js_stats, NULL, NULL, NULL, napi_enumerable, NULL},
       {"_denyForTest", NULL, js_deny_for_test, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"_setSwitchDelayForTest", NULL, js_set_switch_delay, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"_signalThreadForTest", NULL, js_signal_thread, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

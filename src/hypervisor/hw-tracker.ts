@@ -5,8 +5,10 @@
 //   the machine's run slices (afterGuestRun), at most one a millisecond, and only until it rings.
 // - dropped (no page written for idleDropMs): synchronous write-protect. Nothing of ours runs; the guest's
 //   next store faults, the addon's thread re-arms tracking, releases the store and wakes the event loop
-//   (onRearm). Switching back clears the protection of every page, so the first query after a re-arm
-//   answers ENODATA (repaint all), which includes that store.
+//   (onRearm). Switching back clears the protection of every page; the addon protects the range again
+//   before it releases the store, so the first query after a re-arm reports just what was written. If the
+//   faulting thread ran during the switch (a signal let its store through untracked) that query answers
+//   ENODATA (repaint all) instead, Xen's answer for a range without history.
 // The VRAM view is asked for anew on each query: WebAssembly memory growth detaches the old one; if the
 // memory ever moves, tracking restarts at the new address (ENODATA).
 import type { DirtyVramTracker, TrackerCounters, TrackerOptions, TrackerState, TrackResult, TrackingMode } from './dirty-log.js';
@@ -78,6 +80,11 @@ export class HwDirtyTracker implements DirtyVramTracker {
     return this.#broken;
   }
 
+  /** The addon's handle (tests drive its hooks), or null once closed. */
+  handleForTest(): HwHandle | null {
+    return this.#handle;
+  }
+
   /** The addon's own view of the range (faults read by its thread, etc.), or null once closed. */
   nativeStats() {
     return this.#handle ? this.addon.stats(this.#handle) : null;
@@ -118,11 +125,11 @@ export class HwDirtyTracker implements DirtyVramTracker {
     const count = this.addon.scan(this.#handle!, firstPfn, nr, this.#result);
     if (count === SCAN_DROPPED) return { kind: 'ok', bitmap: this.#result, count: 0 }; // O(1): write access is gone
     const now = this.#now();
+    this.#rearmed(now); // a fault re-armed tracking if we still think it dropped (its callback is on its way)
     this.counters.pagesWalked += nr;
     this.#armDoorbell();
     if (count === SCAN_ALL) {
-      // a fault re-armed tracking (its callback may not have run yet): the protection was lost, repaint all
-      this.#rearmed(now);
+      // the writer ran while the protection was off: repaint all
       this.#lastDirty = now;
       return { kind: 'enodata' };
     }

@@ -9,13 +9,16 @@ import { fileURLToPath } from 'node:url';
 export type HwHandle = { readonly __hwtrack: unique symbol };
 
 /** scan() results besides a page count. */
-export const SCAN_ALL = -1; // re-armed since the last scan: any page may have been written
+export const SCAN_ALL = -1; // re-armed since the last scan and the writer ran during the switch: any page may have been written
 export const SCAN_DROPPED = -2; // write access is dropped: nothing was written
 
 export interface HwtrackStats {
   dropped: number;
   faults: number;
   rearms: number;
+  /** re-arms after which the next scan was exact (the faulting thread did not run during the switch) */
+  exactRearms: number;
+  lastFaultTid: number;
   drops: number;
   pending: number;
   broken: number;
@@ -46,6 +49,10 @@ export interface HwtrackAddon {
   stats(h: HwHandle): HwtrackStats;
   /** Test hook (child processes only): a seccomp filter denying 'userfaultfd' or 'pagemap-scan'. */
   _denyForTest(what: 'userfaultfd' | 'pagemap-scan'): void;
+  /** Test hook: pause this long inside each re-arm, between the two registrations. */
+  _setSwitchDelayForTest(h: HwHandle, us: number): void;
+  /** Test hook: tgkill one thread of this process. */
+  _signalThreadForTest(tid: number, signo: number): void;
 }
 
 export type HwtrackLoad = { ok: true; addon: HwtrackAddon; userModeOnly?: boolean } | { ok: false; reason: string };
