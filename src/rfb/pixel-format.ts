@@ -181,12 +181,57 @@ export class PixelTranslator {
       }
       return w * h * 4;
     }
+    if (this.pf.trueColour) return this.#translateTrueColour(src, srcIndex, srcStride, w, h, out, at);
     let o = at;
     for (let y = 0; y < h; y++) {
       let s = srcIndex + y * srcStride;
       for (let x = 0; x < w; x++) {
         this.put(out, o, this.pixel(src[s++]!));
         o += bpp;
+      }
+    }
+    return o - at;
+  }
+
+  /** translateRect for true-colour formats: the table lookups and byte order inlined, one loop per size. */
+  #translateTrueColour(src: Uint32Array, srcIndex: number, srcStride: number, w: number, h: number, out: Uint8Array, at: number): number {
+    const r = this.#r;
+    const g = this.#g;
+    const b = this.#b;
+    const big = this.pf.bigEndian;
+    const bpp = this.bytesPerPixel;
+    let o = at;
+    for (let y = 0; y < h; y++) {
+      let s = srcIndex + y * srcStride;
+      const end = s + w;
+      if (bpp === 4) {
+        for (; s < end; s++, o += 4) {
+          const p = src[s]!;
+          const v = r[(p >>> 16) & 0xff]! | g[(p >>> 8) & 0xff]! | b[p & 0xff]!;
+          if (big) {
+            out[o] = v >>> 24;
+            out[o + 1] = v >>> 16;
+            out[o + 2] = v >>> 8;
+            out[o + 3] = v;
+          } else {
+            out[o] = v;
+            out[o + 1] = v >>> 8;
+            out[o + 2] = v >>> 16;
+            out[o + 3] = v >>> 24;
+          }
+        }
+      } else if (bpp === 2) {
+        for (; s < end; s++, o += 2) {
+          const p = src[s]!;
+          const v = r[(p >>> 16) & 0xff]! | g[(p >>> 8) & 0xff]! | b[p & 0xff]!;
+          out[o] = big ? v >>> 8 : v;
+          out[o + 1] = big ? v : v >>> 8;
+        }
+      } else {
+        for (; s < end; s++, o++) {
+          const p = src[s]!;
+          out[o] = r[(p >>> 16) & 0xff]! | g[(p >>> 8) & 0xff]! | b[p & 0xff]!;
+        }
       }
     }
     return o - at;

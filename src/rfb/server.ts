@@ -7,7 +7,8 @@ import type { InputSink } from './input.js';
 import type { ColourMap } from './encodings/colour-map.js';
 import { MoveDetector } from './encodings/move-detect.js';
 import { DESKTOP_POINTER, type CursorImage } from './encodings/pseudo.js';
-import { EncodeCache } from './encodings/select.js';
+import { BufferPool } from './buffer-pool.js';
+import { EncodeCache, type EncodeCacheOptions } from './encodings/encode-cache.js';
 import { hostOf } from './security/backoff.js';
 import { isLoopback } from './security/policy.js';
 import { DEFAULT_SESSION_OPTIONS, RfbSession, type SessionHost, type SessionOptions } from './session.js';
@@ -29,6 +30,8 @@ export interface RfbServerOptions extends SessionOptions {
   cursor?: CursorImage | null;
   /** Look for scrolls and panning in each update and send CopyRect (default true). */
   detectMoves?: boolean;
+  /** Byte budgets of the shared encode cache (encode-cache.ts). */
+  encodeCache?: Partial<EncodeCacheOptions>;
 }
 
 export interface RfbServerCounters {
@@ -43,12 +46,14 @@ export class RfbServer implements DisplayListener {
   readonly sessions = new Set<RfbSession>();
   readonly counters: RfbServerCounters = { connections: 0, updates: 0, rects: 0, bytesSent: 0, rejected: 0 };
   readonly options: RfbServerOptions;
-  readonly encodeCache = new EncodeCache();
+  readonly encodeCache: EncodeCache;
+  readonly buffers = new BufferPool();
   readonly moves = new MoveDetector();
   #host: SessionHost;
 
   constructor(readonly pipeline: DisplayPipeline, readonly input: InputSink, options: Partial<RfbServerOptions> = {}) {
     this.options = { ...DEFAULT_SESSION_OPTIONS, desktopName: 'vramvnc', maxClients: 100, maxPendingPerHost: 10, log: () => {}, ...options };
+    this.encodeCache = new EncodeCache(this.options.encodeCache);
     const server = this;
     this.#host = {
       get surface() {
@@ -63,7 +68,11 @@ export class RfbServer implements DisplayListener {
         for (const s of this.sessions) if (s !== keep && s.state === 'Normal') s.close('another client connected with shared-flag 0');
       },
       log: (line) => this.options.log(line),
-      encodeCache: this.encodeCache,
+      // one client alone has nobody to share with: its bytes are not copied into the cache
+      get encodeCache() {
+        return server.sessions.size > 1 ? server.encodeCache : undefined;
+      },
+      buffers: this.buffers,
       colourMap: this.options.colourMap,
       cursor: this.options.cursor === undefined ? DESKTOP_POINTER : this.options.cursor,
       resizeDesktop: this.options.resizeDesktop,
@@ -97,7 +106,10 @@ export class RfbServer implements DisplayListener {
     // the session logs one line when the connection ends (address, version, security, reason)
     const session = new RfbSession(channel, this.#host);
     this.sessions.add(session);
-    session.onClose(() => this.sessions.delete(session));
+    session.onClose(() => {
+      this.sessions.delete(session);
+      this.encodeCache.forget(session.encoders); // what only it asked for (its cache owner is its EncoderSet)
+    });
     return session;
   }
 

@@ -3,6 +3,7 @@ import { DirtyRegion } from '../display/dirty-region.js';
 import { clipRect, type Rect, type Surface } from '../display/surface.js';
 import type { ByteChannel } from '../transport/stream.js';
 import { ByteQueue } from './byte-queue.js';
+import type { BufferPool } from './buffer-pool.js';
 import { ByteWriter } from './byte-writer.js';
 import { clientMessageLength, parseClientMessage, type ClientMessage } from './client-messages.js';
 import { Rgb332ColourMap, type ColourMap } from './encodings/colour-map.js';
@@ -94,6 +95,8 @@ export interface SessionHost {
   countUpdate(bytes: number, rects: number): void;
   /** Encoded rectangles shared between sessions (bytes of stateless encoders). */
   readonly encodeCache?: EncodeCache;
+  /** Large update writers, reused once the transport has passed their bytes on. */
+  readonly buffers?: BufferPool;
   /** The colour map for colour-map clients (default 3-3-2); the guest DAC may feed it. */
   readonly colourMap?: ColourMap;
   /** The pointer shape for clients of the Cursor pseudo-encoding. */
@@ -231,9 +234,9 @@ export class RfbSession {
     this.state = to;
   }
 
-  #send(data: Uint8Array): void {
+  #send(data: Uint8Array, written?: () => void): void {
     this.counters.bytesSent += data.length;
-    this.channel.write(data);
+    this.channel.write(data, written);
     if (this.channel.bufferedAmount > this.host.options.maxOutputBytes) {
       this.fail(new RfbProtocolError('RFB_ERR_OUTPUT_OVERFLOW', `more than ${this.host.options.maxOutputBytes} bytes queued for a client that does not read`));
     }
@@ -631,7 +634,8 @@ export class RfbSession {
     // no encoding sends more than Raw: start at that size up to 256 KiB and let a larger update grow
     let rawBytes = 16;
     for (const r of rects) rawBytes += 12 + r.w * r.h * tr.bytesPerPixel;
-    let w = this.#writer ?? new ByteWriter(Math.min(rawBytes, 256 * 1024));
+    const pool = this.host.buffers;
+    let w = this.#writer ?? pool?.take(rawBytes) ?? new ByteWriter(Math.min(rawBytes, 256 * 1024));
     this.#writer = null;
     w.reset();
     const countAt = beginFramebufferUpdate(w);
@@ -673,10 +677,11 @@ export class RfbSession {
       n += this.encoders.encode(r, s, tr, w, cache, key);
       if (streaming && w.length >= STREAM_CHUNK_BYTES) {
         const part = w.view();
+        const full = w;
         sent += part.length;
-        this.#send(part); // the socket keeps it: a new writer goes on
+        this.#send(part, pool && (() => pool.give(full))); // the socket keeps it: a new writer goes on
         if ((this.state as SessionState) === 'Closed') return; // #send may have failed it
-        w = new ByteWriter(STREAM_CHUNK_BYTES * 2);
+        w = pool?.take(STREAM_CHUNK_BYTES * 2) ?? new ByteWriter(STREAM_CHUNK_BYTES * 2);
       }
     }
     if (streaming) {
@@ -692,12 +697,14 @@ export class RfbSession {
     // copy, and the writer (if not grown large) builds the next update: no allocation per update
     const handOver = w.length >= w.capacity / 2;
     const bytes = handOver ? w.view() : w.toBuffer();
+    const last = w;
     if (!handOver && w.capacity <= 256 * 1024) this.#writer = w;
+    else if (!handOver) pool?.give(w);
     this.#request = null;
     this.counters.updates++;
     this.counters.rects += n;
     this.host.countUpdate(sent + bytes.length, n);
-    this.#send(bytes);
+    this.#send(bytes, handOver && pool ? () => pool.give(last) : undefined);
   }
 
   /** ServerCutText: the guest's clipboard changed (Latin-1 on the wire, RFC 6143 §7.6.4). */

@@ -6,7 +6,11 @@ export interface ByteChannel {
   readonly remoteAddress: string;
   /** Bytes handed to write() and not yet passed to the kernel. */
   readonly bufferedAmount: number;
-  write(data: Uint8Array): void;
+  /**
+   * Queue data; `written` (optional) is called once the transport no longer refers to it (its
+   * bytes went to the kernel), so that its buffer may be reused.
+   */
+  write(data: Uint8Array, written?: () => void): void;
   /** Close after flushing what was written. */
   close(): void;
   /** Drop the connection now. */

@@ -22,11 +22,12 @@ export class TcpChannel implements ByteChannel {
     return this.#io === this.socket ? this.socket.writableLength : this.#io.writableLength + this.socket.writableLength;
   }
 
-  write(data: Uint8Array): void {
+  write(data: Uint8Array, written?: () => void): void {
     if (this.#io.destroyed) return;
     // 'drain' comes only after a write that filled the buffer; small writes that a TLS socket has
     // not yet passed on would otherwise hold updates back for good (as websocket.ts does)
     this.#io.write(data, (err) => {
+      written?.();
       if (!err && this.bufferedAmount === 0) for (const cb of this.#drainCbs) cb();
     });
   }

@@ -38,9 +38,10 @@ export class WebSocketChannel implements ByteChannel {
     return this.ws.bufferedAmount;
   }
 
-  write(data: Uint8Array): void {
+  write(data: Uint8Array, written?: () => void): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.ws.send(data, { binary: true }, (err) => {
+      written?.();
       if (!err && this.ws.bufferedAmount === 0) for (const cb of this.#drain) cb();
     });
   }

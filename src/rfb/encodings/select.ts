@@ -10,38 +10,10 @@ import { EncodingType } from './encodings.js';
 import { ENCODERS } from './index.js';
 import { RawEncoder, rawSize } from './raw.js';
 import { splitRect } from './split.js';
+import type { EncodeCache } from './encode-cache.js';
 
 export { splitRect };
-
-/** Encoded rectangles (header + body) of one surface generation, shared by all sessions. */
-export class EncodeCache {
-  #generation = 0;
-  #map = new Map<string, Buffer>();
-  hits = 0;
-  misses = 0;
-
-  /** The surface changed: nothing cached so far is valid. */
-  invalidate(): void {
-    this.#generation++;
-    this.#map.clear();
-  }
-
-  get generation(): number {
-    return this.#generation;
-  }
-
-  get(key: string): Buffer | undefined {
-    const b = this.#map.get(key);
-    if (b) this.hits++;
-    else this.misses++;
-    return b;
-  }
-
-  set(key: string, b: Buffer): void {
-    if (this.#map.size > 4096) this.#map.clear();
-    this.#map.set(key, b);
-  }
-}
+export { EncodeCache } from './encode-cache.js';
 
 export interface SelectionCounters {
   /** Rectangles sent, by encoding number. */
@@ -137,7 +109,7 @@ export class EncoderSet {
     const share = cache !== undefined && cacheKey !== undefined && (!enc.stateful || (enc.canShare?.() ?? false));
     const key = share ? `${enc.type}:${enc.variantKey?.() ?? ''}:${cacheKey}:${r.x},${r.y},${r.w},${r.h}` : '';
     if (share) {
-      const hit = cache.get(key);
+      const hit = cache.get(key, this);
       if (hit) {
         out.bytes(hit);
         this.#count(hit.readInt32BE(8));
@@ -168,7 +140,12 @@ export class EncoderSet {
     this.#count(used.type);
     // a Raw fallback is shareable too: Raw has no state (and the stream's output was withdrawn)
     const stateless = !enc.stateful || used !== enc || enc.lastWasStateless?.() === true;
-    if (share && stateless) cache.set(key, Buffer.from(out.view().subarray(start)));
+    if (share && stateless && cache.accepts(this, out.length - start)) {
+      const bytes = out.view().subarray(start);
+      const own = Buffer.allocUnsafeSlow(bytes.length); // not from the pool: see EncodeCache.set
+      own.set(bytes);
+      cache.set(key, own, this);
+    }
   }
 
   #count(type: number): void {

@@ -88,13 +88,17 @@ describe('every encoding end to end, against /screenshot.png', () => {
   it('Tight clients share JPEG and fill rectangles (no stream state) and still see the same picture', async () => {
     app = await startApp(imageGuest(path.resolve('fixtures/frames/photo.png')));
     const list = [EncodingType.Tight, EncodingType.QualityLevel0 + 6, ...PSEUDO];
+    // a client alone has nobody to share with (nothing is cached for it); the second one's bytes are
     const a = await open(app, { encodings: list });
     await a.waitFirstFrame();
-    const before = app.rfb.encodeCache.hits;
     const b = await open(app, { encodings: list });
     await b.waitFirstFrame();
+    const before = app.rfb.encodeCache.hits;
+    const c = await open(app, { encodings: list });
+    await c.waitFirstFrame();
     expect(app.rfb.encodeCache.hits).toBeGreaterThan(before);
     expect(countDiff(clientImage(a), clientImage(b))).toBe(0);
+    expect(countDiff(clientImage(c), clientImage(b))).toBe(0);
   });
 
   it('a CompressLevel change mid-session resets the Tight streams (control bits) and the picture stays exact', async () => {
@@ -128,10 +132,14 @@ describe('every encoding end to end, against /screenshot.png', () => {
     app = await startApp(idleGuest);
     const a = await open(app, { encodings: [EncodingType.Hextile] });
     await a.waitFirstFrame();
+    expect(app.rfb.encodeCache.size).toBe(0); // alone: nothing copied into the cache
     const b = await open(app, { encodings: [EncodingType.Hextile] });
     await b.waitFirstFrame();
+    const c = await open(app, { encodings: [EncodingType.Hextile] });
+    await c.waitFirstFrame();
     expect(app.rfb.encodeCache.hits).toBeGreaterThan(0);
     expect(countDiff(clientImage(a), clientImage(b))).toBe(0);
+    expect(countDiff(clientImage(a), clientImage(c))).toBe(0);
   });
 });
 
