@@ -5,7 +5,7 @@ import https from 'node:https';
 import { surfaceToPng } from '../display/png.js';
 import { serveStatic, serveViewerFile, statsStream, viewerRoot } from './web-viewer.js';
 import { attachRfbWebSocket } from './websocket.js';
-import { basicAuthOk, DEFAULT_WEB_SECURITY, guardHttpConnections, httpServerTimeouts } from './web-security.js';
+import { DEFAULT_WEB_SECURITY, guardHttpConnections, httpServerTimeouts, ownGate, requirePassword } from './web-security.js';
 import type { VramVnc } from '../app.js';
 
 function handle(app: VramVnc, req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -13,13 +13,6 @@ function handle(app: VramVnc, req: http.IncomingMessage, res: http.ServerRespons
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
     return;
-  }
-  const password = app.options.webSecurity?.password;
-  if (password && (url.pathname === '/screenshot.png' || url.pathname === '/stats' || url.pathname.startsWith('/stats/'))) {
-    if (!basicAuthOk(req.headers.authorization, password)) {
-      res.writeHead(401, { 'www-authenticate': 'Basic realm="vramvnc", charset="UTF-8"', 'content-type': 'text/plain' }).end('the VNC password is needed (HTTP Basic authentication, any user name)\n');
-      return;
-    }
   }
   switch (url.pathname) {
     case '/screenshot.png': {
@@ -55,12 +48,16 @@ function handle(app: VramVnc, req: http.IncomingMessage, res: http.ServerRespons
 export function listenWeb(host: string, port: number, app: VramVnc): Promise<http.Server> {
   return new Promise((resolve, reject) => {
     const sec = app.options.webSecurity ?? DEFAULT_WEB_SECURITY;
+    // one back-off for every password check (RFB, VeNCrypt, WebSocket, HTTP Basic)
+    const gate = sec.gate ?? app.rfb.options.security?.gate ?? ownGate();
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
-      try {
-        handle(app, req, res);
-      } catch (err) {
-        res.writeHead(500).end(`internal error: ${(err as Error).message}\n`);
-      }
+      requirePassword(req, res, sec.password, gate, app.options.log, () => {
+        try {
+          handle(app, req, res);
+        } catch (err) {
+          res.writeHead(500).end(`internal error: ${(err as Error).message}\n`);
+        }
+      });
     };
     // https:// and wss:// with the --tls-cert certificate (an https.Server is not an http.Server to
     // TypeScript, but has the same request/upgrade/close events)

@@ -4,6 +4,8 @@
 import crypto from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { AuthBackoff } from '../rfb/security/backoff.js';
+import { PasswordGate } from '../rfb/security/password-gate.js';
 import type { TlsCredentials } from '../rfb/security/tls.js';
 
 export interface WebSecurityOptions {
@@ -22,6 +24,11 @@ export interface WebSecurityOptions {
    * authenticates in the RFB handshake.
    */
   password?: Uint8Array | null;
+  /**
+   * Judges the HTTP Basic password: give the RFB security policy's (policy.gate), so that one
+   * back-off per host covers both. Absent: the RFB server's, else one of the web port's own.
+   */
+  gate?: PasswordGate;
 }
 
 export const DEFAULT_WEB_SECURITY: WebSecurityOptions = {
@@ -125,6 +132,55 @@ export function armHandshakeTimer(socket: Duplex, ms: number, onTimeout?: () => 
   const disarm = () => clearTimeout(t);
   socket.once('close', disarm);
   return disarm;
+}
+
+/** Paths that need the password when one is set (the viewer's own files stay open). */
+export function needsPassword(pathname: string): boolean {
+  return pathname === '/screenshot.png' || pathname === '/stats' || pathname.startsWith('/stats/');
+}
+
+const CHALLENGE = { 'www-authenticate': 'Basic realm="vramvnc", charset="UTF-8"', 'content-type': 'text/plain' };
+
+function challenge(res: http.ServerResponse): void {
+  if (!res.headersSent && !res.destroyed) res.writeHead(401, CHALLENGE).end('the VNC password is needed (HTTP Basic authentication, any user name)\n');
+}
+
+/** A gate for a web port whose RFB server has none (no password there). */
+export function ownGate(): PasswordGate {
+  return new PasswordGate(new AuthBackoff(), 500);
+}
+
+/**
+ * HTTP Basic for the paths that need the password, judged by `gate`: a request without
+ * credentials gets the challenge at once (a browser asks its user then: not a guess); a wrong
+ * password, or any from a blocked host, gets the same 401 after the gate's fixed delay; the
+ * right one goes on to `next`. Refusals are logged.
+ */
+export function requirePassword(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  password: Uint8Array | null | undefined,
+  gate: PasswordGate,
+  log: (line: string) => void,
+  next: () => void,
+): void {
+  const path = new URL(req.url ?? '/', 'http://x').pathname;
+  if (!password || !needsPassword(path)) return next();
+  const header = req.headers.authorization;
+  if (header === undefined) return challenge(res);
+  const a = req.socket.remoteAddress ?? '?';
+  const address = `${a.includes(':') ? `[${a}]` : a}:${req.socket.remotePort ?? '?'}`;
+  let pending = true; // the right password is answered at once, inside attempt()
+  let cancel = () => {};
+  const onClose = () => cancel();
+  cancel = gate.attempt(address, () => basicAuthOk(header, password), (v) => {
+    pending = false;
+    res.off('close', onClose);
+    if (v.ok) return next();
+    log(`${address} HTTP ${path} refused: ${v.detail}`);
+    challenge(res);
+  });
+  if (pending) res.once('close', onClose);
 }
 
 /**

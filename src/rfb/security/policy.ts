@@ -1,6 +1,7 @@
 // Which security types a server offers, and the handler for the one a client picks.
 import { AuthBackoff } from './backoff.js';
 import { NoneSecurity, type SecurityHandler } from './handler.js';
+import { PasswordGate } from './password-gate.js';
 import { anonymousContext, x509Context, type TlsCredentials } from './tls.js';
 import { VeNCryptSecurity, VeNCryptSubtype, type VeNCryptOffer } from './vencrypt.js';
 import { VncAuthSecurity } from './vnc-auth-handler.js';
@@ -28,6 +29,8 @@ export interface SecurityPolicyOptions {
 
 export class SecurityPolicy {
   readonly options: SecurityPolicyOptions;
+  /** Judges every password (RFB, VeNCrypt's inner VncAuth, and the web port's HTTP Basic). */
+  readonly gate: PasswordGate;
   #offersTls: VeNCryptOffer[] = [];
   #vencrypt: VeNCryptOffer[] = [];
 
@@ -42,11 +45,12 @@ export class SecurityPolicy {
       backoff: options.backoff ?? new AuthBackoff(),
     };
     const o = this.options;
+    this.gate = new PasswordGate(o.backoff, o.failureDelayMs);
     if (o.password) {
       assertDesAvailable();
       if (o.password.length === 0) throw new Error('the VNC password is empty');
     }
-    const vnc = () => new VncAuthSecurity({ password: o.password!, backoff: o.backoff, failureDelayMs: o.failureDelayMs });
+    const vnc = () => new VncAuthSecurity({ password: o.password!, gate: this.gate });
     const none = () => new NoneSecurity();
     const x509 = o.tls ? x509Context(o.tls) : null;
     const anon = o.anonymousTls ? anonymousContext() : null;
@@ -94,7 +98,7 @@ export class SecurityPolicy {
       case SecurityTypes.None:
         return new NoneSecurity();
       case SecurityTypes.VncAuth:
-        return new VncAuthSecurity({ password: this.options.password!, backoff: this.options.backoff, failureDelayMs: this.options.failureDelayMs });
+        return new VncAuthSecurity({ password: this.options.password!, gate: this.gate });
       case SecurityTypes.VeNCrypt:
         return new VeNCryptSecurity(this.#vencrypt);
       default:

@@ -1,16 +1,15 @@
-// Server side of VNC Authentication (type 2), with the per-address back-off. A blocked address goes
-// through the same exchange and gets the same answer after the same delay as a wrong password, so
-// a client cannot tell which it was; its password is not even looked at.
+// Server side of VNC Authentication (type 2), judged by the server's one PasswordGate (the
+// per-host back-off and fixed delay shared with HTTP Basic). A blocked address goes through the
+// same exchange and gets the same answer after the same delay as a wrong password, so a client
+// cannot tell which it was.
 import type { ByteQueue } from '../byte-queue.js';
-import { hostOf, type AuthBackoff } from './backoff.js';
 import type { SecurityContext, SecurityHandler } from './handler.js';
+import type { PasswordGate } from './password-gate.js';
 import { checkVncAuthResponse, newChallenge, VNC_AUTH_CHALLENGE_LENGTH } from './vnc-auth.js';
 
 export interface VncAuthConfig {
   password: Buffer;
-  backoff: AuthBackoff;
-  /** Every refusal is answered this long after the response arrived (blocked or wrong alike). */
-  failureDelayMs: number;
+  gate: PasswordGate;
 }
 
 /** What the client is told on any refusal (the log says which it was). */
@@ -20,7 +19,7 @@ export class VncAuthSecurity implements SecurityHandler {
   readonly type = 2;
   readonly name = 'VncAuth';
   #challenge: Buffer | null = null;
-  #timer: NodeJS.Timeout | null = null;
+  #cancel: (() => void) | null = null;
   #answered = false;
 
   constructor(readonly config: VncAuthConfig) {}
@@ -34,35 +33,29 @@ export class VncAuthSecurity implements SecurityHandler {
     if (this.#answered || q.length < VNC_AUTH_CHALLENGE_LENGTH) return false;
     this.#answered = true;
     const response = q.consume(VNC_AUTH_CHALLENGE_LENGTH);
-    const { backoff, password, failureDelayMs } = this.config;
-    const host = hostOf(ctx.remoteAddress);
-    const blockedMs = backoff.blockedFor(host);
-    // compute the check in both cases, so that the work done does not depend on the block either
-    const right = checkVncAuthResponse(password, this.#challenge!, response);
-    this.#challenge!.fill(0);
-    if (blockedMs === 0 && right) {
-      backoff.recordSuccess(host);
-      ctx.note('auth ok');
-      ctx.succeed();
-      return true;
-    }
-    let detail: string;
-    if (blockedMs > 0) {
-      detail = `address blocked for another ${Math.ceil(blockedMs / 1000)} s after repeated failures; response not checked`;
-    } else {
-      const nowBlocked = backoff.recordFailure(host);
-      detail = nowBlocked > 0 ? `wrong password; address now blocked for ${Math.ceil(nowBlocked / 1000)} s` : 'wrong password';
-    }
-    ctx.note('auth failed');
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      ctx.fail(AUTH_FAILED_REASON, detail);
-    }, failureDelayMs);
-    return false;
+    const challenge = this.#challenge!;
+    let ok = false;
+    this.#cancel = this.config.gate.attempt(
+      ctx.remoteAddress,
+      () => checkVncAuthResponse(this.config.password, challenge, response),
+      (v) => {
+        this.#cancel = null;
+        ok = v.ok;
+        if (v.ok) {
+          ctx.note('auth ok');
+          ctx.succeed();
+        } else {
+          ctx.fail(AUTH_FAILED_REASON, v.detail);
+        }
+      },
+    );
+    challenge.fill(0);
+    if (!ok) ctx.note('auth failed');
+    return ok;
   }
 
   dispose(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#cancel?.();
+    this.#cancel = null;
   }
 }
