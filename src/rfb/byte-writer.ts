@@ -97,4 +97,10 @@ export class ByteWriter {
   reset(): void {
     this.#len = 0;
   }
+
+  /** Keep only the first n bytes (after reserving more than was written). */
+  truncate(n: number): void {
+    if (n < 0 || n > this.#len) throw new RangeError(`truncate(${n}) of ${this.#len} bytes`);
+    this.#len = n;
+  }
 }

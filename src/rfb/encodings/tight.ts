@@ -6,7 +6,8 @@ import { ByteWriter } from '../byte-writer.js';
 import type { PixelTranslator } from '../pixel-format.js';
 import { DEFAULT_ENCODE_PARAMS, type EncodeParams, type Encoder } from './encoder.js';
 import { EncodingType } from './encodings.js';
-import { clientPixels, isTpixel888, palette, tpixelPacker, writePacked } from './pixels.js';
+import { ColourIndex } from './colour-index.js';
+import { clientPixels, isTpixel888, tpixelPacker, writePacked } from './pixels.js';
 import {
   encodeJpeg,
   isPhotoLike,
@@ -21,6 +22,8 @@ import {
   writeCompactLength,
 } from './tight-common.js';
 import { DeflateStream } from './zstream.js';
+import { SOLID_MIN_AREA, solidAreas } from './solid-areas.js';
+import { splitRect } from './split.js';
 
 /** Which of the four zlib streams each kind of data goes through. */
 export const TightStream = { Full: 0, Mono: 1, Indexed: 2, Gradient: 3 } as const;
@@ -72,22 +75,37 @@ export class TightEncoder implements Encoder {
   }
 
   split(r: Rect, fb: Surface, tr: PixelTranslator): Rect[] {
-    return tightSplit(r, fb, this.#params.qualityLevel !== null && isTpixel888(tr.pf));
+    const jpeg = this.#params.qualityLevel !== null && isTpixel888(tr.pf);
+    if (r.w * r.h < 4 * SOLID_MIN_AREA) return tightSplit(r, fb, jpeg);
+    // large one-colour areas go as fills, the rest in pieces with fewer colours
+    const { solid, rest } = solidAreas(r, fb);
+    if (solid.length === 0) return tightSplit(r, fb, jpeg);
+    const out: Rect[] = [];
+    for (const s of solid) out.push(...splitRect(s, TIGHT_MAX_WIDTH, TIGHT_MAX_AREA));
+    for (const p of rest) out.push(...tightSplit(p, fb, jpeg));
+    return out;
   }
 
   encodeRect(r: Rect, fb: Surface, tr: PixelTranslator, out: ByteWriter): void {
     this.#lastStream = -1;
     this.#lastResetBits = 0;
     const n = r.w * r.h;
-    if (this.#px.length < n) this.#px = new Uint32Array(n);
-    const px = clientPixels(r, fb, tr, this.#px);
+    // the client's pixel values: the surface itself when its format is the client's, else translated
+    let src = fb.data;
+    let base = r.y * fb.width + r.x;
+    let stride = fb.width;
+    if (!tr.identity) {
+      if (this.#px.length < n) this.#px = new Uint32Array(n);
+      src = clientPixels(r, fb, tr, this.#px);
+      base = 0;
+      stride = r.w;
+    }
     const tp = tpixelPacker(tr);
-    const pal = palette(px, 256);
-    const colours = pal ? pal.size : null;
+    const colours = countColours(src, base, stride, r.w, r.h, tightPalette);
     if (colours === 1) {
       this.counters.fill++;
       out.u8(TightControl.Fill | this.#takeResetBits());
-      writePacked(out, tp, px[0]!);
+      writePacked(out, tp, src[base]!);
       return;
     }
     const q = this.#params.qualityLevel;
@@ -102,29 +120,19 @@ export class TightEncoder implements Encoder {
     }
     const data = this.#data;
     data.reset();
-    if (pal && colours! <= 256 && (colours === 2 || tr.bytesPerPixel > 1)) {
+    if (colours !== null && (colours === 2 || tr.bytesPerPixel > 1)) {
       const stream = colours === 2 ? TightStream.Mono : TightStream.Indexed;
       if (colours === 2) this.counters.mono++;
       else this.counters.indexed++;
       out.u8(TightControl.ExplicitFilter | (stream << 4) | this.#takeResetBits());
-      out.u8(TightFilter.Palette).u8(colours! - 1); // filter-id, number-of-colours - 1
-      for (const v of pal.keys()) writePacked(out, tp, v);
-      if (colours === 2) {
-        const rowBytes = (r.w + 7) >> 3;
-        const at = data.reserve(rowBytes * r.h);
-        const b = data.raw;
-        b.fill(0, at, at + rowBytes * r.h);
-        const one = [...pal.keys()][1];
-        for (let y = 0; y < r.h; y++)
-          for (let x = 0; x < r.w; x++) if (px[y * r.w + x] === one) b[at + y * rowBytes + (x >> 3)]! |= 0x80 >> (x & 7);
-      } else {
-        const at = data.reserve(n);
-        const b = data.raw;
-        for (let i = 0; i < n; i++) b[at + i] = pal.get(px[i]!)!;
-      }
+      out.u8(TightFilter.Palette).u8(colours - 1); // filter-id, number-of-colours - 1
+      for (let k = 0; k < colours; k++) writePacked(out, tp, tightPalette.colours[k]!);
+      if (colours === 2) monoBits(src, base, stride, r.w, r.h, tightPalette.colours[1]!, data);
+      else indices(src, base, stride, r.w, r.h, tightPalette, data);
       this.#writeData(out, stream);
       return;
     }
+    const px = tr.identity ? clientPixels(r, fb, tr, this.#px.length >= n ? this.#px : (this.#px = new Uint32Array(n))) : src;
     if (is888 && this.#params.tightGradient && n >= 64 && smoothness(r, fb) < 24) {
       this.counters.gradient++;
       out.u8(TightControl.ExplicitFilter | (TightStream.Gradient << 4) | this.#takeResetBits());
@@ -137,7 +145,15 @@ export class TightEncoder implements Encoder {
     out.u8((TightStream.Full << 4) | this.#takeResetBits()); // basic, copy filter implied
     const at = data.reserve(n * tp.size);
     const b = data.raw;
-    for (let i = 0; i < n; i++) tp.write(b, at + i * tp.size, px[i]!);
+    if (is888) {
+      const { redShift: rs, greenShift: gs, blueShift: bs } = tr.pf;
+      for (let i = 0, o = at; i < n; i++, o += 3) {
+        const v = px[i]!;
+        b[o] = v >>> rs;
+        b[o + 1] = v >>> gs;
+        b[o + 2] = v >>> bs;
+      }
+    } else for (let i = 0; i < n; i++) tp.write(b, at + i * tp.size, px[i]!);
     this.#writeData(out, TightStream.Full);
   }
 
@@ -208,6 +224,70 @@ export function gradient888(px: Uint32Array, w: number, h: number, tr: PixelTran
       o += 3;
       l = v;
       ul = u;
+    }
+  }
+}
+
+/** A rectangle's palette for Tight (up to 256 colours), reused for every rectangle. */
+const tightPalette = new ColourIndex(256);
+
+/**
+ * The number of distinct values of a w x h block of src (rows `stride` apart from `base`) into
+ * pal, in order of first appearance; 1 as soon as the block proves solid; null past pal's limit
+ * (it stops there). Hashes once per run of equal pixels.
+ */
+export function countColours(src: Uint32Array, base: number, stride: number, w: number, h: number, pal: ColourIndex): number | null {
+  pal.clear();
+  let prev = src[base]!;
+  pal.add(prev);
+  for (let y = 0; y < h; y++) {
+    const row = base + y * stride;
+    for (let x = 0; x < w; x++) {
+      const v = src[row + x]!;
+      if (v === prev) continue;
+      prev = v;
+      if (!pal.add(v)) return null;
+    }
+  }
+  return pal.size;
+}
+
+/** Tight's mono data: 1 bit per pixel (1 = `one`), rows padded to a byte, leftmost pixel in bit 7. */
+function monoBits(src: Uint32Array, base: number, stride: number, w: number, h: number, one: number, out: ByteWriter): void {
+  const rowBytes = (w + 7) >> 3;
+  let o = out.reserve(rowBytes * h);
+  const b = out.raw;
+  for (let y = 0; y < h; y++) {
+    const row = base + y * stride;
+    let acc = 0;
+    let nb = 0;
+    for (let x = 0; x < w; x++) {
+      acc = (acc << 1) | (src[row + x] === one ? 1 : 0);
+      if (++nb === 8) {
+        b[o++] = acc;
+        acc = 0;
+        nb = 0;
+      }
+    }
+    if (nb > 0) b[o++] = acc << (8 - nb);
+  }
+}
+
+/** Tight's indexed data: one palette index byte per pixel. */
+function indices(src: Uint32Array, base: number, stride: number, w: number, h: number, pal: ColourIndex, out: ByteWriter): void {
+  let o = out.reserve(w * h);
+  const b = out.raw;
+  let lastV = pal.colours[0]!;
+  let lastI = 0;
+  for (let y = 0; y < h; y++) {
+    const row = base + y * stride;
+    for (let x = 0; x < w; x++) {
+      const v = src[row + x]!;
+      if (v !== lastV) {
+        lastV = v;
+        lastI = pal.indexOf(v);
+      }
+      b[o++] = lastI;
     }
   }
 }

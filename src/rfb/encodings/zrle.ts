@@ -5,151 +5,191 @@ import { ByteWriter } from '../byte-writer.js';
 import type { PixelTranslator } from '../pixel-format.js';
 import type { EncodeParams, Encoder } from './encoder.js';
 import { EncodingType } from './encodings.js';
-import { clientPixels, cpixelPacker, writePacked, type Packer } from './pixels.js';
+import { ColourIndex } from './colour-index.js';
+import { cpixelPacker, type Packer } from './pixels.js';
 import { zlibLevel } from './zlib.js';
 import { DeflateStream } from './zstream.js';
 
 export const ZRLE_TILE = 64;
 
-/** Append run-length (length - 1) as 255s and a final byte < 255. */
-function writeRunLength(w: ByteWriter, len: number): void {
-  let n = len - 1;
-  while (n >= 255) {
-    w.u8(255);
-    n -= 255;
-  }
-  w.u8(n);
+const pal = new ColourIndex(127); // palette RLE holds at most 127 colours
+
+/** CPIXEL writers: kind 0 = the 3 low bytes, little-endian (as for the native format), else the packer. */
+function cpixelKind(cp: Packer, tr: PixelTranslator): number {
+  const pf = tr.pf;
+  const mask = pf.redMax * 2 ** pf.redShift + pf.greenMax * 2 ** pf.greenShift + pf.blueMax * 2 ** pf.blueShift;
+  return cp.size === 3 && !pf.bigEndian && mask <= 0xffffff ? 0 : 1;
 }
 
 /**
- * A tile's palette in order of first appearance, up to 127 colours (the most palette RLE can
- * hold): an open-addressing hash in typed arrays, reused for every tile (a Map per tile costs
- * more than the rest of the tile's analysis).
+ * Encode one tile into out, choosing the smallest subencoding (exact sizes: raw, solid, packed
+ * palette, plain RLE, palette RLE; LibVNCServer estimates them). The tile is w x h pixels of
+ * client pixel values at src[base + y * stride + x]. One pass finds a solid tile (stopping at the
+ * first other pixel), one more counts runs and the palette (hashing once per run, giving up the
+ * palette past 127 colours); the chosen form is written straight into out's buffer.
  */
-class TilePalette {
-  static readonly MAX = 127;
-  readonly colours = new Uint32Array(TilePalette.MAX + 1);
-  size = 0;
-  #keys = new Uint32Array(256);
-  #slot = new Int16Array(256); // palette index + 1, 0 = empty
-
-  clear(): void {
-    this.size = 0;
-    this.#slot.fill(0);
-  }
-
-  /** Add v (ignored once full: size then stays MAX + 1, "too many"). */
-  add(v: number): void {
-    let h = (Math.imul(v, 0x9e3779b1) >>> 24) & 255;
-    for (;;) {
-      const s = this.#slot[h]!;
-      if (s === 0) break;
-      if (this.#keys[h] === v) return;
-      h = (h + 1) & 255;
-    }
-    if (this.size > TilePalette.MAX) return;
-    this.#keys[h] = v;
-    this.colours[this.size] = v;
-    this.#slot[h] = ++this.size;
-  }
-
-  /** The index of a colour that was added. */
-  index(v: number): number {
-    let h = (Math.imul(v, 0x9e3779b1) >>> 24) & 255;
-    while (this.#keys[h] !== v || this.#slot[h] === 0) h = (h + 1) & 255;
-    return this.#slot[h]! - 1;
-  }
-}
-
-const tilePalette = new TilePalette();
-
-/** Encode one tile (t: client pixel values, w x h) into w, choosing the smallest subencoding. */
-export function encodeZrleTile(t: Uint32Array, w: number, h: number, cp: Packer, out: ByteWriter): void {
-  // count runs and the palette
-  const pal = tilePalette;
-  pal.clear();
-  let runs = 0;
-  let runBytes = 0; // run-length bytes plain RLE needs
-  let palRunBytes = 0;
-  for (let i = 0; i < t.length; ) {
-    const v = t[i]!;
-    let j = i + 1;
-    while (j < t.length && t[j] === v) j++;
-    const len = j - i;
-    runs++;
-    if (len === 1) {
-      runBytes++;
-      palRunBytes++;
-    } else {
-      const lenBytes = Math.floor((len - 1) / 255) + 1;
-      runBytes += lenBytes;
-      palRunBytes += 1 + lenBytes;
-    }
-    if (pal.size <= TilePalette.MAX) pal.add(v);
-    i = j;
-  }
+export function encodeTile(src: Uint32Array, base: number, stride: number, w: number, h: number, cp: Packer, kind: number, out: ByteWriter): void {
   const cs = cp.size;
-  if (pal.size === 1) {
-    out.u8(1); // solid
-    writePacked(out, cp, t[0]!);
+  const v0 = src[base]!;
+  let solid = true;
+  for (let y = 0; y < h && solid; y++) {
+    const row = base + y * stride;
+    for (let x = 0; x < w; x++) {
+      if (src[row + x] !== v0) {
+        solid = false;
+        break;
+      }
+    }
+  }
+  const at0 = out.reserve(1 + w * h * cs); // the chosen form is never larger than raw + 1
+  const b = out.raw;
+  let o = at0;
+  if (solid) {
+    b[o++] = 1;
+    o = putC(b, o, v0, cp, kind);
+    out.truncate(o);
     return;
   }
-  const n = pal.size;
+  // runs (in pixel order, across rows) and the palette, hashed once per run
+  pal.clear();
+  let palOk = true;
+  let runs = 0;
+  let runBytes = 0; // plain RLE's run-length bytes
+  let palRunBytes = 0;
+  let prev = v0;
+  let len = 0;
+  for (let y = 0; y < h; y++) {
+    const row = base + y * stride;
+    for (let x = 0; x < w; x++) {
+      const v = src[row + x]!;
+      if (v === prev) {
+        len++;
+        continue;
+      }
+      runs++;
+      if (len === 1) {
+        runBytes++;
+        palRunBytes++;
+      } else {
+        const lb = ((len - 1) / 255 + 1) | 0;
+        runBytes += lb;
+        palRunBytes += 1 + lb;
+      }
+      if (palOk) palOk = pal.add(prev);
+      prev = v;
+      len = 1;
+    }
+  }
+  runs++;
+  if (len === 1) {
+    runBytes++;
+    palRunBytes++;
+  } else {
+    const lb = ((len - 1) / 255 + 1) | 0;
+    runBytes += lb;
+    palRunBytes += 1 + lb;
+  }
+  if (palOk) palOk = pal.add(prev);
+  const n = palOk ? pal.size : 128;
   const rawSize = w * h * cs;
   const plainRle = runs * cs + runBytes;
-  const palRle = n <= TilePalette.MAX ? n * cs + palRunBytes : Infinity;
+  const palRle = palOk ? n * cs + palRunBytes : Infinity;
   const bits = n <= 2 ? 1 : n <= 4 ? 2 : n <= 16 ? 4 : 0;
-  const packed = bits ? n * cs + h * Math.ceil((w * bits) / 8) : Infinity;
+  const packed = bits ? n * cs + h * ((w * bits + 7) >> 3) : Infinity;
   const best = Math.min(rawSize, plainRle, palRle, packed);
   if (best === rawSize) {
-    out.u8(0); // raw CPIXELs
-    const at = out.reserve(rawSize);
-    const b = out.raw;
-    for (let i = 0, o = at; i < t.length; i++, o += cs) cp.write(b, o, t[i]!);
-    return;
-  }
-  if (best === packed) {
-    out.u8(n); // packed palette of n colours
-    for (let k = 0; k < n; k++) writePacked(out, cp, pal.colours[k]!);
-    const rowBytes = Math.ceil((w * bits) / 8);
-    const at = out.reserve(h * rowBytes);
-    const b = out.raw;
-    b.fill(0, at, at + h * rowBytes);
+    b[o++] = 0;
     for (let y = 0; y < h; y++) {
+      const row = base + y * stride;
+      for (let x = 0; x < w; x++) o = putC(b, o, src[row + x]!, cp, kind);
+    }
+  } else if (best === packed) {
+    b[o++] = n;
+    for (let k = 0; k < n; k++) o = putC(b, o, pal.colours[k]!, cp, kind);
+    let lastV = pal.colours[0]!;
+    let lastI = 0;
+    for (let y = 0; y < h; y++) {
+      const row = base + y * stride;
+      let acc = 0;
+      let nb = 0;
       for (let x = 0; x < w; x++) {
-        const idx = pal.index(t[y * w + x]!);
-        const bit = x * bits;
-        b[at + y * rowBytes + (bit >> 3)]! |= idx << (8 - bits - (bit & 7));
+        const v = src[row + x]!;
+        if (v !== lastV) {
+          lastV = v;
+          lastI = pal.indexOf(v);
+        }
+        acc = (acc << bits) | lastI;
+        nb += bits;
+        if (nb === 8) {
+          b[o++] = acc;
+          acc = 0;
+          nb = 0;
+        }
+      }
+      if (nb > 0) b[o++] = acc << (8 - nb);
+    }
+  } else {
+    const usePal = best === palRle;
+    b[o++] = usePal ? 128 + n : 128;
+    if (usePal) for (let k = 0; k < n; k++) o = putC(b, o, pal.colours[k]!, cp, kind);
+    prev = v0;
+    len = 0;
+    for (let y = 0; y <= h; y++) {
+      const row = base + y * stride;
+      for (let x = 0; x < w; x++) {
+        // one past the last row: a sentinel that closes the last run
+        const last = y === h;
+        const v = last ? ~prev >>> 0 : src[row + x]!;
+        if (v === prev) {
+          len++;
+          continue;
+        }
+        if (usePal) {
+          const idx = pal.indexOf(prev);
+          if (len === 1) b[o++] = idx;
+          else {
+            b[o++] = idx | 128;
+            o = putRunLength(b, o, len);
+          }
+        } else {
+          o = putC(b, o, prev, cp, kind);
+          o = putRunLength(b, o, len);
+        }
+        if (last) break;
+        prev = v;
+        len = 1;
       }
     }
-    return;
   }
-  if (best === palRle) {
-    out.u8(128 + n); // palette RLE
-    for (let k = 0; k < n; k++) writePacked(out, cp, pal.colours[k]!);
-    for (let i = 0; i < t.length; ) {
-      const v = t[i]!;
-      let j = i + 1;
-      while (j < t.length && t[j] === v) j++;
-      const idx = pal.index(v);
-      if (j - i === 1) out.u8(idx);
-      else {
-        out.u8(idx | 128);
-        writeRunLength(out, j - i);
-      }
-      i = j;
-    }
-    return;
+  out.truncate(o);
+}
+
+/** One CPIXEL at b[o]; returns the offset after it. */
+function putC(b: Uint8Array, o: number, v: number, cp: Packer, kind: number): number {
+  if (kind === 0) {
+    b[o] = v;
+    b[o + 1] = v >>> 8;
+    b[o + 2] = v >>> 16;
+    return o + 3;
   }
-  out.u8(128); // plain RLE
-  for (let i = 0; i < t.length; ) {
-    const v = t[i]!;
-    let j = i + 1;
-    while (j < t.length && t[j] === v) j++;
-    writePacked(out, cp, v);
-    writeRunLength(out, j - i);
-    i = j;
+  cp.write(b, o, v);
+  return o + cp.size;
+}
+
+/** Run length - 1 as 255s and a final byte < 255. */
+function putRunLength(b: Uint8Array, o: number, len: number): number {
+  let n = len - 1;
+  while (n >= 255) {
+    b[o++] = 255;
+    n -= 255;
   }
+  b[o++] = n;
+  return o;
+}
+
+/** Encode one tile of packed client pixel values (t: w x h, rows packed). */
+export function encodeZrleTile(t: Uint32Array, w: number, h: number, cp: Packer, out: ByteWriter): void {
+  encodeTile(t, 0, w, w, h, cp, 1, out);
 }
 
 export class ZrleEncoder implements Encoder {
@@ -158,28 +198,30 @@ export class ZrleEncoder implements Encoder {
   #stream: DeflateStream | null = null;
   #level = zlibLevel(null);
   #w = new ByteWriter(64 * 1024);
-  #px: Uint32Array = new Uint32Array(0);
+  #tile = new Uint32Array(ZRLE_TILE * ZRLE_TILE);
 
   configure(p: EncodeParams): void {
     if (!this.#stream) this.#level = zlibLevel(p.compressLevel);
   }
 
   encodeRect(r: Rect, fb: Surface, tr: PixelTranslator, out: ByteWriter): void {
-    if (this.#px.length < r.w * r.h) this.#px = new Uint32Array(r.w * r.h);
-    const px = clientPixels(r, fb, tr, this.#px);
     const cp = cpixelPacker(tr);
+    const kind = cpixelKind(cp, tr);
     const w = this.#w;
     w.reset();
-    const tile = new Uint32Array(ZRLE_TILE * ZRLE_TILE);
+    const tile = this.#tile;
     for (let ty = 0; ty < r.h; ty += ZRLE_TILE) {
       const th = Math.min(ZRLE_TILE, r.h - ty);
       for (let tx = 0; tx < r.w; tx += ZRLE_TILE) {
         const tw = Math.min(ZRLE_TILE, r.w - tx);
-        for (let y = 0; y < th; y++) {
-          const s = (ty + y) * r.w + tx;
-          tile.set(px.subarray(s, s + tw), y * tw);
+        const at = (r.y + ty) * fb.width + r.x + tx;
+        if (tr.identity) {
+          // the surface's pixels are the client's: read them where they are
+          encodeTile(fb.data, at, fb.width, tw, th, cp, kind, w);
+        } else {
+          for (let y = 0; y < th; y++) for (let x = 0, s = at + y * fb.width; x < tw; x++) tile[y * tw + x] = tr.pixel(fb.data[s + x]!);
+          encodeTile(tile, 0, tw, tw, th, cp, kind, w);
         }
-        encodeZrleTile(tile.subarray(0, tw * th), tw, th, cp, w);
       }
     }
     this.#stream ??= new DeflateStream(this.#level);

@@ -21,6 +21,8 @@ const CROPS = [
   { x: 500, y: 300, w: 130, h: 70 },
   { x: 0, y: 700, w: 1024, h: 3 },
   { x: 1000, y: 0, w: 24, h: 100 },
+  // large enough for Tight to cut out one-colour areas (solid-areas.ts), at an odd offset
+  { x: 3, y: 130, w: 701, h: 190 },
 ];
 
 describe('round trip, every encoding × pixel format × fixture frame', () => {
