@@ -114,6 +114,7 @@ export class VramVnc {
     this.input.onGuestClipboard((text) => this.rfb.cutText(text));
     this.guest = new GuestRunner(this.io, this.mem, this.input, options.seed, options.durationMs, options.log);
     this.guest.onSliceEnd = ran;
+    this.kbc.onIrq = (line) => this.guest.raiseIrq(line); // guests wait for keys instead of polling
   }
 
   /** Boot the guest, take the first picture, and open the listeners. */

@@ -77,7 +77,8 @@ export const biosGuest: GuestProgram = {
     // the keyboard: Up/Down move the selection (and stop the countdown), Enter boots it
     if (ctx.io.inb(0x64) === 0xff) return; // no keyboard controller
     const dec = new Set1Decoder();
-    ctx.setInterval(() => {
+    // the keyboard interrupt (IRQ 1) says a byte waits: no polling while nobody types
+    const keys = () => {
       for (let i = 0; i < 64 && ctx.io.inb(0x64) & 1; i++) {
         const k = dec.feed(ctx.io.inb(0x60));
         if (!k || !k.down) continue;
@@ -91,6 +92,8 @@ export const biosGuest: GuestProgram = {
           boot();
         }
       }
-    }, 20);
+    };
+    ctx.onIrq(1, keys);
+    keys(); // bytes that came before the handler was set
   },
 };

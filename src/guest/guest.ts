@@ -13,6 +13,12 @@ export interface GuestContext {
   /** Run fn after ms, unless the guest has been stopped (or its --duration is over). */
   setTimeout(fn: () => void, ms: number): void;
   setInterval(fn: () => void, ms: number): void;
+  /**
+   * Run fn whenever interrupt line `irq` is raised (1: the keyboard controller has a byte), as
+   * firmware that halts until an interrupt instead of polling; several raises before fn runs
+   * run it once.
+   */
+  onIrq(irq: number, fn: () => void): void;
   /** True once the guest must not write any more. */
   readonly stopped: boolean;
   /** Input from viewers (key, pointer, clipboard events), for guests that read it. */
@@ -76,6 +82,11 @@ export class GuestRunner {
           }, ms),
         );
       },
+      onIrq: (irq, fn) => {
+        const list = this.#irqHandlers.get(irq) ?? [];
+        list.push(fn);
+        this.#irqHandlers.set(irq, list);
+      },
     };
     if (durationMs !== null) {
       const t = setTimeout(() => this.stop(), durationMs);
@@ -97,6 +108,27 @@ export class GuestRunner {
   }
 
   #name = 'guest';
+  #irqHandlers = new Map<number, (() => void)[]>();
+  #irqPending = new Set<number>();
+  #irqImmediate: NodeJS.Immediate | null = null;
+
+  /**
+   * A device raised interrupt line irq: the guest's handlers run in a slice of their own, after the
+   * device code that raised it has returned (as a CPU takes the interrupt after the instruction).
+   */
+  raiseIrq(irq: number): void {
+    if (this.#stopped || !this.#irqHandlers.has(irq)) return;
+    this.#irqPending.add(irq);
+    this.#irqImmediate ??= setImmediate(() => {
+      this.#irqImmediate = null;
+      const lines = [...this.#irqPending];
+      this.#irqPending.clear();
+      if (this.#stopped) return;
+      this.slice(() => {
+        for (const l of lines) for (const fn of this.#irqHandlers.get(l) ?? []) this.#guard(fn);
+      });
+    });
+  }
 
   /** A guest step that throws stops the guest with a log line; the server keeps serving. */
   #guard(fn: () => void): void {
@@ -110,6 +142,8 @@ export class GuestRunner {
 
   stop(): void {
     this.#stopped = true;
+    if (this.#irqImmediate) clearImmediate(this.#irqImmediate);
+    this.#irqImmediate = null;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
   }

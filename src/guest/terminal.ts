@@ -82,12 +82,15 @@ export const terminalGuest: GuestProgram = {
       return;
     }
     const dec = new Set1Decoder();
-    ctx.setInterval(() => {
+    // the keyboard interrupt (IRQ 1) says a byte waits: no polling while nobody types
+    const keys = () => {
       for (let i = 0; i < 64 && ctx.io.inb(0x64) & 1; i++) {
         const k = dec.feed(ctx.io.inb(0x60));
         if (k) con.key(k);
       }
-    }, 20);
+    };
+    ctx.onIrq(1, keys);
+    keys(); // bytes that came before the handler was set
   },
 };
 

@@ -108,6 +108,9 @@ export class VgaDevice {
   #lastPal = new Uint32Array(0);
   #cells = new Int32Array(0);
   #pending = true;
+  /** Something besides the blink clock may have changed since the last update (registers, VRAM). */
+  #changedOther = true;
+  #lastCharsOn = true;
   #blinkTimer: NodeJS.Timeout | null = null;
   #stopped = false;
   readonly #now: () => number;
@@ -143,7 +146,8 @@ export class VgaDevice {
   }
 
   /** Something outside the tracker's view changed: note it and wake the refresher. */
-  #changed(): void {
+  #changed(blink = false): void {
+    if (!blink) this.#changedOther = true;
     // once pending, the refresher has been told; it clears this when it takes the update, so a
     // burst of window stores costs one notification, not one per store
     if (this.#pending) return;
@@ -245,7 +249,10 @@ export class VgaDevice {
     this.counters.refreshes++;
     this.#pending = false;
     this.#region.clear();
-    const mode = this.#displayMode();
+    // only time has passed (a blink toggle): the registers, hence the mode, are as they were
+    const blinkOnly = !this.#changedOther && this.#mode?.kind === 'text' && !this.legacyDirty.any && this.legacy.planeUpdated === 0;
+    this.#changedOther = false;
+    const mode = blinkOnly ? this.#mode! : this.#displayMode();
     let resized = false;
     let full = false;
     if (mode.key !== this.#modeKey) {
@@ -267,8 +274,8 @@ export class VgaDevice {
         this.#updateVbe(mode.vbe, full, out);
         break;
       case 'text':
-        this.tracker.trackDirtyVram(0, 0);
-        this.#updateText(mode.text, full, out);
+        if (!blinkOnly) this.tracker.trackDirtyVram(0, 0);
+        this.#updateText(mode.text, full, out, blinkOnly);
         break;
       case 'graphics':
         this.tracker.trackDirtyVram(0, 0);
@@ -289,20 +296,37 @@ export class VgaDevice {
 
   // ----- text -----
 
-  #updateText(l: TextLayout, full: boolean, out: DirtyRegion): void {
+  #updateText(l: TextLayout, full: boolean, out: DirtyRegion, blinkOnly = false): void {
+    const n = l.cols * l.rows;
+    const { cursorOn, charsOn } = blinkPhases(this.#now(), this.regs.frameRate);
+    if (blinkOnly && !full && this.#cells.length === n && this.#lastPal.length === 16 && !(l.blinkEnable && charsOn !== this.#lastCharsOn)) {
+      // a cursor blink: only the cursor's cell can differ (no pass over the screen, no allocation)
+      const i = l.cursorCell;
+      if (i >= 0 && i < n) {
+        this.counters.cellsCompared++;
+        const key = cellKey(this.mem.vram, l, i, cursorOn, charsOn);
+        if (key !== this.#cells[i]) {
+          this.#cells[i] = key;
+          drawCell(this.surface, this.mem.vram, l, this.#lastPal, i, key);
+          this.counters.cellsDrawn++;
+          out.addRect({ x: (i % l.cols) * l.cw, y: ((i / l.cols) | 0) * l.ch, w: l.cw, h: l.ch });
+        }
+      }
+      return;
+    }
+    this.#lastCharsOn = charsOn;
     const pal = palette16(this.regs, this.#pal16);
     let changedColours = 0;
     if (this.#lastPal.length !== 16) full = true;
     else changedColours = paletteDiff(this.#lastPal, pal);
-    this.#lastPal = Uint32Array.from(pal);
+    if (this.#lastPal.length !== 16) this.#lastPal = new Uint32Array(16);
+    this.#lastPal.set(pal);
     // plane 2 written: the font may have changed, repaint everything (QEMU plane_updated)
     if (this.legacy.planeUpdated & 4) full = true;
-    const n = l.cols * l.rows;
     if (this.#cells.length !== n) {
       this.#cells = new Int32Array(n);
       full = true;
     }
-    const { cursorOn, charsOn } = blinkPhases(this.#now(), this.regs.frameRate);
     const vram = this.mem.vram;
     const cells = this.#cells;
     this.counters.cellsCompared += n;
@@ -352,7 +376,7 @@ export class VgaDevice {
       // Only the next update re-arms the timer: with no listener waiting nothing refreshes, the
       // toggle stays pending (quiescent turns false) and the device costs nothing until a
       // client asks again.
-      this.#changed();
+      this.#changed(true);
     }, wait);
     this.#blinkTimer.unref();
   }

@@ -1,5 +1,6 @@
 // The terminal guest: scrolling console output and keyboard echo through an i8042 at 0x60/0x64
-// (here a tiny test-only controller that answers with scancode set 1 bytes).
+// (here a tiny test-only controller that answers with scancode set 1 bytes; the test raises IRQ 1
+// as the real i8042 does when a byte waits).
 import { afterEach, describe, expect, it } from 'vitest';
 import { PortBus } from '../../src/hypervisor/io.js';
 import { GuestMemory } from '../../src/hypervisor/memory.js';
@@ -58,11 +59,16 @@ describe('terminal guest', () => {
     await t.run();
     expect(row(t.mem, 0)).toBe('vramvnc terminal: an 80x25 console on the emulated VGA');
     // "hi", Enter (make + break codes as the i8042 delivers them in set 1)
+    // the controller raises IRQ 1 when a byte waits; the guest reads on it, it does not poll
     t.queue.push(0x23, 0xa3, 0x17, 0x97);
+    runner!.raiseIrq(1);
     const rows = () => Array.from({ length: 25 }, (_, r) => row(t.mem, r));
     // the prompt follows the last line printed (the log goes on meanwhile)
     await until(() => rows().includes('$ hi'));
     t.queue.push(0x1c, 0x9c);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(rows().includes('> hi'), 'no IRQ, no key read').toBe(false);
+    runner!.raiseIrq(1);
     await until(() => rows().includes('> hi'));
     const r = rows().indexOf('> hi');
     expect(rows()[r + 1]).toMatch(/^\$$|^\[/);

@@ -62,9 +62,17 @@ describe('text mode updates (cell cache, VRAM tracking stopped)', () => {
     d.clock.ms = (7.5 * 1000) / rate; // still frame 7: no change
     expect(step(d).cells).toBe(0);
     d.clock.ms = (8.5 * 1000) / rate; // frame 8: cursor off
+    const compared = d.device.counters.cellsCompared;
     const r = step(d);
     expect(r.cells).toBe(1);
     expect(r.rects).toEqual([{ x: 32, y: 384, w: 32, h: 16 }]);
+    // nothing but time changed: only the cursor's cell is looked at, not the 2000 on the screen
+    expect(d.device.counters.cellsCompared - compared).toBe(1);
+    // a store through the window: every cell is compared again
+    d.bios.puts(40, 10, 'X', 0x0e);
+    const before = d.device.counters.cellsCompared;
+    expect(step(d).cells).toBe(1);
+    expect(d.device.counters.cellsCompared - before).toBe(80 * 25);
   });
 
   it('blinking characters toggle every 16 frames when attribute blink is enabled', () => {
