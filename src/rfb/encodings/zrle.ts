@@ -58,6 +58,10 @@ export function encodeTile(src: Uint32Array, base: number, stride: number, w: nu
   let palRunBytes = 0;
   let prev = v0;
   let len = 0;
+  // the colours of the last two runs closed (-1: none; pixel values are unsigned): text alternates
+  // two colours, so a run's colour is most often the one two runs back, already in the palette
+  let c1 = -1;
+  let c2 = -1;
   for (let y = 0; y < h; y++) {
     const row = base + y * stride;
     for (let x = 0; x < w; x++) {
@@ -75,7 +79,9 @@ export function encodeTile(src: Uint32Array, base: number, stride: number, w: nu
         runBytes += lb;
         palRunBytes += 1 + lb;
       }
-      if (palOk) palOk = pal.add(prev);
+      if (palOk && prev !== c2) palOk = pal.add(prev);
+      c2 = c1;
+      c1 = prev;
       prev = v;
       len = 1;
     }
@@ -89,7 +95,7 @@ export function encodeTile(src: Uint32Array, base: number, stride: number, w: nu
     runBytes += lb;
     palRunBytes += 1 + lb;
   }
-  if (palOk) palOk = pal.add(prev);
+  if (palOk && prev !== c2) palOk = pal.add(prev);
   const n = palOk ? pal.size : 128;
   const rawSize = w * h * cs;
   const plainRle = runs * cs + runBytes;
@@ -108,6 +114,8 @@ export function encodeTile(src: Uint32Array, base: number, stride: number, w: nu
     for (let k = 0; k < n; k++) o = putC(b, o, pal.colours[k]!, cp, kind);
     let lastV = pal.colours[0]!;
     let lastI = 0;
+    let otherV = lastV; // the colour before: two-colour text looks each up once
+    let otherI = 0;
     for (let y = 0; y < h; y++) {
       const row = base + y * stride;
       let acc = 0;
@@ -115,8 +123,11 @@ export function encodeTile(src: Uint32Array, base: number, stride: number, w: nu
       for (let x = 0; x < w; x++) {
         const v = src[row + x]!;
         if (v !== lastV) {
+          const i = v === otherV ? otherI : pal.indexOf(v);
+          otherV = lastV;
+          otherI = lastI;
           lastV = v;
-          lastI = pal.indexOf(v);
+          lastI = i;
         }
         acc = (acc << bits) | lastI;
         nb += bits;
