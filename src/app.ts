@@ -1,26 +1,23 @@
 // Wiring: guest → hypervisor → VGA device → display pipeline → RFB server → transports.
 import type net from 'node:net';
 import type http from 'node:http';
-import { createTracker, type DirtyVramTracker, type TrackingMode } from './hypervisor/dirty-log.js';
-import { PortBus } from './hypervisor/io.js';
-import { GuestMemory } from './hypervisor/memory.js';
-import { VgaDevice } from './vga/vga-device.js';
+import type { DirtyVramTracker, TrackingMode } from './hypervisor/dirty-log.js';
 import { DisplayPipeline, type RefreshMode } from './display/update-pipeline.js';
 import { RfbServer, type RfbServerOptions } from './rfb/server.js';
-import { GuestRunner, type GuestProgram } from './guest/guest.js';
-import { GuestInput } from './guest/input-devices.js';
+import type { GuestProgram } from './guest/guest.js';
 import { formatAddress, listenTcp } from './transport/tcp.js';
 import { listenWeb } from './transport/http.js';
 import type { WebSecurityOptions } from './transport/web-security.js';
-import { RecencyTracker } from './hypervisor/page-recency.js';
-import { pageAlignedBuffer } from './hypervisor/hwtrack-addon.js';
-import { I8042 } from './input/i8042.js';
-import { Ps2Input } from './input/ps2-input.js';
-import type { InputSink } from './rfb/input.js';
-import { vbeResize } from './rfb/encodings/pseudo.js';
+import type { RecencyTracker } from './hypervisor/page-recency.js';
+import type { VgaDevice } from './vga/vga-device.js';
+import type { Machine } from './machine/machine.js';
+import { ScriptedMachine } from './machine/scripted.js';
 
 export interface AppOptions {
-  guest: GuestProgram;
+  /** The machine running the guest; without one, a scripted machine runs `guest`. */
+  machine?: Machine;
+  /** The scripted guest program (when no machine is given). */
+  guest?: GuestProgram;
   seed: number;
   durationMs: number | null;
   tracking: TrackingMode;
@@ -32,11 +29,11 @@ export interface AppOptions {
   vnc: { host: string; port: number } | null;
   web: { host: string; port: number } | null;
   log: (line: string) => void;
+  /** One-line notices such as a tracking fallback (default: stderr). */
+  notice?: (line: string) => void;
   rfb?: Partial<RfbServerOptions>;
   /** Origin check, timeouts and TLS for the web port (used by the WebSocket transport). */
   webSecurity?: WebSecurityOptions;
-  /** One-line notices such as a tracking fallback (default: stderr). */
-  notice?: (line: string) => void;
 }
 
 export const DEFAULT_APP_OPTIONS = {
@@ -51,19 +48,9 @@ export const DEFAULT_APP_OPTIONS = {
 
 /** One emulated VM display and everything serving it. */
 export class VramVnc {
-  readonly io = new PortBus();
-  readonly mem: GuestMemory;
-  readonly tracker: DirtyVramTracker;
-  /** The tracker as the device sees it, recording when each page was last reported (heat map). */
-  readonly recency: RecencyTracker;
-  /** The keyboard controller (ports 0x60/0x64) with its PS/2 keyboard and mouse. */
-  readonly kbc = new I8042();
-  readonly ps2: Ps2Input;
-  readonly device: VgaDevice;
+  readonly machine: Machine;
   readonly pipeline: DisplayPipeline;
-  readonly input = new GuestInput();
   readonly rfb: RfbServer;
-  readonly guest: GuestRunner;
   readonly startedAt = Date.now();
   vncServer: net.Server | null = null;
   webServer: http.Server | null = null;
@@ -71,55 +58,62 @@ export class VramVnc {
   webUrl: string | null = null;
 
   constructor(readonly options: AppOptions) {
-    if (!Number.isInteger(options.vramMb) || options.vramMb < 1 || options.vramMb > 256) {
-      throw new Error(`--vram-mb must be an integer from 1 to 256, got ${options.vramMb}`);
+    if (options.machine) this.machine = options.machine;
+    else {
+      if (!options.guest) throw new Error('VramVnc needs a machine or a guest');
+      this.machine = new ScriptedMachine({ ...options, guest: options.guest, log: options.log, notice: options.notice });
     }
-    const vramBytes = options.vramMb * 1024 * 1024;
-    // hardware dirty bits need VRAM on pages of its own: a WebAssembly.Memory, as v86 has it
-    this.mem = new GuestMemory(vramBytes, options.tracking === 'hw' ? pageAlignedBuffer(vramBytes)?.view : undefined);
-    this.tracker = createTracker(this.mem, options.tracking, options.idleDropMs, undefined, options.notice);
-    this.recency = new RecencyTracker(this.tracker, this.mem.nrPages);
-    this.device = new VgaDevice(this.mem, this.io, this.recency);
     this.pipeline = new DisplayPipeline(this.device, this.recency, {
       refreshIntervalMs: options.refreshIntervalMs,
       mode: options.refreshMode ?? 'event',
     });
-    this.kbc.attach(this.io);
-    this.ps2 = new Ps2Input(this.kbc, { log: options.log });
-    // viewer input reaches the PS/2 devices first, then the GuestInput log (whose listeners act as the IRQ)
-    // (the guest runs in its input handlers and timers: each is a run slice the tracker may look after)
-    const ran = () => this.tracker.afterGuestRun?.();
-    const sink: InputSink = {
-      keyEvent: (down, keysym, keycode) => {
-        this.ps2.keyEvent(down, keysym, keycode);
-        this.input.keyEvent(down, keysym, keycode);
-        ran();
-      },
-      pointerEvent: (mask, x, y) => {
-        this.ps2.pointerEvent(mask, x, y);
-        this.input.pointerEvent(mask, x, y);
-        ran();
-      },
-      cutText: (text) => {
-        this.input.cutText(text);
-        ran();
-      },
-    };
-    this.rfb = new RfbServer(this.pipeline, sink, {
+    const m = this.machine;
+    this.rfb = new RfbServer(this.pipeline, m.input, {
       log: options.log,
-      desktopName: `vramvnc (${options.guest.name})`,
-      resizeDesktop: (w, h, screens) => vbeResize(this.io, this.device.vbe, w, h, screens),
+      desktopName: `vramvnc (${m.name})`,
+      resizeDesktop: m.resizeDesktop ? (w, h, screens) => m.resizeDesktop!(w, h, screens) : undefined,
       ...options.rfb,
     });
-    this.input.onGuestClipboard((text) => this.rfb.cutText(text));
-    this.guest = new GuestRunner(this.io, this.mem, this.input, options.seed, options.durationMs, options.log);
-    this.guest.onSliceEnd = ran;
-    this.kbc.onIrq = (line) => this.guest.raiseIrq(line); // guests wait for keys instead of polling
+    m.onGuestClipboard?.((text) => this.rfb.cutText(text));
+  }
+
+  get device(): VgaDevice {
+    return this.machine.device;
+  }
+  get tracker(): DirtyVramTracker {
+    return this.machine.tracker;
+  }
+  /** The tracker as the device sees it, recording when each page was last reported dirty (heat map). */
+  get recency(): RecencyTracker {
+    return this.machine.recency;
+  }
+  /** The scripted machine (tests drive its memory, ports and input directly). */
+  get scripted(): ScriptedMachine {
+    if (!(this.machine instanceof ScriptedMachine)) throw new Error('not a scripted machine');
+    return this.machine;
+  }
+  get mem() {
+    return this.scripted.mem;
+  }
+  get io() {
+    return this.scripted.io;
+  }
+  get kbc() {
+    return this.scripted.kbc;
+  }
+  get ps2() {
+    return this.scripted.ps2;
+  }
+  get input() {
+    return this.scripted.guestInput;
+  }
+  get guest() {
+    return this.scripted.guest;
   }
 
   /** Boot the guest, take the first picture, and open the listeners. */
   async start(): Promise<void> {
-    await this.guest.run(this.options.guest);
+    await this.machine.start();
     this.pipeline.refresh();
     try {
       if (this.options.vnc) {
@@ -141,7 +135,7 @@ export class VramVnc {
     const cpu = process.cpuUsage();
     const mode = this.device.currentMode; // the registers now: current even when no viewer refreshes
     return {
-      guest: this.options.guest.name,
+      guest: this.machine.name,
       mode: mode.name,
       width: mode.width,
       height: mode.height,
@@ -168,13 +162,13 @@ export class VramVnc {
       rects: this.rfb.counters.rects,
       bytesSent: this.rfb.counters.bytesSent,
       connections: this.rfb.counters.connections,
-      input: { ...this.input.counters, ps2: { ...this.ps2.counters }, i8042: { ...this.kbc.counters } },
+      ...this.machine.stats(),
       process: { uptimeMs: Date.now() - this.startedAt, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, rssBytes: process.memoryUsage().rss },
     };
   }
 
   async stop(): Promise<void> {
-    this.guest.stop();
+    await this.machine.stop();
     this.pipeline.stop();
     this.device.stop();
     this.rfb.closeAll('server shutting down');

@@ -20,6 +20,7 @@ import { EncodingType } from '../rfb/encodings/encodings.js';
 import { barChartSvg } from '../bench/plot.js';
 import { passwordOption, registerScreenCommands } from './screen-commands.js';
 import { defaultDeflateThreads, deflatePool } from '../rfb/encodings/deflate-pool.js';
+import { addMachineOptions, checkMachineFlags, DEFAULT_VRAM_MB, flagMessage, v86FromFlags, type MachineKind } from './machine-flags.js';
 import { benchEncode, defaultFramesDir, formatBenchTable, FRAME_NAMES, loadFrame, writeFrames, type FrameName } from './bench-encode.js';
 import { benchEncodePeers, ENCODE_PEERS, formatPeerTable, type EncodePeer } from '../bench/encode-peers.js';
 
@@ -61,7 +62,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride();
 
-  program
+  const serve = program
     .command('serve')
     .description('run a guest and serve its display over VNC (and the web port)')
     .option('--guest <name>', `guest program: ${GUEST_NAMES.join(', ')}`, 'desktop')
@@ -71,7 +72,7 @@ export function buildProgram(): Command {
     .option('--web <host:port|off>', 'web listener (screenshot, stats)', endpointArg('--web'), { host: '127.0.0.1', port: 6080 })
     .addOption(new Option('--tracking <mode>', 'how the device model finds changes').choices(TRACKING_MODES as string[]).default('dirty'))
     .option('--idle-drop-ms <ms>', 'drop tracking after this long without a dirty page', intArg('--idle-drop-ms', 1, 3_600_000), DEFAULT_APP_OPTIONS.idleDropMs)
-    .option('--vram-mb <n>', 'video RAM size in MiB', intArg('--vram-mb', 1, 256), DEFAULT_APP_OPTIONS.vramMb)
+    .option('--vram-mb <n>', 'video RAM size in MiB (default 8; 16 for --machine v86, a power of two there)', intArg('--vram-mb', 1, 256))
     .option('--refresh-ms <ms>', 'poll: refresh interval while a client waits', intArg('--refresh-ms', 1, 1000), DEFAULT_APP_OPTIONS.refreshIntervalMs)
     .addOption(new Option('--refresh <how>', 'learn of changes from the tracker (event) or by polling like Xen (poll)').choices(REFRESH_MODES as string[]).default('event'))
     .option('--stall-timeout-ms <ms>', 'disconnect a client that takes no data for this long while updates wait', intArg('--stall-timeout-ms', 100, 86_400_000), 60_000)
@@ -91,16 +92,19 @@ export function buildProgram(): Command {
       'worker threads that deflate large rectangles beside the main thread (0: main thread only)',
       intArg('--deflate-threads', 0, 8),
       defaultDeflateThreads(),
-    )
-    .action(async (opts) => {
+    );
+  addMachineOptions(serve).action(async (opts, cmd: Command) => {
       deflatePool.setSize(opts.deflateThreads);
+      const kind = opts.machine as MachineKind;
       let guest;
       try {
-        guest = resolveGuest(opts.guest);
+        checkMachineFlags(cmd, kind);
+        if (kind === 'scripted') guest = resolveGuest(opts.guest);
       } catch (err) {
         fail((err as Error).message);
       }
       if (!opts.vnc && !opts.web) fail('--vnc off and --web off: nothing would listen; keep at least one of them');
+      const vramMb: number = opts.vramMb ?? DEFAULT_VRAM_MB[kind];
       const log = opts.quiet ? () => {} : (line: string) => process.stderr.write(`${new Date().toISOString()} vnc: ${line}\n`);
       let security;
       try {
@@ -110,13 +114,16 @@ export function buildProgram(): Command {
       }
       let app: VramVnc;
       try {
+        const machine =
+          kind === 'v86' ? await v86FromFlags(opts, { tracking: opts.tracking as TrackingMode, idleDropMs: opts.idleDropMs, vramMb, log }) : undefined;
         app = new VramVnc({
+          machine,
           guest,
           seed: opts.seed,
           durationMs: opts.duration ?? null,
           tracking: opts.tracking as TrackingMode,
           idleDropMs: opts.idleDropMs,
-          vramMb: opts.vramMb,
+          vramMb,
           refreshIntervalMs: opts.refreshMs,
           refreshMode: opts.refresh as RefreshMode,
           vnc: opts.vnc,
@@ -127,7 +134,7 @@ export function buildProgram(): Command {
         });
         await app.start();
       } catch (err) {
-        fail((err as Error).message);
+        fail(flagMessage(err));
       }
       if (app.vncUrl) process.stdout.write(`vnc: listening on ${app.vncUrl}\n`);
       if (app.webUrl) process.stdout.write(`web: listening on ${app.webUrl}\n`);

@@ -236,12 +236,18 @@ export class ScanTracker implements DirtyVramTracker {
   #first = 0;
   #nr = 0;
   #shadow: Buffer;
-  #vram: Buffer;
   #result = new Uint32Array(0);
+  readonly #nrPages: number;
 
-  constructor(readonly mem: GuestMemory) {
+  /** Any VRAM (GuestMemory, v86's): its view is taken anew at each query, as it may move. */
+  constructor(readonly mem: { readonly vram: Uint8Array; readonly vramSize: number }) {
     this.#shadow = Buffer.alloc(mem.vramSize);
-    this.#vram = Buffer.from(mem.vram.buffer, mem.vram.byteOffset, mem.vram.byteLength);
+    this.#nrPages = mem.vramSize >>> PAGE_SHIFT;
+  }
+
+  get #vram(): Buffer {
+    const v = this.mem.vram;
+    return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   }
 
   get state(): TrackerState {
@@ -255,7 +261,7 @@ export class ScanTracker implements DirtyVramTracker {
       this.#nr = 0;
       return { kind: 'stopped' };
     }
-    if (!Number.isInteger(firstPfn) || !Number.isInteger(nr) || firstPfn < 0 || nr < 0 || firstPfn + nr > this.mem.nrPages) {
+    if (!Number.isInteger(firstPfn) || !Number.isInteger(nr) || firstPfn < 0 || nr < 0 || firstPfn + nr > this.#nrPages) {
       return { kind: 'einval' };
     }
     if (this.#state === 'off' || firstPfn !== this.#first || nr !== this.#nr) {
@@ -272,7 +278,7 @@ export class ScanTracker implements DirtyVramTracker {
     let count = 0;
     const v = this.#vram;
     const s = this.#shadow;
-    for (let p = 0; p < this.mem.nrPages; p++) {
+    for (let p = 0; p < this.#nrPages; p++) {
       const a = p << PAGE_SHIFT;
       if (v.compare(s, a, a + PAGE_SIZE, a, a + PAGE_SIZE) === 0) continue;
       v.copy(s, a, a, a + PAGE_SIZE);
@@ -283,7 +289,7 @@ export class ScanTracker implements DirtyVramTracker {
       }
     }
     this.counters.bytesCompared += this.mem.vramSize;
-    this.counters.pagesWalked += this.mem.nrPages;
+    this.counters.pagesWalked += this.#nrPages;
     this.counters.pagesReported += count;
     return { kind: 'ok', bitmap: out, count };
   }

@@ -1,3 +1,6 @@
+import type { MmioHandler, VramHost } from './vram-host.js';
+export type { MmioHandler } from './vram-host.js';
+
 // Guest-physical memory as the device model sees it: VRAM mapped as the VBE linear framebuffer
 // (written directly by the guest, logged page by page by the MMU) plus trapped MMIO windows.
 
@@ -6,11 +9,6 @@ export const PAGE_SIZE = 1 << PAGE_SHIFT;
 /** Guest-physical address of the linear framebuffer (QEMU stdvga's PCI BAR 0 default). */
 export const LFB_BASE = 0xe0000000;
 
-/** A trapped MMIO region: every access runs device-model code (e.g. the legacy VGA window). */
-export interface MmioHandler {
-  read(addr: number, size: 1 | 2 | 4): number;
-  write(addr: number, size: 1 | 2 | 4, value: number): void;
-}
 
 interface MmioRegion {
   base: number;
@@ -30,7 +28,7 @@ export interface MemoryCounters {
  * While the hypervisor logs dirty pages (`dirty` non-null) every store sets its page's bit,
  * as the CPU sets the dirty bit in a page-table entry.
  */
-export class GuestMemory {
+export class GuestMemory implements VramHost {
   readonly vram: Uint8Array;
   readonly vram32: Uint32Array;
   readonly nrPages: number;
@@ -57,6 +55,11 @@ export class GuestMemory {
     this.vram32 = new Uint32Array(this.vram.buffer, this.vram.byteOffset, vramSize >>> 2);
     this.nrPages = vramSize >>> PAGE_SHIFT;
     this.wp = new Uint32Array((this.nrPages + 31) >>> 5);
+  }
+
+  /** A store by a device model into VRAM (VgaDevice's VramHost): logged like a guest's `rep stosb`. */
+  deviceFill(offset: number, length: number, value: number): void {
+    this.fill8(LFB_BASE + offset, length, value);
   }
 
   mapMmio(base: number, size: number, handler: MmioHandler): void {

@@ -20,6 +20,7 @@ import {
   type VgaRegisters,
 } from './registers.js';
 import type { VramDirty } from './vram-dirty.js';
+import type { VramHost } from '../hypervisor/vram-host.js';
 
 export const LEGACY_WINDOW_BASE = 0xa0000;
 export const LEGACY_WINDOW_SIZE = 0x20000;
@@ -44,11 +45,9 @@ export class LegacyWindow implements MmioHandler {
   /** Called after each store (the device decides whether a refresh is due). */
   onWrite: (() => void) | null = null;
   readonly counters: LegacyCounters = { reads: 0, writes: 0 };
-  readonly #vram32: Uint32Array;
 
-  constructor(readonly regs: VgaRegisters, readonly vram: Uint8Array, readonly dirty: VramDirty) {
-    this.#vram32 = new Uint32Array(vram.buffer, vram.byteOffset, vram.byteLength >>> 2);
-  }
+  /** VRAM is read from the host at each access: its views may be replaced while the guest runs. */
+  constructor(readonly regs: VgaRegisters, readonly host: VramHost, readonly dirty: VramDirty) {}
 
   read(addr: number, size: 1 | 2 | 4): number {
     // the window is byte-wide (max_access_size 1): wider accesses are split, low byte first
@@ -83,7 +82,7 @@ export class LegacyWindow implements MmioHandler {
     const a = this.#offset(addr);
     if (a < 0) return 0xff;
     const { sr, gr } = this.regs;
-    const vram = this.vram;
+    const vram = this.host.vram;
     if (sr[SR_MEMORY_MODE]! & SR04_CHN_4M) return a < vram.length ? vram[a]! : 0xff;
     if (gr[GR_MODE]! & 0x10) {
       // odd/even: even addresses read plane 0 (or 2), odd ones plane 1 (or 3)
@@ -91,8 +90,9 @@ export class LegacyWindow implements MmioHandler {
       const o = ((a & ~1) << 1) | plane;
       return o < vram.length ? vram[o]! : 0xff;
     }
-    if (a >= this.#vram32.length) return 0xff;
-    this.latch = this.#vram32[a]!;
+    const vram32 = this.host.vram32;
+    if (a >= vram32.length) return 0xff;
+    this.latch = vram32[a]!;
     if (!(gr[GR_MODE]! & 0x08)) {
       // read mode 0: the selected plane
       return (this.latch >>> (8 * (gr[GR_PLANE_READ]! & 3))) & 0xff;
@@ -109,7 +109,7 @@ export class LegacyWindow implements MmioHandler {
     const a = this.#offset(addr);
     if (a < 0) return;
     const { sr, gr } = this.regs;
-    const vram = this.vram;
+    const vram = this.host.vram;
     if (sr[SR_MEMORY_MODE]! & SR04_CHN_4M) {
       // chain 4: byte a goes to plane a & 3
       const mask = 1 << (a & 3);
@@ -134,7 +134,8 @@ export class LegacyWindow implements MmioHandler {
       }
       return;
     }
-    if (a >= this.#vram32.length) return;
+    const vram32 = this.host.vram32;
+    if (a >= vram32.length) return;
     // standard latched access
     let v: number;
     let bitMask: number;
@@ -183,8 +184,8 @@ export class LegacyWindow implements MmioHandler {
     const planes = sr[SR_PLANE_WRITE]! & 0x0f;
     this.planeUpdated |= planes;
     const wm = mask16(planes);
-    const old = this.#vram32[a]!;
-    this.#vram32[a] = ((old & ~wm) | (v & wm)) >>> 0;
+    const old = vram32[a]!;
+    vram32[a] = ((old & ~wm) | (v & wm)) >>> 0;
     this.dirty.mark(a << 2, 4);
     this.onWrite?.();
   }

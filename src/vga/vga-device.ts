@@ -12,7 +12,7 @@
 //   palette changes repaint the cells whose colours changed.
 import type { DirtyVramTracker } from '../hypervisor/dirty-log.js';
 import type { PortBus } from '../hypervisor/io.js';
-import { GuestMemory, LFB_BASE } from '../hypervisor/memory.js';
+import type { VramHost } from '../hypervisor/vram-host.js';
 import { DirtyRegion } from '../display/dirty-region.js';
 import { framebufferPages, pagesToRects, type LinearLayout } from '../display/page-rects.js';
 import { refineLinear32, refineRows } from '../display/refine.js';
@@ -116,7 +116,7 @@ export class VgaDevice {
   readonly #now: () => number;
   readonly #useBlinkTimer: boolean;
 
-  constructor(readonly mem: GuestMemory, io: PortBus, readonly tracker: DirtyVramTracker, options: VgaDeviceOptions = {}) {
+  constructor(readonly mem: VramHost, io: PortBus, readonly tracker: DirtyVramTracker, options: VgaDeviceOptions = {}) {
     this.#now = options.now ?? (() => performance.now());
     this.#useBlinkTimer = options.blinkTimer ?? true;
     this.vbe = new VbeRegisters(mem.vramSize);
@@ -124,7 +124,7 @@ export class VgaDevice {
     this.vbe.onEnable = () => this.#vbeEnabled();
     this.vbe.onBankChange = () => (this.legacy.bankOffset = this.vbe.bankOffset);
     // Clearing VRAM on enable is a guest-visible store by the device, logged like any other.
-    this.vbe.onClearVram = (bytes) => mem.fill8(LFB_BASE, Math.min(bytes, mem.vramSize), 0);
+    this.vbe.onClearVram = (bytes) => mem.deviceFill(0, Math.min(bytes, mem.vramSize), 0);
     io.register([VBE_DISPI_IOPORT_INDEX, VBE_DISPI_IOPORT_DATA], {
       read: (port) => (port === VBE_DISPI_IOPORT_INDEX ? this.vbe.readIndex() : this.vbe.readData()),
       write: (port, _size, v) => {
@@ -138,7 +138,7 @@ export class VgaDevice {
     this.regs.attach(io);
     this.regs.onChange = () => this.#changed();
     this.legacyDirty = new VramDirty(mem.vramSize);
-    this.legacy = new LegacyWindow(this.regs, mem.vram, this.legacyDirty);
+    this.legacy = new LegacyWindow(this.regs, mem, this.legacyDirty);
     this.legacy.onWrite = () => this.#changed();
     mem.mapMmio(LEGACY_WINDOW_BASE, LEGACY_WINDOW_SIZE, this.legacy);
     this.surface = new Surface(BLANK_WIDTH, BLANK_HEIGHT);

@@ -1,0 +1,204 @@
+// The v86 machine: a real x86 CPU (npm v86, WebAssembly JIT) runs real firmware, bootloaders and
+// OSes; vramvnc's own VGA device model owns the VGA ports, the Bochs DISPI ports and the legacy
+// window; VRAM is v86's linear framebuffer memory; a tracker backend keeps Xen's contract over
+// v86's dirty log; viewers' input reaches v86's i8042/PS/2 devices.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { ScanTracker, type DirtyVramTracker } from '../../hypervisor/dirty-log.js';
+import { PortBus } from '../../hypervisor/io.js';
+import { RecencyTracker } from '../../hypervisor/page-recency.js';
+import { keysymToSet1, qnumToSet1, set1Bytes } from '../../input/scancodes.js';
+import type { InputSink } from '../../rfb/input.js';
+import { VgaDevice } from '../../vga/vga-device.js';
+import { MachineOptionError, type Machine, type MachineCommon } from '../machine.js';
+import { bridgePorts, V86Vram } from './host.js';
+import { checkV86Internals, type V86Core } from './internals.js';
+import { IdleScheduler, type SchedulerCounters } from './scheduler.js';
+import { V86DirtyTracker } from './tracker.js';
+
+export const DEFAULT_BIOS = '/usr/share/seabios/bios.bin';
+export const DEFAULT_VGA_BIOS = '/usr/share/seabios/vgabios-stdvga.bin';
+
+export interface V86MachineOptions extends MachineCommon {
+  bios?: string;
+  vgaBios?: string;
+  cdrom?: string;
+  hda?: string;
+  fda?: string;
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  /** Guest RAM in MiB (default 128). */
+  memoryMb?: number;
+  /** How long the guest may run before a dropped tracker's next harvest (default 30 ms of execution). */
+  droppedCheckMs?: number;
+}
+
+/** The VGA device's ports on v86's bus: all of 0x3B0-0x3DF, and Bochs DISPI index/data. */
+const VGA_PORTS = [...Array.from({ length: 0x30 }, (_, i) => 0x3b0 + i), 0x1ce, 0x1cf];
+
+interface V86Emulator {
+  v86: unknown;
+  add_listener(event: string, cb: (arg: unknown) => void): void;
+  run(): Promise<void> | void;
+  stop(): Promise<void>;
+  destroy(): Promise<void>;
+  keyboard_send_scancodes(codes: number[]): void;
+  bus: { send(name: string, data: unknown): void };
+}
+
+function readImage(path: string, option: string, hint: string): { buffer: ArrayBuffer } {
+  let b: Buffer;
+  try {
+    b = readFileSync(path);
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (err as Error).message;
+    throw new MachineOptionError(option, `${option} ${path}: ${why}${hint}`);
+  }
+  return { buffer: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer };
+}
+
+/** Boot v86 up to its first instruction with our device in place; `start()` then runs it. */
+export async function createV86Machine(options: V86MachineOptions): Promise<V86Machine> {
+  const vramMb = options.vramMb;
+  if (!Number.isInteger(vramMb) || vramMb < 1 || vramMb > 256 || (vramMb & (vramMb - 1)) !== 0) {
+    throw new MachineOptionError('vramMb', `vramMb must be a power of two from 1 to 256 for v86, got ${vramMb}`);
+  }
+  const memoryMb = options.memoryMb ?? 128;
+  if (!Number.isInteger(memoryMb) || memoryMb < 8 || memoryMb > 2048) {
+    throw new MachineOptionError('memoryMb', `memoryMb must be an integer from 8 to 2048, got ${memoryMb}`);
+  }
+  if (options.initrd && !options.kernel) throw new MachineOptionError('initrd', 'initrd needs kernel');
+  if (options.append !== undefined && !options.kernel) throw new MachineOptionError('append', 'append needs kernel');
+  const seabios = ' (Debian: apt-get install seabios)';
+  const settings: Record<string, unknown> = {
+    bios: readImage(options.bios ?? DEFAULT_BIOS, 'bios', options.bios ? '' : seabios),
+    vga_bios: readImage(options.vgaBios ?? DEFAULT_VGA_BIOS, 'vgaBios', options.vgaBios ? '' : seabios),
+    memory_size: memoryMb * 1024 * 1024,
+    vga_memory_size: vramMb * 1024 * 1024,
+    autostart: false,
+    disable_speaker: true,
+    wasm_path: createRequire(import.meta.url).resolve('v86/build/v86.wasm'),
+  };
+  if (options.cdrom) settings.cdrom = readImage(options.cdrom, 'cdrom', '');
+  if (options.hda) settings.hda = readImage(options.hda, 'hda', '');
+  if (options.fda) settings.fda = readImage(options.fda, 'fda', '');
+  if (options.kernel) {
+    settings.bzimage = readImage(options.kernel, 'kernel', '');
+    if (options.initrd) settings.initrd = readImage(options.initrd, 'initrd', '');
+    settings.cmdline = options.append ?? '';
+  }
+  const { V86 } = (await import('v86')) as unknown as { V86: new (s: Record<string, unknown>) => V86Emulator };
+  const emu = new V86(settings);
+  await new Promise<void>((resolve) => emu.add_listener('emulator-ready', () => resolve()));
+  return new V86Machine(emu, options);
+}
+
+export class V86Machine implements Machine {
+  readonly name: string;
+  readonly io = new PortBus();
+  readonly vram: V86Vram;
+  readonly tracker: DirtyVramTracker;
+  readonly recency: RecencyTracker;
+  readonly device: VgaDevice;
+  readonly input: InputSink;
+  readonly core: V86Core;
+  readonly scheduler: IdleScheduler;
+  readonly counters = { keys: 0, unmappedKeys: 0, pointerEvents: 0 };
+  #mouse = { x: -1, y: -1, buttons: -1 };
+  #stopped = false;
+
+  constructor(readonly emulator: V86Emulator, readonly options: V86MachineOptions) {
+    this.core = checkV86Internals(emulator);
+    const cpu = this.core.cpu;
+    const image = options.cdrom ?? options.hda ?? options.fda ?? options.kernel;
+    this.name = image ? `v86: ${image.split('/').pop()}` : 'v86';
+    const vga = cpu.devices.vga;
+    this.vram = new V86Vram(cpu, vga.svga_memory.byteOffset, vga.vga_memory_size);
+    if (options.tracking === 'scan') {
+      this.tracker = new ScanTracker(this.vram);
+    } else {
+      const t = new V86DirtyTracker(
+        {
+          wasmMemory: () => cpu.wasm_memory.buffer,
+          allocateDestBuffer: (n) => cpu.svga_allocate_dest_buffer(n) >>> 0,
+          fill: () => cpu.svga_fill_pixel_buffer(32, 0),
+        },
+        vga.vga_memory_size,
+        { idleDropMs: options.tracking === 'dirty-nodrop' ? null : options.idleDropMs },
+      );
+      this.vram.onDeviceWrite = (off, len) => t.noteDeviceWrite(off, len);
+      this.tracker = t;
+    }
+    this.recency = new RecencyTracker(this.tracker, this.vram.vramSize >>> 12);
+    this.device = new VgaDevice(this.vram, this.io, this.recency);
+    bridgePorts(this.io, cpu, VGA_PORTS);
+    const tracker = this.tracker instanceof V86DirtyTracker ? this.tracker : null;
+    this.scheduler = new IdleScheduler(this.core, {
+      afterSlice: tracker ? (ranMs) => this.#afterSlice(tracker, ranMs) : null,
+    });
+    this.#droppedCheckMs = options.droppedCheckMs ?? 30;
+    this.input = {
+      keyEvent: (down, keysym, keycode) => this.#key(down, keysym, keycode),
+      pointerEvent: (mask, x, y) => this.#pointer(mask, x, y),
+      cutText: () => {},
+    };
+  }
+
+  readonly #droppedCheckMs: number;
+  #ranSinceCheck = 0;
+
+  /** After each run slice in which the guest executed: harvest v86's log as the tracker's state asks. */
+  #afterSlice(tracker: V86DirtyTracker, ranMs: number): void {
+    const want = tracker.wantsHarvest;
+    if (want === 'no') return;
+    if (want === 'dropped') {
+      this.#ranSinceCheck += ranMs;
+      if (this.#ranSinceCheck < this.#droppedCheckMs) return;
+    }
+    this.#ranSinceCheck = 0;
+    tracker.harvest();
+  }
+
+  #key(down: boolean, keysym: number, keycode?: number): void {
+    this.counters.keys++;
+    const key = (keycode !== undefined ? qnumToSet1(keycode) : null) ?? keysymToSet1(keysym);
+    if (!key) {
+      this.counters.unmappedKeys++;
+      return;
+    }
+    this.emulator.keyboard_send_scancodes(set1Bytes(key, down));
+  }
+
+  /** RFB pointer positions → relative PS/2 motion (as QEMU does for a relative mouse) and button state. */
+  #pointer(mask: number, x: number, y: number): void {
+    this.counters.pointerEvents++;
+    const m = this.#mouse;
+    if (m.x >= 0 && (x !== m.x || y !== m.y)) this.emulator.bus.send('mouse-delta', [x - m.x, m.y - y]);
+    m.x = x;
+    m.y = y;
+    if (mask !== m.buttons) {
+      m.buttons = mask;
+      this.emulator.bus.send('mouse-click', [(mask & 1) !== 0, (mask & 2) !== 0, (mask & 4) !== 0]);
+    }
+    const wheel = (mask & 8 ? -1 : 0) + (mask & 16 ? 1 : 0);
+    if (wheel) this.emulator.bus.send('mouse-wheel', [wheel, 0]);
+  }
+
+  async start(): Promise<void> {
+    await this.emulator.run();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.scheduler.stop();
+    await this.emulator.stop();
+    await this.emulator.destroy();
+  }
+
+  stats(): object {
+    const t = this.tracker instanceof V86DirtyTracker ? { harvests: this.tracker.harvests } : {};
+    return { v86: { ...this.counters, halted: this.core.cpu.in_hlt[0] === 1, scheduler: { ...this.scheduler.counters } as SchedulerCounters, ...t } };
+  }
+}

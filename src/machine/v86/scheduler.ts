@@ -1,0 +1,90 @@
+// v86's main loop, rescheduled for a server. v86 runs the CPU in slices (`do_tick`) and asks how long
+// to wait before the next one (`yield(t)`: the time to the next timer interrupt, 0 while busy). In
+// Node it answers t < 1 ms with setImmediate, which for a halted guest whose timers are due in less
+// than a millisecond means tens of thousands of empty wake-ups a second. Here a halted guest sleeps
+// in one timer until the next due time, never less than `haltedFloorMs`; an interrupt from a device
+// (a key, the mouse) wakes it at once through v86's own stop_idling path (next_tick(0)), and a busy
+// guest keeps running back to back. After each slice the machine's hook may harvest the dirty log.
+import type { V86Core } from './internals.js';
+
+export interface SchedulerCounters {
+  /** Slices run (do_tick calls). */
+  slices: number;
+  /** Slices that started with the guest halted. */
+  haltedSlices: number;
+  /** Timers set while the guest was halted, and immediates while it ran. */
+  sleeps: number;
+  immediates: number;
+}
+
+export interface SchedulerOptions {
+  /** Called after each slice with the slice's wall time (ms). */
+  afterSlice: ((ranMs: number) => void) | null;
+  /** The shortest sleep of a halted guest (ms). */
+  haltedFloorMs?: number;
+}
+
+export class IdleScheduler {
+  readonly counters: SchedulerCounters = { slices: 0, haltedSlices: 0, sleeps: 0, immediates: 0 };
+  #timer: NodeJS.Timeout | null = null;
+  #immediate: NodeJS.Immediate | null = null;
+  #stopped = false;
+  readonly #floor: number;
+  readonly #inHlt: { view: Uint8Array | null; addr: number };
+
+  constructor(readonly core: V86Core, readonly options: SchedulerOptions) {
+    this.#floor = options.haltedFloorMs ?? 1;
+    const cpu = core.cpu;
+    // in_hlt is a one-byte view v86 re-creates on every access; read it through our own view instead
+    this.#inHlt = { view: null, addr: cpu.in_hlt.byteOffset };
+    const doTick = core.do_tick.bind(core);
+    core.do_tick = () => {
+      const halted = this.#halted();
+      this.counters.slices++;
+      if (halted) this.counters.haltedSlices++;
+      const t0 = performance.now();
+      doTick();
+      this.options.afterSlice?.(performance.now() - t0);
+    };
+    core.yield = (t: number, tick: number) => this.#yield(t, tick);
+  }
+
+  #halted(): boolean {
+    const buf = this.core.cpu.wasm_memory.buffer;
+    let v = this.#inHlt.view;
+    if (v === null || v.buffer !== buf) v = this.#inHlt.view = new Uint8Array(buf);
+    return v[this.#inHlt.addr] !== 0;
+  }
+
+  #yield(t: number, tick: number): void {
+    if (this.#stopped) return;
+    this.#cancel();
+    const run = () => {
+      this.#timer = null;
+      this.#immediate = null;
+      if (tick === this.core.tick_counter) this.core.do_tick();
+    };
+    if (this.#halted()) {
+      this.counters.sleeps++;
+      this.#timer = setTimeout(run, Math.max(this.#floor, t));
+    } else if (t < 1) {
+      this.counters.immediates++;
+      this.#immediate = setImmediate(run);
+    } else {
+      this.counters.sleeps++;
+      this.#timer = setTimeout(run, t);
+    }
+  }
+
+  #cancel(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#immediate) clearImmediate(this.#immediate);
+    this.#timer = null;
+    this.#immediate = null;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#cancel();
+  }
+}

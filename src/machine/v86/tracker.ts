@@ -1,0 +1,215 @@
+// HVMOP_track_dirty_vram over v86's own dirty log. v86 marks a page in a Rust bitmap on every guest
+// store to the linear framebuffer (in WebAssembly, at full speed); JavaScript can only empty that
+// bitmap through svga_fill_pixel_buffer, which converts each dirty page into a destination buffer.
+// A zeroed sentinel word at the start of every page's slot in that buffer tells which pages the call
+// converted (each converted word gets alpha 0xFF: never zero). This backend keeps Xen's contract:
+// ENODATA on a new range, nr = 0 stops, dropped after idleDropMs without a dirty page, and the first
+// write while dropped re-arms tracking and is reported.
+//
+// v86 has no write protection to take away, so "dropped" means: the device model stops querying and
+// the machine stops harvesting on every run slice; the machine harvests at most every
+// `droppedCheckMs` of guest execution instead (nothing at all while the guest is halted), and a page
+// found there re-arms tracking like Xen's fault does.
+import type { DirtyVramTracker, TrackResult, TrackerCounters, TrackerState, TrackingMode } from '../../hypervisor/dirty-log.js';
+import { PAGE_SHIFT } from '../../hypervisor/memory.js';
+
+/** The part of v86's CPU this backend uses (checked at start: see internals.ts). */
+export interface V86DirtyLog {
+  /** The WebAssembly memory holding the destination buffer (its buffer is replaced when memory grows). */
+  readonly wasmMemory: () => ArrayBuffer;
+  /** svga_allocate_dest_buffer(n): a buffer of n 32-bit words in WebAssembly memory; returns its address. */
+  allocateDestBuffer(words: number): number;
+  /** svga_fill_pixel_buffer(32, 0): convert every dirty page into the buffer and clear the bitmap. */
+  fill(): void;
+}
+
+const WORDS_PER_PAGE = 1 << (PAGE_SHIFT - 2);
+
+export interface V86TrackerOptions {
+  idleDropMs: number | null;
+  now?: () => number;
+}
+
+export class V86DirtyTracker implements DirtyVramTracker {
+  readonly counters: TrackerCounters = { queries: 0, pagesWalked: 0, faults: 0, drops: 0, rearms: 0, pagesReported: 0, bytesCompared: 0 };
+  readonly canNotify = true;
+  onRearm: (() => void) | null = null;
+  onDirty: (() => void) | null = null;
+  /** Harvests of v86's bitmap (queries and run-slice checks). */
+  harvests = 0;
+  readonly nrPages: number;
+  #state: TrackerState = 'off';
+  #first = 0;
+  #nr = 0;
+  #lastDirty = 0;
+  #lastDropAt: number | null = null;
+  #lastRearmAt: number | null = null;
+  /** Pages written since the last query, over all of VRAM (bit per page). */
+  #pending: Uint32Array;
+  #pendingCount = 0;
+  #doorbellArmed = false;
+  #result = new Uint32Array(0);
+  #destAddr: number;
+  #dest: Uint32Array | null = null;
+  readonly #now: () => number;
+
+  constructor(readonly log: V86DirtyLog, readonly vramSize: number, readonly options: V86TrackerOptions) {
+    this.#now = options.now ?? (() => performance.now());
+    this.nrPages = vramSize >>> PAGE_SHIFT;
+    this.#pending = new Uint32Array((this.nrPages + 31) >>> 5);
+    this.#destAddr = log.allocateDestBuffer(vramSize >>> 2);
+    this.#destView().fill(0);
+    this.log.fill(); // whatever the firmware wrote before we looked
+    this.#destView().fill(0);
+  }
+
+  get mode(): TrackingMode {
+    return this.options.idleDropMs === null ? 'dirty-nodrop' : 'dirty';
+  }
+  get state(): TrackerState {
+    return this.#state;
+  }
+  get idleDropMs(): number | null {
+    return this.options.idleDropMs;
+  }
+  get lastDropAt(): number | null {
+    return this.#lastDropAt;
+  }
+  get lastRearmAt(): number | null {
+    return this.#lastRearmAt;
+  }
+
+  /** The destination buffer, re-derived when WebAssembly memory grew (the old view is detached). */
+  #destView(): Uint32Array {
+    const buf = this.log.wasmMemory();
+    if (this.#dest === null || this.#dest.buffer !== buf) this.#dest = new Uint32Array(buf, this.#destAddr, this.vramSize >>> 2);
+    return this.#dest;
+  }
+
+  /**
+   * Empty v86's bitmap into ours. Called for each query and by the machine after run slices.
+   * Returns the number of pages newly found dirty.
+   */
+  harvest(): number {
+    this.harvests++;
+    this.log.fill();
+    const dest = this.#destView();
+    const pending = this.#pending;
+    let found = 0;
+    for (let p = 0, i = 0; p < this.nrPages; p++, i += WORDS_PER_PAGE) {
+      if (dest[i] === 0) continue;
+      dest[i] = 0;
+      const b = 1 << (p & 31);
+      if (!(pending[p >>> 5]! & b)) {
+        pending[p >>> 5]! |= b;
+        found++;
+      }
+    }
+    this.#pendingCount += found;
+    if (found > 0) this.#noteWrite();
+    return found;
+  }
+
+  /** A store into VRAM by our own device model (v86's bitmap never sees JavaScript stores). */
+  noteDeviceWrite(offset: number, length: number): void {
+    if (length <= 0) return;
+    const last = Math.min(this.nrPages - 1, (offset + length - 1) >>> PAGE_SHIFT);
+    for (let p = offset >>> PAGE_SHIFT; p <= last; p++) {
+      const b = 1 << (p & 31);
+      if (!(this.#pending[p >>> 5]! & b)) {
+        this.#pending[p >>> 5]! |= b;
+        this.#pendingCount++;
+      }
+    }
+    this.#noteWrite();
+  }
+
+  /** What the machine should do after a run slice: harvest now (tracking, doorbell armed), rarely (dropped) or not at all. */
+  get wantsHarvest(): 'armed' | 'dropped' | 'no' {
+    if (this.#state === 'tracking') return this.#doorbellArmed ? 'armed' : 'no';
+    return this.#state === 'dropped' ? 'dropped' : 'no';
+  }
+
+  #noteWrite(): void {
+    if (this.#state === 'dropped') {
+      // Xen: the first write to write-protected VRAM faults; tracking resumes and the write is kept
+      const now = this.#now();
+      this.counters.faults++;
+      this.counters.rearms++;
+      this.#state = 'tracking';
+      this.#lastDirty = now;
+      this.#lastRearmAt = now;
+      this.#doorbellArmed = false;
+      this.onRearm?.();
+      return;
+    }
+    if (this.#state === 'tracking' && this.#doorbellArmed) {
+      this.#doorbellArmed = false;
+      this.onDirty?.();
+    }
+  }
+
+  trackDirtyVram(firstPfn: number, nr: number): TrackResult {
+    this.counters.queries++;
+    if (nr === 0) {
+      this.#state = 'off';
+      this.#nr = 0;
+      this.#doorbellArmed = false;
+      return { kind: 'stopped' };
+    }
+    if (!Number.isInteger(firstPfn) || !Number.isInteger(nr) || firstPfn < 0 || nr < 0 || firstPfn + nr > this.nrPages) {
+      return { kind: 'einval' };
+    }
+    const words = (nr + 31) >>> 5;
+    if (this.#result.length !== words) this.#result = new Uint32Array(words);
+    if (this.#state === 'off' || firstPfn !== this.#first || nr !== this.#nr) {
+      this.harvest();
+      this.#pending.fill(0);
+      this.#pendingCount = 0;
+      this.#first = firstPfn;
+      this.#nr = nr;
+      this.#state = 'tracking';
+      this.#lastDirty = this.#now();
+      this.#doorbellArmed = true;
+      return { kind: 'enodata' };
+    }
+    if (this.#state === 'dropped') {
+      // nothing was found since the drop (a find re-arms): O(1)
+      this.#result.fill(0);
+      return { kind: 'ok', bitmap: this.#result, count: 0 };
+    }
+    this.harvest();
+    const count = this.#collect(firstPfn, nr);
+    this.#doorbellArmed = true;
+    this.counters.pagesWalked += nr;
+    this.counters.pagesReported += count;
+    const now = this.#now();
+    if (count > 0) this.#lastDirty = now;
+    else if (this.options.idleDropMs !== null && now - this.#lastDirty >= this.options.idleDropMs) {
+      this.#state = 'dropped';
+      this.#lastDropAt = now;
+      this.#doorbellArmed = false;
+      this.counters.drops++;
+    }
+    return { kind: 'ok', bitmap: this.#result, count };
+  }
+
+  /** Move the range's pending bits into the result (bit 0 = firstPfn); pages outside it are dropped. */
+  #collect(first: number, nr: number): number {
+    const out = this.#result;
+    out.fill(0);
+    let count = 0;
+    const pending = this.#pending;
+    if (this.#pendingCount === 0) return 0;
+    for (let i = 0; i < nr; i++) {
+      const p = first + i;
+      if (pending[p >>> 5]! & (1 << (p & 31))) {
+        out[i >>> 5]! |= 1 << (i & 31);
+        count++;
+      }
+    }
+    pending.fill(0);
+    this.#pendingCount = 0;
+    return count;
+  }
+}
