@@ -15,9 +15,10 @@ export interface Qemu {
  * to 99 on loopback (QEMU's own `to=` search, so parallel runs cannot collide); resolves with the URL
  * QEMU reports.
  */
-export function startQemu(extra: string[] = [], vncOptions = ''): Promise<Qemu> {
-  const args = ['-display', 'none', '-nodefaults', '-vga', 'std', '-monitor', 'none', '-serial', 'none', '-vnc', `127.0.0.1:0,to=99${vncOptions}`, ...extra];
-  const proc = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startQemu(extra: string[] = [], vncOptions = '', opts: { binary?: string; defaults?: boolean } = {}): Promise<Qemu> {
+  const binary = opts.binary ?? 'qemu-system-x86_64';
+  const args = ['-display', 'none', ...(opts.defaults ? ['-nic', 'none'] : ['-nodefaults']), '-vga', 'std', '-monitor', 'none', '-serial', 'none', '-vnc', `127.0.0.1:0,to=99${vncOptions}`, ...extra];
+  const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = () =>
     new Promise<void>((resolve) => {
       if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
@@ -42,7 +43,7 @@ export function startQemu(extra: string[] = [], vncOptions = ''): Promise<Qemu> 
     proc.stderr!.on('data', onData);
     proc.once('error', (err) => {
       clearTimeout(timer);
-      reject(new Error(`cannot start qemu-system-x86_64 (apt-get install qemu-system-x86): ${err.message}`));
+      reject(new Error(`cannot start ${binary} (apt-get install qemu-system-x86): ${err.message}`));
     });
     proc.once('exit', (code) => {
       clearTimeout(timer);

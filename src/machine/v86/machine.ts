@@ -30,6 +30,8 @@ export interface V86MachineOptions extends MachineCommon {
   append?: string;
   /** Guest RAM in MiB (default 128). */
   memoryMb?: number;
+  /** Give the guest ACPI, a local APIC and an I/O APIC (default false: Linux's bochs DRM driver then fails to bind here). */
+  acpi?: boolean;
   /** How long the guest may run before a dropped tracker's next harvest (default 30 ms of execution). */
   droppedCheckMs?: number;
 }
@@ -78,6 +80,7 @@ export async function createV86Machine(options: V86MachineOptions): Promise<V86M
     vga_memory_size: vramMb * 1024 * 1024,
     autostart: false,
     disable_speaker: true,
+    acpi: options.acpi ?? false,
     wasm_path: createRequire(import.meta.url).resolve('v86/build/v86.wasm'),
   };
   if (options.cdrom) settings.cdrom = readImage(options.cdrom, 'cdrom', '');
@@ -192,9 +195,13 @@ export class V86Machine implements Machine {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    // v86 stops at the start of its next slice: run one now rather than after the guest's timer
+    const destroyed = this.emulator.destroy();
+    this.core.next_tick(0);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([destroyed, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
     this.scheduler.stop();
-    await this.emulator.stop();
-    await this.emulator.destroy();
   }
 
   stats(): object {

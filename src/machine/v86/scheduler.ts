@@ -29,11 +29,12 @@ export class IdleScheduler {
   #timer: NodeJS.Timeout | null = null;
   #immediate: NodeJS.Immediate | null = null;
   #stopped = false;
-  readonly #floor: number;
+  /** The shortest sleep of a halted guest (ms). */
+  haltedFloorMs: number;
   readonly #inHlt: { view: Uint8Array | null; addr: number };
 
   constructor(readonly core: V86Core, readonly options: SchedulerOptions) {
-    this.#floor = options.haltedFloorMs ?? 1;
+    this.haltedFloorMs = options.haltedFloorMs ?? 1;
     const cpu = core.cpu;
     // in_hlt is a one-byte view v86 re-creates on every access; read it through our own view instead
     this.#inHlt = { view: null, addr: cpu.in_hlt.byteOffset };
@@ -66,13 +67,14 @@ export class IdleScheduler {
     };
     if (this.#halted()) {
       this.counters.sleeps++;
-      this.#timer = setTimeout(run, Math.max(this.#floor, t));
+      // Node's timers have whole milliseconds and would fire before a fractional due time
+      this.#timer = setTimeout(run, Math.max(this.haltedFloorMs, Math.ceil(t)));
     } else if (t < 1) {
       this.counters.immediates++;
       this.#immediate = setImmediate(run);
     } else {
       this.counters.sleeps++;
-      this.#timer = setTimeout(run, t);
+      this.#timer = setTimeout(run, Math.ceil(t));
     }
   }
 
