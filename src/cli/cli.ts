@@ -214,6 +214,21 @@ export function buildProgram(): Command {
     });
 
   bench
+    .command('v86')
+    .description('the v86 machine beside QEMU TCG on the guest images: boot, idle CPU at the Linux prompt, console scroll, key latency')
+    .option('--guests <dir>', 'where npm run guests put the images', 'guests')
+    .option('--idle-seconds <s>', 'how long to measure the idle prompt', intArg('--idle-seconds', 5, 3600), 30)
+    .option('--latency-samples <n>', 'key presses timed', intArg('--latency-samples', 3, 1000), 20)
+    .option('--peers <list>', 'qemu, or none', 'qemu')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (opts) => {
+      const { benchV86, formatV86Table } = await import('../bench/v86.js');
+      const o = { guests: opts.guests, idleSeconds: opts.idleSeconds, latencySamples: opts.latencySamples, peers: String(opts.peers).split(','), log: (l: string) => process.stderr.write(`${l}\n`) };
+      const rows = await benchV86(o);
+      process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, rows }, null, 2)}\n` : `${formatV86Table(rows)}\n`);
+    });
+
+  bench
     .command('guest')
     .description("the guest's side: redraw time with plain memory, dirty logging, from dropped, and trapping")
     .option('--rounds <n>', 'redraws per case (median reported)', intArg('--rounds', 1, 10000), 15)

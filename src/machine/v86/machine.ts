@@ -121,6 +121,7 @@ export class V86Machine implements Machine {
     if (options.tracking === 'scan') {
       this.tracker = new ScanTracker(this.vram);
     } else {
+      if (options.tracking === 'hw') options.log("tracking hw: not wired to the v86 machine yet; using v86's dirty log (dirty)");
       const t = new V86DirtyTracker(
         {
           wasmMemory: () => cpu.wasm_memory.buffer,
@@ -138,7 +139,8 @@ export class V86Machine implements Machine {
     bridgePorts(this.io, cpu, VGA_PORTS);
     const tracker = this.tracker instanceof V86DirtyTracker ? this.tracker : null;
     this.scheduler = new IdleScheduler(this.core, {
-      afterSlice: tracker ? () => this.#afterSlice(tracker) : null,
+      // the run slices are when the guest can have written: the tracker looks after them
+      afterSlice: tracker ? () => this.#afterSlice(tracker) : () => this.tracker.afterGuestRun?.(),
     });
     this.#droppedCheckMs = options.droppedCheckMs ?? 30;
     this.input = {

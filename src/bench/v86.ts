@@ -1,0 +1,179 @@
+// `vramvnc bench v86`: the v86 machine side by side with QEMU TCG (qemu-system-i386, stdvga, its own
+// VNC server) on the same guest images, each a process of its own measured from outside with one
+// viewer (the headless client, its default encodings): boot time to the GRUB menu and to the Linux prompt (the last
+// screen change before the screen sits still), idle CPU at the prompt, CPU and bytes while the
+// console scrolls, and the latency from a key press to the first update that shows it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { connect, type Screen } from '../../client/screen/session.js';
+import { sampleProcess } from './proc.js';
+import { startServerProcess } from './server-process.js';
+import { median, table } from './stats.js';
+
+export interface V86BenchOptions {
+  guests: string;
+  idleSeconds: number;
+  latencySamples: number;
+  peers: string[];
+  log: (line: string) => void;
+}
+
+export interface V86BenchRow {
+  server: string;
+  guest: 'grub' | 'linux';
+  bootS: number;
+  idleCpuPct: number | null;
+  scrollCpuS: number | null;
+  scrollBytes: number | null;
+  scrollS: number | null;
+  keyLatencyMs: number | null;
+  keyLatencyP90Ms: number | null;
+}
+
+interface Running {
+  name: string;
+  pid: number;
+  url: string;
+  startedAt: number;
+  stop(): Promise<void>;
+}
+
+const STILL_MS = 5000;
+
+function images(dir: string) {
+  const f = (n: string) => {
+    const p = `${dir}/${n}`;
+    if (!fs.existsSync(p)) throw new Error(`${p} is missing: build the guest images first (npm run guests)`);
+    return p;
+  };
+  return { iso: f('grub.iso'), kernel: f('vmlinuz'), initrd: f('initrd.img') };
+}
+
+async function startOurs(guest: 'grub' | 'linux', dir: string): Promise<Running> {
+  const img = images(dir);
+  const args = guest === 'grub' ? ['--cdrom', img.iso] : ['--kernel', img.kernel, '--initrd', img.initrd, '--append', 'console=tty1'];
+  const startedAt = performance.now();
+  const p = await startServerProcess(['--machine', 'v86', ...args]);
+  return { name: 'vramvnc v86', pid: p.child.pid!, url: p.vnc, startedAt, stop: () => p.stop() };
+}
+
+async function startQemuTcg(guest: 'grub' | 'linux', dir: string): Promise<Running> {
+  const img = images(dir);
+  const display = 40 + Math.floor(Math.random() * 50);
+  const args = ['-display', 'none', '-nic', 'none', '-vga', 'std', '-m', '128', '-accel', 'tcg', '-bios', '/usr/share/seabios/bios.bin', '-monitor', 'none', '-serial', 'none', '-vnc', `127.0.0.1:${display},to=99`];
+  if (guest === 'grub') args.push('-cdrom', img.iso, '-boot', 'd');
+  else args.push('-kernel', img.kernel, '-initrd', img.initrd, '-append', 'console=tty1');
+  const startedAt = performance.now();
+  const child: ChildProcess = spawn('qemu-system-i386', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const on = (d: Buffer) => {
+      out += d;
+      const m = /VNC server running on ([\d.]+):(\d+)/.exec(out);
+      if (m) resolve(`vnc://${m[1]}:${m[2]}`);
+    };
+    child.stdout!.on('data', on);
+    child.stderr!.on('data', on);
+    child.once('error', (e) => reject(new Error(`cannot start qemu-system-i386 (Debian package qemu-system-x86): ${e.message}`)));
+    child.once('exit', (c) => reject(new Error(`qemu-system-i386 exited with ${c}: ${out}`)));
+  });
+  return {
+    name: 'QEMU TCG',
+    pid: child.pid!,
+    url,
+    startedAt,
+    stop: () =>
+      new Promise<void>((r) => {
+        if (child.exitCode !== null) return r();
+        child.once('exit', () => r());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Seconds from start to the last change before the screen sat still for STILL_MS. */
+async function bootTime(r: Running, screen: Screen, minWidth: number): Promise<number> {
+  await screen.client.waitUntil(() => screen.width >= minWidth, 600_000);
+  await screen.waitStill({ stillMs: STILL_MS, timeoutMs: 600_000 });
+  return (screen.lastChangeAt - r.startedAt) / 1000;
+}
+
+async function cpuOver(pid: number, ms: number): Promise<number> {
+  const a = sampleProcess(pid);
+  await new Promise((res) => setTimeout(res, ms));
+  const b = sampleProcess(pid);
+  return ((b.cpuMs - a.cpuMs) / (b.at - a.at)) * 100;
+}
+
+/** Press and release a key, then time until the first update after it (ms). */
+async function keyLatency(screen: Screen, samples: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t0 = performance.now();
+    await screen.waitChange(() => screen.sendKey(i % 2 ? 'backspace' : 'x'), { timeoutMs: 10_000 });
+    out.push(performance.now() - t0);
+    await screen.waitStill({ stillMs: 300, timeoutMs: 10_000 });
+  }
+  return out;
+}
+
+async function measure(start: () => Promise<Running>, guest: 'grub' | 'linux', o: V86BenchOptions): Promise<V86BenchRow> {
+  const r = await start();
+  let screen: Screen | null = null;
+  try {
+    screen = await connect(r.url, { timeoutMs: 120_000 });
+    const bootS = await bootTime(r, screen, guest === 'grub' ? 1024 : 640);
+    o.log(`${r.name} ${guest}: still after ${bootS.toFixed(1)} s`);
+    const row: V86BenchRow = { server: r.name, guest, bootS, idleCpuPct: null, scrollCpuS: null, scrollBytes: null, scrollS: null, keyLatencyMs: null, keyLatencyP90Ms: null };
+    if (guest === 'linux') {
+      row.idleCpuPct = await cpuOver(r.pid, o.idleSeconds * 1000);
+      o.log(`${r.name}: idle ${row.idleCpuPct.toFixed(2)}%`);
+      const s = screen;
+      const lat = (await keyLatency(s, o.latencySamples)).sort((a, b) => a - b);
+      row.keyLatencyMs = median(lat);
+      row.keyLatencyP90Ms = lat[Math.floor(lat.length * 0.9)] ?? null;
+      // the console scrolls: 2,000 lines of output
+      await s.waitStill({ stillMs: 1000, timeoutMs: 30_000 });
+      const c0 = sampleProcess(r.pid);
+      const b0 = s.client.bytesReceived;
+      const t0 = performance.now();
+      await s.typeText('seq 1 2000\n');
+      await s.waitStill({ stillMs: 2000, timeoutMs: 300_000 });
+      const c1 = sampleProcess(r.pid);
+      row.scrollS = (s.lastChangeAt - t0) / 1000;
+      row.scrollCpuS = (c1.cpuMs - c0.cpuMs - 2000 * (row.idleCpuPct / 100)) / 1000;
+      row.scrollBytes = s.client.bytesReceived - b0;
+    }
+    return row;
+  } finally {
+    await screen?.close();
+    await r.stop();
+  }
+}
+
+export async function benchV86(o: V86BenchOptions): Promise<V86BenchRow[]> {
+  const rows: V86BenchRow[] = [];
+  for (const guest of ['grub', 'linux'] as const) {
+    rows.push(await measure(() => startOurs(guest, o.guests), guest, o));
+    if (o.peers.includes('qemu')) rows.push(await measure(() => startQemuTcg(guest, o.guests), guest, o));
+  }
+  return rows;
+}
+
+export function formatV86Table(rows: V86BenchRow[]): string {
+  const f = (v: number | null, d = 1) => (v === null ? '-' : v.toFixed(d));
+  return table(
+    ['server', 'guest', 'boot to still screen s', 'idle CPU %', 'scroll 2000 lines: s', 'CPU s', 'bytes', 'key→update ms p50', 'p90'],
+    rows.map((r) => [
+      r.server,
+      r.guest,
+      f(r.bootS),
+      f(r.idleCpuPct, 2),
+      f(r.scrollS),
+      f(r.scrollCpuS, 2),
+      r.scrollBytes === null ? '-' : r.scrollBytes.toLocaleString('en-US'),
+      f(r.keyLatencyMs),
+      f(r.keyLatencyP90Ms),
+    ]),
+  );
+}
