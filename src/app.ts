@@ -12,6 +12,7 @@ import type { RecencyTracker } from './hypervisor/page-recency.js';
 import type { VgaDevice } from './vga/vga-device.js';
 import type { Machine } from './machine/machine.js';
 import { ScriptedMachine } from './machine/scripted.js';
+import { VgaDisplay } from './vga/vga-display.js';
 
 export interface AppOptions {
   /** The machine running the guest; without one, a scripted machine runs `guest`. */
@@ -49,6 +50,8 @@ export const DEFAULT_APP_OPTIONS = {
 /** One emulated VM display and everything serving it. */
 export class VramVnc {
   readonly machine: Machine;
+  /** The machine's VGA device as the display pipeline sees it. */
+  readonly display: VgaDisplay;
   readonly pipeline: DisplayPipeline;
   readonly rfb: RfbServer;
   readonly startedAt = Date.now();
@@ -63,15 +66,16 @@ export class VramVnc {
       if (!options.guest) throw new Error('VramVnc needs a machine or a guest');
       this.machine = new ScriptedMachine({ ...options, guest: options.guest, log: options.log, notice: options.notice });
     }
-    this.pipeline = new DisplayPipeline(this.device, this.recency, {
+    const m = this.machine;
+    this.display = new VgaDisplay(m.device, m.recency, m.resizeDesktop ? (w, h, screens) => m.resizeDesktop!(w, h, screens) : undefined);
+    this.pipeline = new DisplayPipeline(this.display, {
       refreshIntervalMs: options.refreshIntervalMs,
       mode: options.refreshMode ?? 'event',
     });
-    const m = this.machine;
     this.rfb = new RfbServer(this.pipeline, m.input, {
       log: options.log,
       desktopName: `vramvnc (${m.name})`,
-      resizeDesktop: m.resizeDesktop ? (w, h, screens) => m.resizeDesktop!(w, h, screens) : undefined,
+      resizeDesktop: this.display.requestResize ? (w, h, screens) => this.display.requestResize!(w, h, screens) : undefined,
       ...options.rfb,
     });
     m.onGuestClipboard?.((text) => this.rfb.cutText(text));

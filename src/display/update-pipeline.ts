@@ -1,11 +1,12 @@
-// The refresher: asks the device for changes and fans them out to listeners. Two ways to know when:
-// - poll (Xen's device model): every refresh interval while a listener waits and tracking is armed;
-// - event: the tracker's doorbell rings on the first dirty page after a query, the device says when
-//   registers change; refresh then (at most once per min interval), and set one timer so tracking
-//   can drop after the idle period. Either way: no timer at all once tracking has dropped.
-import type { DirtyVramTracker } from '../hypervisor/dirty-log.js';
-import type { VgaDevice } from '../vga/vga-device.js';
+// The refresher: asks a display source for changes and fans them out to listeners. Two ways to know when:
+// - poll (Xen's device model): every refresh interval while a listener waits and the source is not
+//   quiescent;
+// - event: the source's doorbell (for the VGA device: the tracker's first dirty page after a query, a
+//   re-arming fault, a register change); refresh then (at most once per min interval), and set one
+//   timer when the source asks for a quiet check (a tracker drops on it). Either way: no timer at all
+//   while the source is quiescent (a dropped tracker, a legacy VGA mode with nothing pending).
 import type { DirtyRegion } from './dirty-region.js';
+import type { DisplaySource } from './source.js';
 import type { Surface } from './surface.js';
 
 /** One consumer of the display (an RFB server, a recorder, a test). */
@@ -18,13 +19,24 @@ export interface DisplayListener {
   wantsUpdate(): boolean;
 }
 
+/** What a consumer such as the RFB server needs of the pipeline. */
+export interface DisplayFeed {
+  readonly surface: Surface;
+  addListener(l: DisplayListener): void;
+  removeListener(l: DisplayListener): void;
+  /** A listener started waiting: refresh when something may have changed. */
+  want(): void;
+  /** A full request: refresh now unless a refresh ran within the interval. */
+  refreshIfStale(): void;
+}
+
 export type RefreshMode = 'poll' | 'event';
 export const REFRESH_MODES: readonly RefreshMode[] = ['event', 'poll'];
 
 export interface PipelineOptions {
   /** poll: the refresh interval (Xen: 30 ms). event: the minimum interval between refreshes. */
   refreshIntervalMs: number;
-  /** 'event' falls back to 'poll' when the tracker cannot notify (scan). */
+  /** 'event' falls back to 'poll' when the source cannot notify (a scanning tracker). */
   mode?: RefreshMode;
   /** event mode: refreshes are at least this far apart while changes keep coming. */
   minIntervalMs?: number;
@@ -34,11 +46,13 @@ export interface PipelineCounters {
   refreshes: number;
   wakeups: number;
   idleRefreshes: number;
+  /** 16-pixel chunks the source reported changed, over all refreshes. */
+  chunksChanged: number;
 }
 
-export class DisplayPipeline {
-  readonly counters: PipelineCounters = { refreshes: 0, wakeups: 0, idleRefreshes: 0 };
-  /** The mode in effect (event needs a tracker that can notify). */
+export class DisplayPipeline implements DisplayFeed {
+  readonly counters: PipelineCounters = { refreshes: 0, wakeups: 0, idleRefreshes: 0, chunksChanged: 0 };
+  /** The mode in effect (event needs a source that can notify). */
   readonly mode: RefreshMode;
   #listeners = new Set<DisplayListener>();
   #timer: NodeJS.Timeout | null = null;
@@ -51,16 +65,14 @@ export class DisplayPipeline {
   #stopped = false;
   readonly #minInterval: number;
 
-  constructor(readonly device: VgaDevice, readonly tracker: DirtyVramTracker, readonly options: PipelineOptions) {
-    this.mode = (options.mode ?? 'event') === 'event' && tracker.canNotify ? 'event' : 'poll';
+  constructor(readonly source: DisplaySource, readonly options: PipelineOptions) {
+    this.mode = (options.mode ?? 'event') === 'event' && source.canNotify ? 'event' : 'poll';
     this.#minInterval = this.mode === 'event' ? (options.minIntervalMs ?? 4) : options.refreshIntervalMs;
-    tracker.onRearm = () => this.kick();
-    device.onChange = () => this.kick();
-    if (this.mode === 'event') tracker.onDirty = () => this.kick();
+    source.onChange = () => this.kick();
   }
 
   get surface(): Surface {
-    return this.device.surface;
+    return this.source.surface;
   }
 
   addListener(l: DisplayListener): void {
@@ -86,8 +98,8 @@ export class DisplayPipeline {
       if (this.#pending) this.#schedule(this.#minInterval);
       return;
     }
-    if (this.tracker.state === 'dropped' && !this.#pending) return; // the next guest write faults and kicks us
-    if (this.device.quiescent && !this.#pending) return; // legacy VGA modes: every change calls device.onChange
+    // a dropped tracker faults on the next guest write, legacy VGA modes trap every store: they kick us
+    if (this.source.quiescent && !this.#pending) return;
     this.#schedule(this.options.refreshIntervalMs);
   }
 
@@ -138,8 +150,8 @@ export class DisplayPipeline {
     this.#lastRefresh = performance.now();
     this.#pending = false;
     this.counters.refreshes++;
-    const { resized, region } = this.device.update();
-    const surface = this.device.surface;
+    const { resized, region } = this.source.update();
+    const surface = this.source.surface;
     if (resized) for (const l of this.#listeners) l.onResize(surface);
     if (this.mode === 'event') this.#armDropCheck();
     if (region.isEmpty()) {
@@ -147,7 +159,7 @@ export class DisplayPipeline {
       return;
     }
     this.#lastBusyRefresh = this.#lastRefresh;
-    this.device.counters.chunksChanged += region.countChunks();
+    this.counters.chunksChanged += region.countChunks();
     for (const l of this.#listeners) l.onUpdate(region, surface);
   }
 
@@ -155,8 +167,8 @@ export class DisplayPipeline {
   #armDropCheck(): void {
     if (this.#dropTimer) clearTimeout(this.#dropTimer);
     this.#dropTimer = null;
-    const idle = this.tracker.idleDropMs;
-    if (idle === null || this.tracker.state !== 'tracking' || this.#stopped) return;
+    const idle = this.source.idleCheckMs;
+    if (idle === null || this.#stopped) return;
     this.#dropTimer = setTimeout(() => {
       this.#dropTimer = null;
       this.counters.wakeups++;

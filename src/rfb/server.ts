@@ -1,6 +1,6 @@
 // The RFB server: one listener of the display pipeline, fanning changes out to its sessions.
 import type { DirtyRegion } from '../display/dirty-region.js';
-import type { DisplayListener, DisplayPipeline } from '../display/update-pipeline.js';
+import type { DisplayFeed, DisplayListener } from '../display/update-pipeline.js';
 import type { Surface } from '../display/surface.js';
 import type { ByteChannel } from '../transport/stream.js';
 import type { InputSink } from './input.js';
@@ -51,7 +51,7 @@ export class RfbServer implements DisplayListener {
   readonly moves = new MoveDetector();
   #host: SessionHost;
 
-  constructor(readonly pipeline: DisplayPipeline, readonly input: InputSink, options: Partial<RfbServerOptions> = {}) {
+  constructor(readonly pipeline: DisplayFeed, readonly input: InputSink, options: Partial<RfbServerOptions> = {}) {
     this.options = { ...DEFAULT_SESSION_OPTIONS, desktopName: 'vramvnc', maxClients: 100, maxPendingPerHost: 10, log: () => {}, ...options };
     this.encodeCache = new EncodeCache(this.options.encodeCache);
     const server = this;

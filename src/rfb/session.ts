@@ -162,6 +162,8 @@ export class RfbSession {
   state: SessionState = 'ProtocolVersion';
   readonly counters: SessionCounters = { updates: 0, rects: 0, bytesSent: 0, bytesReceived: 0 };
   closeReason: string | null = null;
+  /** The coded protocol error the session ended with (null: an orderly close). */
+  closeError: RfbProtocolError | null = null;
   minor: 3 | 7 | 8 = 8;
   pixelFormat: PixelFormat = NATIVE_FORMAT;
   encodings: number[] = [];
@@ -718,6 +720,7 @@ export class RfbSession {
   fail(err: unknown): void {
     if (this.state === 'Closed') return;
     const reason = err instanceof RfbProtocolError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+    if (err instanceof RfbProtocolError) this.closeError = err;
     this.#closed(reason);
     // a client over its output cap would never drain what is queued: drop it now
     if (err instanceof RfbProtocolError && err.code === 'RFB_ERR_OUTPUT_OVERFLOW') this.channel.destroy();

@@ -5,10 +5,11 @@ import https from 'node:https';
 import { surfaceToPng } from '../display/png.js';
 import { serveStatic, serveViewerFile, statsStream, viewerRoot } from './web-viewer.js';
 import { attachRfbWebSocket } from './websocket.js';
+import type { WebHost } from './web-host.js';
 import { DEFAULT_WEB_SECURITY, guardHttpConnections, httpServerTimeouts, ownGate, requirePassword } from './web-security.js';
-import type { VramVnc } from '../app.js';
 
-function handle(app: VramVnc, req: http.IncomingMessage, res: http.ServerResponse): void {
+
+function handle(app: WebHost, req: http.IncomingMessage, res: http.ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://x');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -45,7 +46,7 @@ function handle(app: VramVnc, req: http.IncomingMessage, res: http.ServerRespons
   }
 }
 
-export function listenWeb(host: string, port: number, app: VramVnc): Promise<http.Server> {
+export function listenWeb(host: string, port: number, app: WebHost): Promise<http.Server> {
   return new Promise((resolve, reject) => {
     const sec = app.options.webSecurity ?? DEFAULT_WEB_SECURITY;
     // one back-off for every password check (RFB, VeNCrypt, WebSocket, HTTP Basic)

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type http from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { VramVnc } from '../app.js';
+import type { WebHost } from './web-host.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -77,7 +77,7 @@ export function serveViewerFile(pathname: string, res: http.ServerResponse, head
 }
 
 /** Once a second: the /stats JSON and the page recency, as one SSE event. */
-export function statsStream(app: VramVnc, req: http.IncomingMessage, res: http.ServerResponse): void {
+export function statsStream(app: WebHost, req: http.IncomingMessage, res: http.ServerResponse): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
   const send = () => {
     const body = JSON.stringify({ stats: app.stats(), pages: app.recency.snapshot() });

@@ -58,7 +58,6 @@ export interface DeviceCounters {
   fullRepaints: number;
   rectsFromPages: number;
   pixelsCompared: number;
-  chunksChanged: number;
   cellsCompared: number;
   cellsDrawn: number;
   blinkTicks: number;
@@ -94,7 +93,6 @@ export class VgaDevice {
     fullRepaints: 0,
     rectsFromPages: 0,
     pixelsCompared: 0,
-    chunksChanged: 0,
     cellsCompared: 0,
     cellsDrawn: 0,
     blinkTicks: 0,
