@@ -4,7 +4,7 @@
 // background, window and pointer in its own RAM before each blit to the linear framebuffer.
 import { drawTestPicture, drawText } from './draw.js';
 import { Fb32, setVbeMode, type GuestContext, type GuestProgram } from './guest.js';
-import { CLOCK_BOX, DEFAULT_HEIGHT, DEFAULT_WIDTH } from './programs.js';
+import { CLOCK_BOX, DEFAULT_HEIGHT, DEFAULT_WIDTH } from './layout.js';
 import { I8042_DATA_PORT, I8042_STATUS_PORT, Status } from '../input/i8042.js';
 import { Set1Decoder } from '../input/scancodes.js';
 import type { Rect } from '../display/surface.js';

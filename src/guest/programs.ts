@@ -7,8 +7,9 @@ import { interactiveDesktop } from './interactive-desktop.js';
 import { videoGuest } from './video.js';
 import { biosGuest, mode13Guest, modesGuest, planarGuest, terminalGuest } from './vga-programs.js';
 
-export const DEFAULT_WIDTH = 1024;
-export const DEFAULT_HEIGHT = 768;
+import { CLOCK_BOX, DEFAULT_HEIGHT, DEFAULT_WIDTH } from './layout.js';
+
+export { CLOCK_BOX, DEFAULT_HEIGHT, DEFAULT_WIDTH } from './layout.js';
 
 /** Draws the test picture once, then never writes again. */
 export const idleGuest: GuestProgram = {
@@ -19,8 +20,6 @@ export const idleGuest: GuestProgram = {
   },
 };
 
-/** The clock's box: at most 240x48 pixels, redrawn once a second. */
-export const CLOCK_BOX = { x: DEFAULT_WIDTH - 240 - 16, y: DEFAULT_HEIGHT - 28 - 48 - 8, w: 240, h: 48 };
 
 export function drawClock(fb: Fb32, text: string): void {
   const b = CLOCK_BOX;

@@ -1,7 +1,7 @@
 // The `video` guest: a region (default the whole 1024x768 screen) where every pixel changes every
 // frame, drawn with row blits as a video player's guest driver would, at a fixed frame rate.
 import { Fb32, setVbeMode, type GuestProgram } from './guest.js';
-import { DEFAULT_HEIGHT, DEFAULT_WIDTH } from './programs.js';
+import { DEFAULT_HEIGHT, DEFAULT_WIDTH } from './layout.js';
 
 export const VIDEO_FRAME_MS = 10;
 

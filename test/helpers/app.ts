@@ -25,7 +25,10 @@ export function connect(app: VramVnc, opts: RfbClientOptions = {}): Promise<RfbC
 
 /** The server's ground truth, as RGBA. */
 export async function fetchScreenshot(app: VramVnc): Promise<PNG> {
-  const res = await fetch(`${app.webUrl}screenshot.png`);
+  // a kept-alive connection the server closes at its keep-alive timeout just as fetch reuses it
+  // fails with ECONNRESET (more likely on a loaded machine): ask once more on a new connection
+  const get = () => fetch(`${app.webUrl}screenshot.png`);
+  const res = await get().catch(() => get());
   if (!res.ok) throw new Error(`GET /screenshot.png: ${res.status}`);
   return PNG.sync.read(Buffer.from(await res.arrayBuffer()));
 }

@@ -13,6 +13,7 @@ import { countDiff, fetchScreenshot, sleep, toPng, type Rgba } from '../helpers/
 import type { Qemu } from '../screen/helpers.js';
 import { findInside, run, Xvfb } from '../clients/x11.js';
 import { openBrowser, readCanvas } from '../browser/chromium.js';
+import type { V86Machine } from '../../src/machine/v86/machine.js';
 import { ensureGuests, GRUB_ISO, startQemuI386, startV86 } from './v86-helpers.js';
 
 let app: VramVnc;
@@ -118,11 +119,16 @@ describe('GRUB on the v86 machine', () => {
     }
   }, 60_000);
 
-  it('a Down key moves the highlight, on both, and the screens stay pixel-exact', async () => {
+  it('a Down key moves the highlight, on both, and the screens stay pixel-exact, across a WebAssembly memory growth', async () => {
     // gvnccapture connects non-shared, which disconnects the other viewers (RFC 6143 7.3.1): connect anew
     await ours.close();
     ours = await connect(app.vncUrl!, { timeoutMs: 30_000 });
     expect(await settle(ours, theirs)).toBe(0);
+    // v86's memory grows while guests run, detaching every view of it: nothing of ours may keep one
+    const wasm = (app.machine as V86Machine).core.cpu.wasm_memory;
+    const old = wasm.buffer;
+    wasm.grow(64); // +4 MiB
+    expect(old.byteLength).toBe(0); // detached
     const before = ours.image();
     const copy = { width: before.width, height: before.height, data: Uint8Array.from(before.data) };
     await Promise.all([

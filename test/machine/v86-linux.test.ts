@@ -8,6 +8,7 @@ import type { VramVnc } from '../../src/app.js';
 import { connect, type Screen } from '../../client/screen/session.js';
 import { copyImage, encodePng, type RgbaImage } from '../../client/screen/image.js';
 import { countDiff, fetchScreenshot, sleep } from '../helpers/app.js';
+import { DEFAULT_CLIENT_ENCODINGS } from '../../client/headless/rfb-client.js';
 import { ensureGuests, INITRD, KERNEL, startV86 } from './v86-helpers.js';
 
 let app: VramVnc;
@@ -64,6 +65,24 @@ describe('Linux fbcon on the v86 machine', () => {
     const m = await screen.assertScreen(HELLO, { timeoutMs: 30_000 });
     expect(m.needle.name).toBe('fbcon-hello');
     expect(countDiff(screen.image(), await fetchScreenshot(app))).toBe(0);
+  }, 60_000);
+
+  it('a QEMU extended key event is typed by its keycode (the keysym beside it is ignored)', async () => {
+    screen.client.setEncodings([...DEFAULT_CLIENT_ENCODINGS, -258]); // QEMU Extended Key Event
+    await screen.typeText('clear; echo ');
+    // message 255, submessage 0: down/up, keysym 'q' (wrong on purpose), keycode 0x23 = the H key
+    for (const down of [1, 0]) {
+      const b = Buffer.alloc(12);
+      b.writeUInt8(255, 0);
+      b.writeUInt8(0, 1);
+      b.writeUInt16BE(down, 2);
+      b.writeUInt32BE(0x71, 4);
+      b.writeUInt32BE(0x23, 8);
+      screen.client.sendRaw(b);
+    }
+    await screen.typeText('ello\n');
+    await screen.waitStill({ stillMs: 1000, timeoutMs: 30_000 });
+    await screen.assertScreen(HELLO, { timeoutMs: 30_000 });
   }, 60_000);
 
   it('the tracker drops while the prompt sits still, and the next keystroke re-arms it and reaches the viewer', async () => {
