@@ -17,4 +17,5 @@ $V bench guest --json > bench-results/guest.json
 $V bench slow-client --seconds 60 > bench-results/slow-client.json
 $V bench encode > bench-results/encode.txt
 $V bench plot --idle bench-results/idle.json --latency bench-results/latency.json --out docs
+$V bench v86 --json > bench-results/v86.json
 echo done

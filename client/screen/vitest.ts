@@ -1,5 +1,5 @@
 // A vitest matcher: `await expect(screen).toMatchNeedle(needle, { timeoutMs })`, or on a picture, synchronously.
-//   import { installScreenMatchers } from 'vramvnc/client/screen/vitest.js'; installScreenMatchers();
+//   import { installScreenMatchers } from 'vramvnc/screen/vitest'; installScreenMatchers();
 import { expect } from 'vitest';
 import { describeMatch, matchNeedles, writeMatchFailure } from './needle.js';
 import { resolveNeedles, Screen, type NeedleInput } from './session.js';

@@ -1,11 +1,13 @@
 // `vramvnc bench v86`: the v86 machine side by side with QEMU TCG (qemu-system-i386, stdvga, its own
 // VNC server) on the same guest images, each a process of its own measured from outside with one
-// viewer (the headless client, its default encodings): boot time to the GRUB menu and to the Linux prompt (the last
+// viewer (the headless client asking for ZRLE and CopyRect): boot time to the GRUB menu and to the Linux prompt (the last
 // screen change before the screen sits still), idle CPU at the prompt, CPU and bytes while the
 // console scrolls, and the latency from a key press to the first update that shows it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { connect, type Screen } from '../../client/screen/session.js';
+import { Screen } from '../../client/screen/session.js';
+import { RfbClient } from '../../client/headless/rfb-client.js';
+import { EncodingType } from '../rfb/encodings/encodings.js';
 import { sampleProcess } from './proc.js';
 import { startServerProcess } from './server-process.js';
 import { median, table } from './stats.js';
@@ -121,7 +123,10 @@ async function measure(start: () => Promise<Running>, guest: 'grub' | 'linux', o
   const r = await start();
   let screen: Screen | null = null;
   try {
-    screen = await connect(r.url, { timeoutMs: 120_000 });
+    // one viewer as TigerVNC's would ask: ZRLE, CopyRect, DesktopSize, LastRect
+    const client = await RfbClient.connect(r.url, { timeoutMs: 120_000, encodings: [EncodingType.ZRLE, EncodingType.CopyRect, EncodingType.DesktopSize, EncodingType.LastRect] });
+    await client.waitFirstFrame(120_000);
+    screen = new Screen(client);
     const bootS = await bootTime(r, screen, guest === 'grub' ? 1024 : 640);
     o.log(`${r.name} ${guest}: still after ${bootS.toFixed(1)} s`);
     const row: V86BenchRow = { server: r.name, guest, bootS, idleCpuPct: null, scrollCpuS: null, scrollBytes: null, scrollS: null, keyLatencyMs: null, keyLatencyP90Ms: null };
