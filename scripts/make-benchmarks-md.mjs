@@ -50,7 +50,7 @@ same images from \`npm run guests\` and the same SeaBIOS, each with one viewer (
 and CopyRect). Boot = from process start to the last screen change before the screen sat still for 5 s (GRUB's
 menu; Linux's shell prompt). Idle = the whole process tree's CPU at the still prompt. Scroll = \`seq 1 2000\` at
 the prompt: wall time to the last change, CPU seconds above idle, bytes to the viewer. Key latency = a key press
-sent to the first update that shows it.
+sent to the first update that shows it.${j.note ? '\n\n' + j.note : ''}
 
 ${table(['server', 'guest', 'boot s', 'idle CPU %', 'scroll s', 'scroll CPU s', 'scroll bytes', 'key→update p50 ms', 'p90 ms'], j.rows.map((r) => [r.server, r.guest, f(r.bootS), f(r.idleCpuPct, 2), f(r.scrollS), f(r.scrollCpuS, 2), r.scrollBytes === null ? '-' : r.scrollBytes.toLocaleString('en-US'), f(r.keyLatencyMs), f(r.keyLatencyP90Ms)]))}
 `;
