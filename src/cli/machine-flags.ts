@@ -46,20 +46,11 @@ export function addMachineOptions(cmd: Command): Command {
     .option('--memory-mb <n>', 'v86: guest RAM in MiB (default 128)');
 }
 
-export interface V86Flags {
-  bios?: string;
-  vgaBios?: string;
-  cdrom?: string;
-  hda?: string;
-  fda?: string;
-  kernel?: string;
-  initrd?: string;
-  append?: string;
-  memoryMb?: string;
-}
-
 const SCRIPTED_ONLY = ['guest', 'seed', 'duration'] as const;
 const V86_ONLY = ['bios', 'vgaBios', 'cdrom', 'hda', 'fda', 'kernel', 'initrd', 'append', 'memoryMb'] as const;
+/** The v86 flags as commander gives them: the machine's options, every value a string. */
+export type V86Flags = { [K in (typeof V86_ONLY)[number]]?: string };
+
 const KEBAB = (k: string) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 
 /** Refuse flags that belong to the other machine (commander's source tells a default from a typed flag). */
