@@ -21,6 +21,7 @@ const FLAG_OF: Record<string, string> = {
   kernel: '--kernel',
   initrd: '--initrd',
   append: '--append',
+  idleSlackMs: '--idle-slack-ms',
 };
 
 /** The library's message with its option name replaced by the CLI flag. */
@@ -43,11 +44,12 @@ export function addMachineOptions(cmd: Command): Command {
     .option('--kernel <bzImage>', 'v86: boot this Linux kernel directly')
     .option('--initrd <file>', 'v86: initramfs for --kernel')
     .option('--append <cmdline>', 'v86: kernel command line for --kernel')
-    .option('--memory-mb <n>', 'v86: guest RAM in MiB (default 128)');
+    .option('--memory-mb <n>', 'v86: guest RAM in MiB (default 128)')
+    .option('--idle-slack-ms <ms>', 'v86: once the guest has only slept for 1 s, serve its timers at most this often (default 100; 0: never late)');
 }
 
 const SCRIPTED_ONLY = ['guest', 'seed', 'duration'] as const;
-const V86_ONLY = ['bios', 'vgaBios', 'cdrom', 'hda', 'fda', 'kernel', 'initrd', 'append', 'memoryMb'] as const;
+const V86_ONLY = ['bios', 'vgaBios', 'cdrom', 'hda', 'fda', 'kernel', 'initrd', 'append', 'memoryMb', 'idleSlackMs'] as const;
 /** The v86 flags as commander gives them: the machine's options, every value a string. */
 export type V86Flags = { [K in (typeof V86_ONLY)[number]]?: string };
 
@@ -63,14 +65,16 @@ export function checkMachineFlags(cmd: Command, kind: MachineKind): void {
 
 /** Boot a v86 machine from the serve flags. */
 export async function v86FromFlags(flags: V86Flags, common: { tracking: TrackingMode; idleDropMs: number; vramMb: number; log: (line: string) => void }): Promise<Machine> {
-  let memoryMb: number | undefined;
-  if (flags.memoryMb !== undefined) {
-    memoryMb = Number(flags.memoryMb);
-    if (!/^\d+$/.test(flags.memoryMb)) throw new Error(`--memory-mb must be an integer from 8 to 2048, got ${flags.memoryMb}`);
-  }
+  const int = (v: string | undefined, flag: string, range: string): number | undefined => {
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new Error(`${flag} must be an integer from ${range}, got ${v}`);
+    return Number(v);
+  };
+  const memoryMb = int(flags.memoryMb, '--memory-mb', '8 to 2048');
+  const idleSlackMs = int(flags.idleSlackMs, '--idle-slack-ms', '0 to 1000');
   const { createV86Machine } = await import('../machine/v86/machine.js');
   try {
-    return await createV86Machine({ ...common, ...flags, memoryMb });
+    return await createV86Machine({ ...common, ...flags, memoryMb, idleSlackMs });
   } catch (err) {
     throw new Error(flagMessage(err));
   }

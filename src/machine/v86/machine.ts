@@ -18,6 +18,7 @@ import { V86DirtyTracker } from './tracker.js';
 
 export const DEFAULT_BIOS = '/usr/share/seabios/bios.bin';
 export const DEFAULT_VGA_BIOS = '/usr/share/seabios/vgabios-stdvga.bin';
+export const DEFAULT_IDLE_SLACK_MS = 100;
 
 export interface V86MachineOptions extends MachineCommon {
   bios?: string;
@@ -32,6 +33,11 @@ export interface V86MachineOptions extends MachineCommon {
   memoryMb?: number;
   /** Give the guest ACPI, a local APIC and an I/O APIC (default false: Linux's bochs DRM driver then fails to bind here). */
   acpi?: boolean;
+  /**
+   * Once the guest has only slept for a second, serve its timers at most this often (ms; default 100;
+   * 0: never late). Input ends it at once. See scheduler.ts.
+   */
+  idleSlackMs?: number;
   /** While tracking is dropped, v86's log is harvested at most this often while the guest runs (default 30 ms). */
   droppedCheckMs?: number;
 }
@@ -70,6 +76,8 @@ export async function createV86Machine(options: V86MachineOptions): Promise<V86M
   if (!Number.isInteger(memoryMb) || memoryMb < 8 || memoryMb > 2048) {
     throw new MachineOptionError('memoryMb', `memoryMb must be an integer from 8 to 2048, got ${memoryMb}`);
   }
+  const slack = options.idleSlackMs ?? DEFAULT_IDLE_SLACK_MS;
+  if (!Number.isInteger(slack) || slack < 0 || slack > 1000) throw new MachineOptionError('idleSlackMs', `idleSlackMs must be an integer from 0 to 1000, got ${slack}`);
   if (options.initrd && !options.kernel) throw new MachineOptionError('initrd', 'initrd needs kernel');
   if (options.append !== undefined && !options.kernel) throw new MachineOptionError('append', 'append needs kernel');
   const seabios = ' (Debian: apt-get install seabios)';
@@ -141,6 +149,7 @@ export class V86Machine implements Machine {
     this.scheduler = new IdleScheduler(this.core, {
       // the run slices are when the guest can have written: the tracker looks after them
       afterSlice: tracker ? () => this.#afterSlice(tracker) : () => this.tracker.afterGuestRun?.(),
+      slackMs: options.idleSlackMs ?? DEFAULT_IDLE_SLACK_MS,
     });
     this.#droppedCheckMs = options.droppedCheckMs ?? 30;
     this.input = {
@@ -173,6 +182,7 @@ export class V86Machine implements Machine {
   #key(down: boolean, keysym: number, keycode?: number): void {
     this.counters.keys++;
     this.#inputBoostUntil = performance.now() + 100;
+    this.scheduler.activity();
     const key = (keycode !== undefined ? qnumToSet1(keycode) : null) ?? keysymToSet1(keysym);
     if (!key) {
       this.counters.unmappedKeys++;
@@ -185,6 +195,7 @@ export class V86Machine implements Machine {
   #pointer(mask: number, x: number, y: number): void {
     this.counters.pointerEvents++;
     this.#inputBoostUntil = performance.now() + 100;
+    this.scheduler.activity();
     const m = this.#mouse;
     if (m.x >= 0 && (x !== m.x || y !== m.y)) this.emulator.bus.send('mouse-delta', [x - m.x, m.y - y]);
     m.x = x;

@@ -5,6 +5,13 @@
 // in one timer until the next due time, never less than `haltedFloorMs`; an interrupt from a device
 // (a key, the mouse) wakes it at once through v86's own stop_idling path (next_tick(0)), and a busy
 // guest keeps running back to back. After each slice the machine's hook may harvest the dirty log.
+//
+// Timer slack: a guest with a periodic tick (Debian's i386 kernel: HZ_PERIODIC at 250 Hz) is woken
+// 250 times a second even when it has nothing to do, and each wake-up costs v86 0.2-1 ms. Once the
+// guest has done nothing but sleep for `slackAfterMs`, its timers are served at most every `slackMs`
+// (Linux programs its tick as a one-shot hrtimer and counts jiffies from the clocksource, so a late
+// tick is caught up, not lost: the guest's time stays right, its timers fire up to slackMs late).
+// Any input, and any slice in which the guest ran on its own, ends the slack at once.
 import type { V86Core } from './internals.js';
 
 export interface SchedulerCounters {
@@ -15,6 +22,8 @@ export interface SchedulerCounters {
   /** Timers set while the guest was halted, and immediates while it ran. */
   sleeps: number;
   immediates: number;
+  /** Sleeps made longer than the guest's next timer by the slack. */
+  slackSleeps: number;
 }
 
 export interface SchedulerOptions {
@@ -22,10 +31,22 @@ export interface SchedulerOptions {
   afterSlice: ((ranMs: number) => void) | null;
   /** The shortest sleep of a halted guest (ms). */
   haltedFloorMs?: number;
+  /** A long-idle guest's timers are served at most this often (ms; 0: never late). */
+  slackMs?: number;
+  /** How long the guest must have only slept before the slack applies (ms). */
+  slackAfterMs?: number;
 }
 
+/** A slice longer than this, or one that started with the guest running, is the guest at work. */
+const BUSY_SLICE_MS = 2;
+
 export class IdleScheduler {
-  readonly counters: SchedulerCounters = { slices: 0, haltedSlices: 0, sleeps: 0, immediates: 0 };
+  readonly counters: SchedulerCounters = { slices: 0, haltedSlices: 0, sleeps: 0, immediates: 0, slackSleeps: 0 };
+  /** See the header: 0 turns the slack off. */
+  slackMs: number;
+  readonly slackAfterMs: number;
+  /** performance.now() when the guest last did something besides sleeping (or input arrived). */
+  #busyAt = performance.now();
   #timer: NodeJS.Timeout | null = null;
   #immediate: NodeJS.Immediate | null = null;
   #stopped = false;
@@ -35,6 +56,8 @@ export class IdleScheduler {
 
   constructor(readonly core: V86Core, readonly options: SchedulerOptions) {
     this.haltedFloorMs = options.haltedFloorMs ?? 1;
+    this.slackMs = options.slackMs ?? 0;
+    this.slackAfterMs = options.slackAfterMs ?? 1000;
     const cpu = core.cpu;
     // in_hlt is a one-byte view v86 re-creates on every access; read it through our own view instead
     this.#inHlt = { view: null, addr: cpu.in_hlt.byteOffset };
@@ -45,7 +68,9 @@ export class IdleScheduler {
       if (halted) this.counters.haltedSlices++;
       const t0 = performance.now();
       doTick();
-      this.options.afterSlice?.(performance.now() - t0);
+      const t1 = performance.now();
+      if (!halted || t1 - t0 > BUSY_SLICE_MS) this.#busyAt = t1;
+      this.options.afterSlice?.(t1 - t0);
     };
     core.yield = (t: number, tick: number) => this.#yield(t, tick);
   }
@@ -65,10 +90,15 @@ export class IdleScheduler {
       this.#immediate = null;
       if (tick === this.core.tick_counter) this.core.do_tick();
     };
-    if (this.#halted()) {
+    if (this.#halted() && t > 0) {
       this.counters.sleeps++;
       // Node's timers have whole milliseconds and would fire before a fractional due time
-      this.#timer = setTimeout(run, Math.max(this.haltedFloorMs, Math.ceil(t)));
+      let ms = Math.max(this.haltedFloorMs, Math.ceil(t));
+      if (this.slackMs > ms && performance.now() - this.#busyAt >= this.slackAfterMs) {
+        ms = this.slackMs;
+        this.counters.slackSleeps++;
+      }
+      this.#timer = setTimeout(run, ms);
     } else if (t < 1) {
       this.counters.immediates++;
       this.#immediate = setImmediate(run);
@@ -76,6 +106,11 @@ export class IdleScheduler {
       this.counters.sleeps++;
       this.#timer = setTimeout(run, Math.ceil(t));
     }
+  }
+
+  /** Viewer input arrived: the guest is about to be busy; no slack until it has slept a while again. */
+  activity(): void {
+    this.#busyAt = performance.now();
   }
 
   #cancel(): void {
