@@ -14,7 +14,7 @@ function fakeCore() {
     idle: true,
     slices: 0,
     next: 4, // the guest's next timer, as main_loop would answer
-    cpu: { wasm_memory, in_hlt: { byteOffset: IN_HLT } },
+    cpu: { wasm_memory, in_hlt: { byteOffset: IN_HLT }, instruction_counter: { byteOffset: 664 } },
     do_tick() {
       this.slices++;
       this.next_tick(this.next);

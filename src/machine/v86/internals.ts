@@ -21,6 +21,8 @@ export interface V86Cpu {
   io: V86Io;
   wasm_memory: WebAssembly.Memory;
   in_hlt: Uint8Array;
+  /** Instructions executed (wraps at 2^32). */
+  instruction_counter: Uint32Array;
   devices: { vga: { svga_memory: Uint8Array; vga_memory_size: number } };
   svga_allocate_dest_buffer(words: number): number;
   svga_fill_pixel_buffer(bpp: number, offset: number): void;
@@ -62,6 +64,7 @@ export function checkV86Internals(emulator: unknown): V86Core {
   for (const m of ['register_read', 'register_write', 'mmap_register'] as const) need(typeof io?.[m] === 'function', `cpu.io.${m}()`);
   need(cpu!.wasm_memory instanceof WebAssembly.Memory, 'cpu.wasm_memory (a WebAssembly.Memory)');
   need(typeof cpu!.in_hlt === 'object' && cpu!.in_hlt !== null && typeof cpu!.in_hlt[0] === 'number', 'cpu.in_hlt');
+  need(typeof cpu!.instruction_counter === 'object' && typeof cpu!.instruction_counter?.byteOffset === 'number', 'cpu.instruction_counter');
   for (const m of ['svga_allocate_dest_buffer', 'svga_fill_pixel_buffer'] as const) need(typeof cpu![m] === 'function', `cpu.${m}()`);
   const vga = cpu!.devices?.vga;
   need(typeof vga === 'object' && vga !== null, 'cpu.devices.vga');

@@ -37,8 +37,12 @@ export interface SchedulerOptions {
   slackAfterMs?: number;
 }
 
-/** A slice longer than this, or one that started with the guest running, is the guest at work. */
-const BUSY_SLICE_MS = 2;
+/**
+ * A slice that ran more guest instructions than this, or one that started with the guest running, is
+ * the guest at work (a periodic tick of an idle Linux is a few ten thousand). Counted in instructions,
+ * not wall time, so that a loaded host does not make an idle guest look busy.
+ */
+const BUSY_INSTRUCTIONS = 500_000;
 
 export class IdleScheduler {
   readonly counters: SchedulerCounters = { slices: 0, haltedSlices: 0, sleeps: 0, immediates: 0, slackSleeps: 0 };
@@ -53,6 +57,7 @@ export class IdleScheduler {
   /** The shortest sleep of a halted guest (ms). */
   haltedFloorMs: number;
   readonly #inHlt: { view: Uint8Array | null; addr: number };
+  readonly #insnAddr: number;
 
   constructor(readonly core: V86Core, readonly options: SchedulerOptions) {
     this.haltedFloorMs = options.haltedFloorMs ?? 1;
@@ -61,18 +66,28 @@ export class IdleScheduler {
     const cpu = core.cpu;
     // in_hlt is a one-byte view v86 re-creates on every access; read it through our own view instead
     this.#inHlt = { view: null, addr: cpu.in_hlt.byteOffset };
+    this.#insnAddr = cpu.instruction_counter.byteOffset;
     const doTick = core.do_tick.bind(core);
     core.do_tick = () => {
       const halted = this.#halted();
       this.counters.slices++;
       if (halted) this.counters.haltedSlices++;
       const t0 = performance.now();
+      const i0 = this.#instructions();
       doTick();
       const t1 = performance.now();
-      if (!halted || t1 - t0 > BUSY_SLICE_MS) this.#busyAt = t1;
+      if (!halted || ((this.#instructions() - i0) >>> 0) > BUSY_INSTRUCTIONS) this.#busyAt = t1;
       this.options.afterSlice?.(t1 - t0);
     };
     core.yield = (t: number, tick: number) => this.#yield(t, tick);
+  }
+
+  #instructions(): number {
+    const buf = this.core.cpu.wasm_memory.buffer;
+    let v = this.#inHlt.view;
+    if (v === null || v.buffer !== buf) v = this.#inHlt.view = new Uint8Array(buf);
+    const a = this.#insnAddr;
+    return (v[a]! | (v[a + 1]! << 8) | (v[a + 2]! << 16) | (v[a + 3]! << 24)) >>> 0;
   }
 
   #halted(): boolean {
