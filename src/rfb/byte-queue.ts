@@ -7,6 +7,8 @@ import { RfbProtocolError } from './errors.js';
  */
 export class ByteQueue {
   #chunks: Buffer[] = [];
+  /** Bytes of #chunks[0] already consumed (skipping moves this, it makes no new view). */
+  #off = 0;
   #length = 0;
   /** Where small chunks are copied together, so a trickle of 1-byte reads cannot pile up objects. */
   #block: Buffer | null = null;
@@ -62,14 +64,34 @@ export class ByteQueue {
   peek(n: number): Buffer {
     if (n > this.#length) throw new RangeError(`peek(${n}) with ${this.#length} buffered`);
     const head = this.#chunks[0];
-    if (head !== undefined && head.length >= n) return head.subarray(0, n);
+    const off = this.#off;
+    if (head === undefined) return Buffer.alloc(0); // n is 0
+    if (head.length - off >= n) return head.subarray(off, off + n);
     // merge just the chunks that cover n bytes
     let k = 0;
-    let have = 0;
+    let have = -off;
     while (have < n) have += this.#chunks[k++]!.length;
-    const merged = Buffer.concat(this.#chunks.slice(0, k), have);
+    const parts = this.#chunks.slice(0, k);
+    parts[0] = parts[0]!.subarray(off);
+    const merged = Buffer.concat(parts, have);
     this.#chunks.splice(0, k, merged);
+    this.#off = 0;
     return merged.subarray(0, n);
+  }
+
+  /** Byte i of the queue (i < length), read in place: no copy, no new view. */
+  byteAt(i: number): number {
+    i += this.#off;
+    for (const c of this.#chunks) {
+      if (i < c.length) return c[i]!;
+      i -= c.length;
+    }
+    throw new RangeError(`byteAt(${i}) with ${this.#length} buffered`);
+  }
+
+  /** Big-endian u16 at byte i, read in place. */
+  u16At(i: number): number {
+    return (this.byteAt(i) << 8) | this.byteAt(i + 1);
   }
 
   /** Remove and return the first n bytes. */
@@ -83,12 +105,13 @@ export class ByteQueue {
     if (n > this.#length) throw new RangeError(`skip(${n}) with ${this.#length} buffered`);
     this.#length -= n;
     while (n > 0) {
-      const head = this.#chunks[0]!;
-      if (head.length <= n) {
-        n -= head.length;
+      const left = this.#chunks[0]!.length - this.#off;
+      if (left <= n) {
+        n -= left;
         this.#chunks.shift();
+        this.#off = 0;
       } else {
-        this.#chunks[0] = head.subarray(n);
+        this.#off += n;
         n = 0;
       }
     }
@@ -97,6 +120,7 @@ export class ByteQueue {
 
   clear(): void {
     this.#chunks = [];
+    this.#off = 0;
     this.#length = 0;
     this.#block = null;
   }

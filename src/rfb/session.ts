@@ -21,6 +21,7 @@ import {
   type CursorImage,
 } from './encodings/pseudo.js';
 import { EncoderSet, type EncodeCache } from './encodings/select.js';
+import { UpdateRequests } from './update-requests.js';
 import { RfbProtocolError, type RfbErrorCode } from './errors.js';
 import { negotiateVersion, securityTypeName, SERVER_VERSION_MINOR } from './handshake.js';
 import type { SecurityContext, SecurityHandler } from './security/handler.js';
@@ -184,6 +185,8 @@ export class RfbSession {
   #formatKey = pixelFormatKey(NATIVE_FORMAT);
   #region: DirtyRegion | null = null;
   #request: Rect | null = null;
+  /** Requests received and not yet acted on: O(1) each, answered once per batch of messages. */
+  readonly #asked = new UpdateRequests();
   #handshakeTimer: NodeJS.Timeout | null;
   #closeListeners: (() => void)[] = [];
   #security: SecurityHandler | null = null;
@@ -270,6 +273,7 @@ export class RfbSession {
     try {
       this.#queue.push(chunk);
       this.#pump();
+      this.#answerRequests();
     } catch (err) {
       this.fail(err);
     }
@@ -303,6 +307,13 @@ export class RfbSession {
         }
         case 'Normal': {
           if (q.length < 1) return;
+          if (q.byteAt(0) === 3) {
+            // FramebufferUpdateRequest, the message a client may send by the thousand: read in place
+            if (q.length < 10) return;
+            this.#updateRequest(q.byteAt(1) !== 0, q.u16At(2), q.u16At(4), q.u16At(6), q.u16At(8));
+            q.skip(10);
+            break;
+          }
           const opts = this.host.options;
           // every header that declares a length fits in 12 bytes
           const need = clientMessageLength(q.peek(Math.min(q.length, 12)), q.length, opts);
@@ -380,6 +391,7 @@ export class RfbSession {
         if (!active()) return;
         try {
           this.#pump();
+          this.#answerRequests();
         } catch (err) {
           this.fail(err);
         }
@@ -414,7 +426,7 @@ export class RfbSession {
         this.#setEncodings(m.encodings);
         return;
       case 'FramebufferUpdateRequest':
-        this.#updateRequest(m.incremental, { x: m.x, y: m.y, w: m.w, h: m.h });
+        this.#updateRequest(m.incremental, m.x, m.y, m.w, m.h);
         return;
       case 'KeyEvent':
         this.host.input.keyEvent(m.down, m.keysym);
@@ -538,13 +550,21 @@ export class RfbSession {
     this.maybeSendUpdate();
   }
 
-  #updateRequest(incremental: boolean, area: Rect): void {
-    if (!incremental) this.host.refreshIfStale();
+  #updateRequest(incremental: boolean, x: number, y: number, w: number, h: number): void {
+    const s = this.host.surface;
+    this.#asked.add(incremental, x, y, w, h, s.width, s.height);
+  }
+
+  /** After a batch of messages: the requests in it, acted on once (a refresh, the marking, one update). */
+  #answerRequests(): void {
+    const a = this.#asked;
+    if (!a.any || this.state !== 'Normal') return;
+    if (a.full) this.host.refreshIfStale();
     if (this.state !== 'Normal') return; // a resize during the refresh may have closed us
     const s = this.host.surface;
-    const clipped = clipRect(area, s.width, s.height) ?? { x: 0, y: 0, w: s.width, h: s.height };
-    if (!incremental) this.#region!.addRect(clipped);
-    this.#request = clipped;
+    const r = this.#region!;
+    // before a resize reaches us the region is the old size: it will be all dirty anyway
+    this.#request = a.take(this.#request, r.width === s.width && r.height === s.height ? r : null);
     this.maybeSendUpdate();
     if (this.#request) this.host.want();
   }
@@ -573,6 +593,7 @@ export class RfbSession {
     }
     this.#region = new DirtyRegion(surface.width, surface.height);
     this.#region.addRect({ x: 0, y: 0, w: surface.width, h: surface.height });
+    this.#asked.resized(surface.width, surface.height);
     this.#moves = [];
     const reason = this.#resizeRequested ? ResizeReason.ThisClient : byOtherClient ? ResizeReason.OtherClient : ResizeReason.Server;
     this.#resizeRequested = false;

@@ -17,6 +17,8 @@ export interface ChildServer {
   stderr: () => string;
   /** Resident set size of the server process now (bytes, from /proc). */
   rss(): number;
+  /** CPU time the server process has used (user + system, seconds, from /proc). */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,10 @@ export async function spawnServer(args: string[]): Promise<ChildServer> {
     rss() {
       const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
       return Number(m![1]) * 1024;
+    },
+    cpuSeconds() {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
     },
     stop() {
       if (proc.exitCode !== null) return Promise.resolve();
@@ -81,6 +87,7 @@ export class RawPeer {
   #chunks: Buffer[] = [];
   #length = 0;
   #wake: (() => void) | null = null;
+  #sink = false;
   closed = false;
   width = 0;
   height = 0;
@@ -88,6 +95,10 @@ export class RawPeer {
 
   private constructor(readonly socket: net.Socket) {
     socket.on('data', (d: Buffer) => {
+      if (this.#sink) {
+        this.bytesRead += d.length;
+        return;
+      }
       this.#chunks.push(d);
       this.#length += d.length;
       this.bytesRead += d.length;
@@ -128,6 +139,13 @@ export class RawPeer {
 
   write(b: Uint8Array): void {
     this.socket.write(b);
+  }
+
+  /** From now on read everything the server sends and keep none of it (counted in bytesRead). */
+  sink(): void {
+    this.#sink = true;
+    this.#chunks = [];
+    this.#length = 0;
   }
 
   setEncodings(list: number[]): void {
