@@ -10,6 +10,7 @@ import { parseHostPort } from '../transport/tcp.js';
 import { REFRESH_MODES, type RefreshMode } from '../display/update-pipeline.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
 import { securityFromFlags, type SecurityFlags } from './security-flags.js';
+import { SHARE_POLICIES } from '../rfb/admission.js';
 import { benchIdle, formatIdleTable } from '../bench/idle.js';
 import { LAUNCHES, type Launch } from '../bench/server-process.js';
 import { benchLatency, formatLatencyTable } from '../bench/latency.js';
@@ -76,7 +77,7 @@ export function buildProgram(): Command {
     .option('--refresh-ms <ms>', 'poll: refresh interval while a client waits', intArg('--refresh-ms', 1, 1000), DEFAULT_APP_OPTIONS.refreshIntervalMs)
     .addOption(new Option('--refresh <how>', 'learn of changes from the tracker (event) or by polling like Xen (poll)').choices(REFRESH_MODES as string[]).default('event'))
     .option('--stall-timeout-ms <ms>', 'disconnect a client that takes no data for this long while updates wait', intArg('--stall-timeout-ms', 100, 86_400_000), 60_000)
-    .option('--max-clients <n>', 'refuse connections beyond this many sessions', intArg('--max-clients', 1, 100000), 100)
+    .option('--max-clients <n>', 'established clients at most (handshakes in progress are capped apart, at the same number)', intArg('--max-clients', 1, 100000), 100)
     .option('--quiet', 'do not log connections')
     .option('--password-file <file>', 'require VNC Authentication: first line of a text file, or a file made by vncpasswd')
     .option('--tls-cert <file>', 'PEM certificate for VeNCrypt X509 (and wss://)')
@@ -84,6 +85,8 @@ export function buildProgram(): Command {
     .option('--anonymous-tls', "also offer VeNCrypt's anonymous-TLS subtypes (TLSNone/TLSVnc: encrypted, server not verified)")
     .option('--insecure-no-auth', 'allow listening beyond loopback without a password')
     .option('--allow-origin <origin...>', 'WebSocket origins allowed besides the page\'s own host (* for any)')
+    .option('--allow-host <name...>', 'Host names the web port answers to besides localhost, IP addresses and the --web host (.domain for subdomains, * for any)')
+    .addOption(new Option('--share <policy>', "what a client's shared-flag 0 may do: disconnect the others (allow-exclusive), nothing: refused (force-shared), or ignored").choices([...SHARE_POLICIES]).default('allow-exclusive'))
     .option('--max-cut-text <bytes>', 'largest ClientCutText accepted', intArg('--max-cut-text', 0, 256 * 1024 * 1024), 1024 * 1024)
     .option('--max-output-mb <n>', 'drop a client with more than this many MiB waiting unsent', intArg('--max-output-mb', 1, 4096), 32)
     .option('--handshake-timeout-ms <ms>', 'drop clients that have not finished the handshake by then', intArg('--handshake-timeout-ms', 100, 3_600_000), 10_000)

@@ -1,5 +1,6 @@
 // Turn the security and limit flags of `vramvnc serve` into server options, refusing unsafe
 // combinations with one clear line (the caller exits with status 2).
+import type { SharePolicy } from '../rfb/admission.js';
 import type { RfbServerOptions } from '../rfb/server.js';
 import { readPasswordFile } from '../rfb/security/password-file.js';
 import { isLoopback, SecurityPolicy } from '../rfb/security/policy.js';
@@ -15,6 +16,8 @@ export interface SecurityFlags {
   insecureNoAuth?: boolean;
   anonymousTls?: boolean;
   allowOrigin?: string[];
+  allowHost?: string[];
+  share?: SharePolicy;
   maxClients: number;
   maxCutText: number;
   maxOutputMb: number;
@@ -44,6 +47,7 @@ export function securityFromFlags(f: SecurityFlags, log: (line: string) => void)
     rfb: {
       security: policy,
       maxClients: f.maxClients,
+      share: f.share ?? 'allow-exclusive',
       maxCutText: f.maxCutText,
       maxOutputBytes: f.maxOutputMb * 1024 * 1024,
       handshakeTimeoutMs: f.handshakeTimeoutMs,
@@ -53,6 +57,7 @@ export function securityFromFlags(f: SecurityFlags, log: (line: string) => void)
     web: {
       ...DEFAULT_WEB_SECURITY,
       allowOrigins: f.allowOrigin ?? [],
+      allowHosts: f.allowHost ?? [],
       handshakeTimeoutMs: f.handshakeTimeoutMs,
       tls,
       password: password?.password ?? null,

@@ -9,13 +9,23 @@ import { MoveDetector } from './encodings/move-detect.js';
 import { DESKTOP_POINTER, type CursorImage } from './encodings/pseudo.js';
 import { BufferPool } from './buffer-pool.js';
 import { EncodeCache, type EncodeCacheOptions } from './encodings/encode-cache.js';
+import { admitAtClientInit, pendingSessions, stalestHandshake, type SharePolicy } from './admission.js';
 import { hostOf } from './security/backoff.js';
 import { isLoopback } from './security/policy.js';
 import { DEFAULT_SESSION_OPTIONS, RfbSession, type SessionHost, type SessionOptions } from './session.js';
 
 export interface RfbServerOptions extends SessionOptions {
   desktopName: string;
+  /** Established clients (past ClientInit); connections still in the handshake count apart. */
   maxClients: number;
+  /**
+   * Connections still in the handshake, all hosts together: when full, the one quiet longest
+   * makes way for the newcomer (so stalled handshakes cannot lock real viewers out).
+   * Default: maxClients.
+   */
+  maxHandshakes?: number;
+  /** What ClientInit's shared-flag may do (QEMU's share=...; default allow-exclusive). */
+  share?: SharePolicy;
   /**
    * Connections from one remote host still in the handshake, so that one host cannot take every
    * slot with stalled handshakes (loopback is exempt: local proxies and tools funnel through it).
@@ -67,6 +77,7 @@ export class RfbServer implements DisplayListener {
       exclusive: (keep) => {
         for (const s of this.sessions) if (s !== keep && s.state === 'Normal') s.close('another client connected with shared-flag 0');
       },
+      admit: (session, shared) => admitAtClientInit(session, shared, this.sessions, { share: this.options.share ?? 'allow-exclusive', maxClients: this.options.maxClients }),
       log: (line) => this.options.log(line),
       // one client alone has nobody to share with: its bytes are not copied into the cache
       get encodeCache() {
@@ -88,20 +99,27 @@ export class RfbServer implements DisplayListener {
   /** Start a session on a new connection (any transport). */
   accept(channel: ByteChannel): RfbSession | null {
     this.counters.connections++;
-    if (this.sessions.size >= this.options.maxClients) {
+    const pendingAll = pendingSessions(this.sessions);
+    const established = this.sessions.size - pendingAll.length;
+    if (established >= this.options.maxClients) {
       this.counters.rejected++;
-      this.options.log(`${channel.remoteAddress} refused: already ${this.sessions.size} clients (max ${this.options.maxClients})`);
+      this.options.log(`${channel.remoteAddress} refused: already ${established} clients (max ${this.options.maxClients})`);
       channel.destroy();
       return null;
     }
     const host = hostOf(channel.remoteAddress);
     let pending = 0;
-    for (const s of this.sessions) if (s.state !== 'Normal' && hostOf(s.remoteAddress) === host) pending++;
+    for (const s of pendingAll) if (hostOf(s.remoteAddress) === host) pending++;
     if (pending >= this.options.maxPendingPerHost && !isLoopback(host)) {
       this.counters.rejected++;
       this.options.log(`${channel.remoteAddress} refused: ${pending} connections from ${host} still in the handshake (max ${this.options.maxPendingPerHost})`);
       channel.destroy();
       return null;
+    }
+    const maxHandshakes = this.options.maxHandshakes ?? this.options.maxClients;
+    if (pendingAll.length >= maxHandshakes) {
+      // handshakes are full: the quietest makes way (a real viewer's handshake takes milliseconds)
+      stalestHandshake(pendingAll)?.close(`handshake dropped: ${pendingAll.length} handshakes in progress (max ${maxHandshakes}) and this one the quietest`);
     }
     // the session logs one line when the connection ends (address, version, security, reason)
     const session = new RfbSession(channel, this.#host);

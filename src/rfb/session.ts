@@ -90,8 +90,10 @@ export interface SessionHost {
   want(): void;
   /** Bring the surface up to date now if it may be stale (before a full update). */
   refreshIfStale(): void;
-  /** ClientInit with shared-flag 0: disconnect everyone else. */
+  /** ClientInit with shared-flag 0: disconnect everyone else (used when there is no admit()). */
   exclusive(session: RfbSession): void;
+  /** ClientInit: null lets the session in (the host applies its share policy), else why not. */
+  admit?(session: RfbSession, shared: boolean): string | null;
   log(line: string): void;
   countUpdate(bytes: number, rects: number): void;
   /** Encoded rectangles shared between sessions (bytes of stateless encoders). */
@@ -195,6 +197,11 @@ export class RfbSession {
   #logSecurity: string[] = [];
   readonly #startedAt = Date.now();
   #versionSeen = false;
+  /** performance.now() of the last bytes received (or of the connection): quiet handshakes make way first. */
+  lastActivity = performance.now();
+  /** The client asked for exclusive access (ClientInit shared-flag 0). */
+  exclusive = false;
+  #warnedResize = false;
 
   constructor(readonly channel: ByteChannel, readonly host: SessionHost) {
     this.#queue = new ByteQueue(host.options.maxReceiveBuffer);
@@ -270,6 +277,7 @@ export class RfbSession {
   #onData(chunk: Buffer): void {
     if (this.state === 'Closed') return;
     this.counters.bytesReceived += chunk.length;
+    this.lastActivity = performance.now();
     try {
       this.#queue.push(chunk);
       this.#pump();
@@ -406,7 +414,14 @@ export class RfbSession {
   #clientInit(shared: boolean): void {
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     this.#handshakeTimer = null;
-    if (!shared) this.host.exclusive(this);
+    this.exclusive = !shared;
+    if (this.host.admit) {
+      const refused = this.host.admit(this, shared);
+      if (refused !== null) {
+        this.close(refused);
+        return;
+      }
+    } else if (!shared) this.host.exclusive(this);
     const s = this.host.surface;
     this.#region = new DirtyRegion(s.width, s.height);
     const w = new ByteWriter(64);
@@ -532,6 +547,12 @@ export class RfbSession {
   }
 
   #setDesktopSize(width: number, height: number, screens: number): void {
+    if (!this.#support.extendedDesktopSize) {
+      // a client may ask only once told it can (rfbproto: after an ExtendedDesktopSize rectangle)
+      if (!this.#warnedResize) this.host.log(`${this.remoteAddress} SetDesktopSize ${width}x${height} ignored: the client did not announce ExtendedDesktopSize`);
+      this.#warnedResize = true;
+      return;
+    }
     const s = this.host.surface;
     let status: number = ResizeStatus.Prohibited;
     if (this.host.resizeDesktop) {

@@ -6,7 +6,7 @@ import { surfaceToPng } from '../display/png.js';
 import { serveStatic, serveViewerFile, statsStream, viewerRoot } from './web-viewer.js';
 import { attachRfbWebSocket } from './websocket.js';
 import type { WebHost } from './web-host.js';
-import { DEFAULT_WEB_SECURITY, guardHttpConnections, httpServerTimeouts, ownGate, requirePassword } from './web-security.js';
+import { DEFAULT_WEB_SECURITY, guardHttpConnections, hostAllowed, hostRefusedLine, httpServerTimeouts, ownGate, requirePassword } from './web-security.js';
 
 
 function handle(app: WebHost, req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -51,7 +51,13 @@ export function listenWeb(host: string, port: number, app: WebHost): Promise<htt
     const sec = app.options.webSecurity ?? DEFAULT_WEB_SECURITY;
     // one back-off for every password check (RFB, VeNCrypt, WebSocket, HTTP Basic)
     const gate = sec.gate ?? app.rfb.options.security?.gate ?? ownGate();
+    const hostOk = (h: string | undefined) => hostAllowed(h, sec.allowHosts ?? [], host);
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (!hostOk(req.headers.host)) {
+        app.options.log(hostRefusedLine(req));
+        res.writeHead(403, { 'content-type': 'text/plain' }).end('this server does not answer to that Host name (see --allow-host)\n');
+        return;
+      }
       requirePassword(req, res, sec.password, gate, app.options.log, () => {
         try {
           handle(app, req, res);
@@ -76,6 +82,7 @@ export function listenWeb(host: string, port: number, app: WebHost): Promise<htt
       maxPayload: app.rfb.options.maxCutText + 64,
       allowOrigins: sec.allowOrigins,
       handshakeTimeoutMs: sec.handshakeTimeoutMs,
+      hostAllowed: hostOk,
       log: app.options.log,
     });
     server.listen(port, host, () => resolve(server));

@@ -3,6 +3,7 @@
 // HTTP Basic authentication with the VNC password for the screenshot and stats.
 import crypto from 'node:crypto';
 import type http from 'node:http';
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { AuthBackoff } from '../rfb/security/backoff.js';
 import { PasswordGate } from '../rfb/security/password-gate.js';
@@ -14,6 +15,11 @@ export interface WebSecurityOptions {
    * By default only an Origin whose host:port is the request's Host is accepted.
    */
   allowOrigins: string[];
+  /**
+   * Host header names accepted besides the default ones (localhost, *.localhost, IP addresses and
+   * the listen address): "name", ".example.com" for it and its subdomains, "*" for any.
+   */
+  allowHosts?: string[];
   /** Close a connection whose HTTP upgrade (or RFB handshake) is not done within this long. */
   handshakeTimeoutMs: number;
   /** Serve https:// and wss:// with this certificate (the same as VeNCrypt's). */
@@ -63,6 +69,38 @@ export function originAllowed(origin: string | undefined, host: string | undefin
     if (oHost === host.toLowerCase() || oHost === new URL(`http://${host}`).host.toLowerCase()) return true;
   }
   return allowOrigins.some((a) => normaliseOrigin(a) === o);
+}
+
+/**
+ * Whether a request's Host header names this server, against DNS rebinding: a page on
+ * attacker.example whose name is made to resolve to 127.0.0.1 passes the Origin check (its
+ * Origin matches its Host) but its Host is attacker.example. Accepted: no Host (not a browser),
+ * an IP address (no name to rebind), localhost and *.localhost, the listen address, and
+ * `allowHosts` ("name", ".domain" for it and its subdomains, "*" for any). The port is not
+ * looked at.
+ */
+export function hostAllowed(hostHeader: string | undefined, allowHosts: readonly string[], listenHost: string): boolean {
+  if (hostHeader === undefined || hostHeader === '') return true;
+  if (allowHosts.includes('*')) return true;
+  let name: string;
+  try {
+    name = new URL(`http://${hostHeader}`).hostname.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return false;
+  }
+  if (name.startsWith('[') || net.isIP(name) !== 0) return true;
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  if (name === listenHost.toLowerCase().replace(/^\[|\]$/g, '')) return true;
+  return allowHosts.some((a) => {
+    const h = a.toLowerCase();
+    return h.startsWith('.') ? name === h.slice(1) || name.endsWith(h) : name === h;
+  });
+}
+
+/** The log line for a request refused by hostAllowed(). */
+export function hostRefusedLine(req: http.IncomingMessage): string {
+  const a = req.socket.remoteAddress ?? '?';
+  return `${a.includes(':') ? `[${a}]` : a}:${req.socket.remotePort ?? '?'} refused: Host ${JSON.stringify(req.headers.host ?? '').slice(0, 100)} is not a name of this server (DNS rebinding?); see --allow-host`;
 }
 
 /** Bound the HTTP side: headers and whole requests must arrive within the handshake timeout. */

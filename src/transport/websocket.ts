@@ -5,7 +5,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { ByteChannel } from './stream.js';
-import { armHandshakeTimer, originAllowed } from './web-security.js';
+import { armHandshakeTimer, hostRefusedLine, originAllowed } from './web-security.js';
 
 export const RFB_WS_PATHS: readonly string[] = ['/websockify', '/'];
 
@@ -16,6 +16,8 @@ export interface WebSocketOptions {
   allowOrigins?: readonly string[];
   /** Drop an upgrade that is not done within this long. */
   handshakeTimeoutMs?: number;
+  /** The Host header check (web-security.ts hostAllowed); absent: any Host. */
+  hostAllowed?: (host: string | undefined) => boolean;
   log?: (line: string) => void;
 }
 
@@ -105,6 +107,11 @@ export function attachRfbWebSocket(
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (!RFB_WS_PATHS.includes(path)) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (options.hostAllowed && !options.hostAllowed(req.headers.host)) {
+      options.log?.(hostRefusedLine(req));
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     if (!originAllowed(req.headers.origin, req.headers.host, options.allowOrigins ?? [])) {
