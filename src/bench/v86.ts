@@ -17,6 +17,8 @@ export interface V86BenchOptions {
   idleSeconds: number;
   latencySamples: number;
   peers: string[];
+  /** Which guests: grub, linux. */
+  cases: string[];
   log: (line: string) => void;
 }
 
@@ -160,7 +162,7 @@ async function measure(start: () => Promise<Running>, guest: 'grub' | 'linux', o
 
 export async function benchV86(o: V86BenchOptions): Promise<V86BenchRow[]> {
   const rows: V86BenchRow[] = [];
-  for (const guest of ['grub', 'linux'] as const) {
+  for (const guest of (['grub', 'linux'] as const).filter((g) => o.cases.includes(g))) {
     rows.push(await measure(() => startOurs(guest, o.guests), guest, o));
     // the guest's timers never late: what the scheduler alone does
     if (guest === 'linux') rows.push(await measure(() => startOurs(guest, o.guests, 0), guest, o));

@@ -223,10 +223,11 @@ export function buildProgram(): Command {
     .option('--idle-seconds <s>', 'how long to measure the idle prompt', intArg('--idle-seconds', 5, 3600), 30)
     .option('--latency-samples <n>', 'key presses timed', intArg('--latency-samples', 3, 1000), 20)
     .option('--peers <list>', 'qemu, or none', 'qemu')
+    .option('--cases <list>', 'guests to boot: grub, linux', 'grub,linux')
     .option('--json', 'print JSON instead of a table')
     .action(async (opts) => {
       const { benchV86, formatV86Table } = await import('../bench/v86.js');
-      const o = { guests: opts.guests, idleSeconds: opts.idleSeconds, latencySamples: opts.latencySamples, peers: String(opts.peers).split(','), log: (l: string) => process.stderr.write(`${l}\n`) };
+      const o = { guests: opts.guests, idleSeconds: opts.idleSeconds, latencySamples: opts.latencySamples, peers: String(opts.peers).split(','), cases: String(opts.cases).split(','), log: (l: string) => process.stderr.write(`${l}\n`) };
       const rows = await benchV86(o);
       process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, rows }, null, 2)}\n` : `${formatV86Table(rows)}\n`);
     });
