@@ -11,7 +11,7 @@
 //   ENODATA (repaint all) instead, Xen's answer for a range without history.
 // The VRAM view is asked for anew on each query: WebAssembly memory growth detaches the old one; if the
 // memory ever moves, tracking restarts at the new address (ENODATA).
-import type { DirtyVramTracker, TrackerCounters, TrackerOptions, TrackerState, TrackResult, TrackingMode } from './dirty-log.js';
+import type { DirtyVramTracker, TrackerCounters, TrackerOptions, TrackerState, TrackResult, TrackingMode } from './tracker-types.js';
 import { PAGE_SHIFT } from './memory.js';
 import { loadHwtrack, SCAN_ALL, SCAN_DROPPED, type HwHandle, type HwtrackAddon, type HwtrackLoad } from './hwtrack-addon.js';
 

@@ -10,7 +10,7 @@
 // the machine stops harvesting on every run slice; the machine harvests at most every
 // `droppedCheckMs` of guest execution instead (nothing at all while the guest is halted), and a page
 // found there re-arms tracking like Xen's fault does.
-import type { DirtyVramTracker, TrackResult, TrackerCounters, TrackerState, TrackingMode } from '../../hypervisor/dirty-log.js';
+import type { DirtyVramTracker, TrackResult, TrackerCounters, TrackerState, TrackingMode } from '../../hypervisor/tracker-types.js';
 import { PAGE_SHIFT } from '../../hypervisor/memory.js';
 
 /** The part of v86's CPU this backend uses (checked at start: see internals.ts). */
