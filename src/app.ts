@@ -79,6 +79,7 @@ export class VramVnc {
       ...options.rfb,
     });
     m.onGuestClipboard?.((text) => this.rfb.cutText(text));
+    m.onKeyboardLeds?.((leds) => this.rfb.setLeds(leds)); // QEMU LED state for viewers that ask
   }
 
   get device(): VgaDevice {

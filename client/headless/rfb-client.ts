@@ -15,7 +15,8 @@ import { HextileDecoder } from './decoders/hextile.js';
 import { ZlibDecoder } from './decoders/zlib.js';
 import { ZrleDecoder } from './decoders/zrle.js';
 import { TightDecoder } from './decoders/tight.js';
-import { CursorDecoder, DesktopNameDecoder, EmptyDecoder } from './decoders/pseudo.js';
+import { CursorDecoder, DesktopNameDecoder, EmptyDecoder, LedStateDecoder } from './decoders/pseudo.js';
+import { EXTENDED_CLIPBOARD, EXTENDED_MOUSE_BUTTONS, ExtendedClipboard, QEMU_LED_STATE } from '../../src/rfb/extensions.js';
 import { vncAuthResponse } from './vnc-auth.js';
 
 export interface RfbClientOptions {
@@ -46,6 +47,8 @@ export function createDecoders(): Map<number, Decoder> {
     [EncodingType.Cursor, new CursorDecoder()],
     [EncodingType.DesktopName, new DesktopNameDecoder()],
     [EncodingType.QemuExtendedKeyEvent, new EmptyDecoder()],
+    [QEMU_LED_STATE, new LedStateDecoder()],
+    [EXTENDED_MOUSE_BUTTONS, new EmptyDecoder()],
   ]);
 }
 
@@ -319,8 +322,13 @@ export class RfbClient extends EventEmitter {
       case 3: {
         if (q.length < 8) return false;
         const len = q.peek(8).readUInt32BE(4);
-        if (q.length < 8 + len) return false;
-        this.emit('cuttext', q.consume(8 + len).subarray(8).toString('latin1'));
+        // a negative length: the Extended Clipboard form, when this client asked for it
+        const extended = this.#clipboard !== null && len >= 0x80000000;
+        const n = extended ? 0x100000000 - len : len;
+        if (q.length < 8 + n) return false;
+        const body = q.consume(8 + n).subarray(8);
+        if (extended) this.#clipboard!.receive(Buffer.from(body));
+        else this.emit('cuttext', body.toString('latin1'));
         return true;
       }
       case 150: // EndOfContinuousUpdates
@@ -410,7 +418,23 @@ export class RfbClient extends EventEmitter {
     this.#send(writePixelFormat(w, pf).toBuffer());
   }
 
+  #clipboard: ExtendedClipboard | null = null;
+
+  /** The guest keyboard's LEDs from QEMU LED state (bit 0 Scroll, 1 Num, 2 Caps Lock), if the server sent them. */
+  get leds(): number | null {
+    return (this.decoders.get(QEMU_LED_STATE) as LedStateDecoder).leds;
+  }
+
+  /** The server announced ExtendedMouseButtons: pointerEvent may carry back (bit 7) and forward (bit 8). */
+  get extendedMouseButtons(): boolean {
+    return (this.decoders.get(EXTENDED_MOUSE_BUTTONS) as EmptyDecoder).seen > 0;
+  }
+
   setEncodings(list: number[]): void {
+    if (list.includes(EXTENDED_CLIPBOARD) && !this.#clipboard) {
+      // text in UTF-8 both ways; 'cuttext' carries what the server provides
+      this.#clipboard = new ExtendedClipboard('client', 16 * 1024 * 1024, (b) => this.#send(b), (text) => this.emit('cuttext', text));
+    }
     const w = new ByteWriter(4 + 4 * list.length).u8(2).pad(1).u16(list.length);
     for (const e of list) w.s32(e);
     this.#send(w.toBuffer());
@@ -425,10 +449,17 @@ export class RfbClient extends EventEmitter {
   }
 
   pointerEvent(buttonMask: number, x: number, y: number): void {
+    if (buttonMask > 0x7f && this.extendedMouseButtons) {
+      // ExtendedPointerEvent: the marker bit, then buttons 7-8 in a 7th byte
+      this.#send(new ByteWriter(7).u8(5).u8(0x80 | (buttonMask & 0x7f)).u16(x).u16(y).u8((buttonMask >> 7) & 0x03).toBuffer());
+      return;
+    }
     this.#send(new ByteWriter(6).u8(5).u8(buttonMask).u16(x).u16(y).toBuffer());
   }
 
+  /** Our clipboard: with the Extended Clipboard, offered to the server (UTF-8); else ClientCutText in Latin-1. */
   cutText(text: string): void {
+    if (this.#clipboard?.offer(text)) return;
     const b = Buffer.from(text, 'latin1');
     this.#send(new ByteWriter(8 + b.length).u8(6).pad(3).u32(b.length).bytes(b).toBuffer());
   }

@@ -125,6 +125,19 @@ $('clipboard-toggle').addEventListener('click', () => {
   $('clipboard-box').hidden = !$('clipboard-box').hidden;
 });
 $('clipboard-send').addEventListener('click', () => viewer.rfb?.clipboardPasteFrom($('clipboard').value));
+// paste as keystrokes: the server types the text (POST /type), for guests that have no clipboard
+$('clipboard-type').addEventListener('click', async () => {
+  const headers = { 'content-type': 'text/plain;charset=utf-8' };
+  if (statsPassword !== null) headers.authorization = basicAuth(statsPassword);
+  try {
+    const res = await fetch('/type', { method: 'POST', headers, body: $('clipboard').value });
+    const r = res.ok ? await res.json() : null;
+    $('clipboard-status').textContent = r ? `typed ${r.typed} characters${r.skipped ? `, ${r.skipped} without a key skipped` : ''}` : `not typed: ${(await res.text()).trim()}`;
+  } catch (err) {
+    $('clipboard-status').textContent = `not typed: ${err.message}`;
+  }
+  viewer.rfb?.focus();
+});
 
 // ---- the panel ----
 

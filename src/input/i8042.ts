@@ -50,6 +50,8 @@ export class I8042 {
   readonly counters: I8042Counters = { kbdBytes: 0, auxBytes: 0, dropped: 0, reads: 0 };
   /** Called with 1 (keyboard) or 12 (mouse) when a byte reaches the output buffer and its IRQ is on. */
   onIrq: ((line: 1 | 12) => void) | null = null;
+  /** Called when the guest sets the keyboard's LEDs (0xED): bit 0 Scroll, 1 Num, 2 Caps Lock. */
+  onLeds: ((leds: number) => void) | null = null;
   /** Called after the guest read a byte (room may have opened in the keyboard's buffer). */
   onKeyboardDrain: (() => void) | null = null;
   /** Called on command 0xFE (pulse reset line), e.g. a guest's reboot. */
@@ -243,7 +245,10 @@ export class I8042 {
     const arg = this.#kbdCommand;
     if (arg !== null) {
       this.#kbdCommand = null;
-      if (arg === 0xed) this.#leds = v & 7;
+      if (arg === 0xed) {
+        this.#leds = v & 7;
+        this.onLeds?.(this.#leds);
+      }
       // 0xF0 (scancode set) with 0 would report the set: we are set 2, translated to 1
       if (arg === 0xf0 && v === 0) {
         this.#reply(ACK);

@@ -20,6 +20,8 @@ export interface Machine {
   resizeDesktop?(width: number, height: number, screens: number): number;
   /** Text the guest put on its clipboard (sent to viewers as ServerCutText). */
   onGuestClipboard?(cb: (text: string) => void): void;
+  /** The guest set its keyboard's LEDs (bit 0 Scroll, 1 Num, 2 Caps Lock), for QEMU LED state viewers. */
+  onKeyboardLeds?(cb: (leds: number) => void): void;
   /** Boot the guest (resolves once the first picture can be taken). */
   start(): Promise<void>;
   stop(): Promise<void>;

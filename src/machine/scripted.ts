@@ -80,6 +80,10 @@ export class ScriptedMachine implements Machine {
     this.guestInput.onGuestClipboard(cb);
   }
 
+  onKeyboardLeds(cb: (leds: number) => void): void {
+    this.kbc.onLeds = cb;
+  }
+
   async start(): Promise<void> {
     await this.guest.run(this.options.guest);
   }

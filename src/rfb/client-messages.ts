@@ -2,6 +2,7 @@
 import { ByteReader } from './byte-queue.js';
 import { RfbProtocolError } from './errors.js';
 import { readPixelFormat, type PixelFormat } from './pixel-format.js';
+import { extendedButtonMask } from './extensions.js';
 
 export const ClientMessageType = {
   SetPixelFormat: 0,
@@ -22,11 +23,21 @@ export type ClientMessage =
   | { type: 'FramebufferUpdateRequest'; incremental: boolean; x: number; y: number; w: number; h: number }
   | { type: 'KeyEvent'; down: boolean; keysym: number }
   | { type: 'PointerEvent'; buttonMask: number; x: number; y: number }
-  | { type: 'ClientCutText'; text: Buffer }
+  | { type: 'ClientCutText'; text: Buffer; extended: boolean }
   | { type: 'EnableContinuousUpdates'; enable: boolean; x: number; y: number; w: number; h: number }
   | { type: 'Fence'; flags: number; payload: Buffer }
   | { type: 'SetDesktopSize'; width: number; height: number; screens: { id: number; x: number; y: number; w: number; h: number; flags: number }[] }
   | { type: 'QemuExtendedKeyEvent'; down: boolean; keysym: number; keycode: number };
+
+/** Message forms a session has negotiated. */
+export interface Extensions {
+  /** ExtendedMouseButtons announced: a PointerEvent with bit 7 of its mask is 7 bytes long. */
+  pointer: boolean;
+  /** Extended Clipboard negotiated: a ClientCutText may have a negative length. */
+  clipboard: boolean;
+}
+
+const NO_EXTENSIONS: Extensions = { pointer: false, clipboard: false };
 
 export interface ParseLimits {
   maxCutText: number;
@@ -39,7 +50,7 @@ export interface ParseLimits {
  * steps (QEMU protocol_client_msg): SetEncodings needs 4, then 4 + 4n. Throws on an unknown type
  * or a declared length beyond the limits, before anything is allocated for it.
  */
-export function clientMessageLength(head: Uint8Array, available: number, limits: ParseLimits): number {
+export function clientMessageLength(head: Uint8Array, available: number, limits: ParseLimits, ext: Extensions = NO_EXTENSIONS): number {
   const type = head[0]!;
   const u16 = (o: number) => (head[o]! << 8) | head[o + 1]!;
   const u32 = (o: number) => ((head[o]! << 24) | (head[o + 1]! << 16) | (head[o + 2]! << 8) | head[o + 3]!) >>> 0;
@@ -57,11 +68,17 @@ export function clientMessageLength(head: Uint8Array, available: number, limits:
     case ClientMessageType.KeyEvent:
       return 8;
     case ClientMessageType.PointerEvent:
-      return 6;
+      if (available < 2) return 2;
+      return ext.pointer && head[1]! & 0x80 ? 7 : 6; // ExtendedPointerEvent: marker bit, a 7th byte
     case ClientMessageType.ClientCutText: {
       if (available < 8) return 8;
       const len = u32(4);
-      // a negative length is the Extended Clipboard form; we do not advertise it
+      // a negative length is the Extended Clipboard form (flags, then data), once negotiated
+      if (ext.clipboard && len >= 0x80000000) {
+        const n = 0x100000000 - len;
+        if (n > limits.maxCutText + 4) throw new RfbProtocolError('RFB_ERR_MESSAGE_TOO_LARGE', `extended ClientCutText of ${n} bytes (limit ${limits.maxCutText + 4})`);
+        return 8 + n;
+      }
       if (len > limits.maxCutText) throw new RfbProtocolError('RFB_ERR_MESSAGE_TOO_LARGE', `ClientCutText of ${len} bytes (limit ${limits.maxCutText})`);
       return 8 + len;
     }
@@ -111,12 +128,19 @@ export function parseClientMessage(buf: Uint8Array): ClientMessage {
       r.skip(2); // padding
       return { type: 'KeyEvent', down, keysym: r.u32() };
     }
-    case ClientMessageType.PointerEvent:
-      return { type: 'PointerEvent', buttonMask: r.u8(), x: r.u16(), y: r.u16() };
+    case ClientMessageType.PointerEvent: {
+      const low = r.u8();
+      const x = r.u16();
+      const y = r.u16();
+      // the 7-byte form only comes when clientMessageLength allowed it
+      return { type: 'PointerEvent', buttonMask: buf.length === 7 ? extendedButtonMask(low, r.u8()) : low, x, y };
+    }
     case ClientMessageType.ClientCutText: {
       r.skip(3); // padding
       const len = r.u32();
-      return { type: 'ClientCutText', text: Buffer.from(r.bytes(len)) };
+      // a negative length (the Extended Clipboard form) was accepted only once negotiated
+      const extended = len >= 0x80000000;
+      return { type: 'ClientCutText', text: Buffer.from(r.bytes(extended ? 0x100000000 - len : len)), extended };
     }
     case ClientMessageType.EnableContinuousUpdates: {
       const enable = r.u8() !== 0;

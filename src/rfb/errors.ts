@@ -15,7 +15,8 @@ export type RfbErrorCode =
   | 'RFB_ERR_CLIENT_STALLED'
   | 'RFB_ERR_SERVER_FULL'
   | 'RFB_ERR_TRUNCATED'
-  | 'RFB_ERR_TLS';
+  | 'RFB_ERR_TLS'
+  | 'RFB_ERR_BAD_CLIPBOARD';
 
 export class RfbProtocolError extends Error {
   constructor(readonly code: RfbErrorCode, message: string) {

@@ -154,6 +154,15 @@ export class RfbServer implements DisplayListener {
     return false;
   }
 
+  /** The guest keyboard's LEDs (the i8042's 0xED command), for QEMU LED state clients. */
+  leds = 0;
+
+  setLeds(leds: number): void {
+    if (leds === this.leds) return;
+    this.leds = leds;
+    for (const s of this.sessions) s.onLeds(leds);
+  }
+
   /** The guest's clipboard changed: tell every client (ServerCutText). */
   cutText(text: string): void {
     for (const s of this.sessions) s.sendCutText(text);

@@ -6,6 +6,7 @@ import { ByteQueue } from './byte-queue.js';
 import type { BufferPool } from './buffer-pool.js';
 import { ByteWriter } from './byte-writer.js';
 import { clientMessageLength, parseClientMessage, type ClientMessage } from './client-messages.js';
+import { EXTENDED_CLIPBOARD, EXTENDED_MOUSE_BUTTONS, ExtendedClipboard, QEMU_LED_STATE, writeExtendedMouseButtons, writeLedState } from './extensions.js';
 import { Rgb332ColourMap, type ColourMap } from './encodings/colour-map.js';
 import { writeCopyRect } from './encodings/copyrect.js';
 import { EncodingType, encodingName } from './encodings/encodings.js';
@@ -106,6 +107,8 @@ export interface SessionHost {
   readonly cursor?: CursorImage | null;
   /** Answer SetDesktopSize: an ExtendedDesktopSize status (0 = the guest's mode is switching). */
   resizeDesktop?(width: number, height: number, screens: number): number;
+  /** The guest keyboard's LEDs (bit 0 Scroll, 1 Num, 2 Caps Lock) for QEMU LED state clients. */
+  readonly leds?: number;
 }
 
 /** Fence flags (rfbproto "Fence"). */
@@ -146,6 +149,10 @@ interface PendingPseudo {
   cursor: boolean;
   desktopName: boolean;
   qemuKeyAck: boolean;
+  /** QEMU LED state to send (-261). */
+  leds: number | null;
+  /** ExtendedMouseButtons (-316) to announce. */
+  mouseButtons: boolean;
 }
 
 export interface SessionCounters {
@@ -174,7 +181,10 @@ export class RfbSession {
   #translator = new PixelTranslator(NATIVE_FORMAT);
   readonly encoders = new EncoderSet();
   #support: ClientSupport = NO_SUPPORT;
-  #pending: PendingPseudo = { size: null, cursor: false, desktopName: false, qemuKeyAck: false };
+  #pending: PendingPseudo = { size: null, cursor: false, desktopName: false, qemuKeyAck: false, leds: null, mouseButtons: false };
+  /** Extensions in effect: 7-byte PointerEvents (after ExtendedMouseButtons went out), the Extended Clipboard. */
+  readonly #ext = { pointer: false, clipboard: false };
+  #clipboard: ExtendedClipboard | null = null;
   /** CopyRects owed to the client, in order, before any dirty rectangle. */
   #moves: Move[] = [];
   /** The writer the last update was built in, kept for the next (see maybeSendUpdate). */
@@ -324,7 +334,7 @@ export class RfbSession {
           }
           const opts = this.host.options;
           // every header that declares a length fits in 12 bytes
-          const need = clientMessageLength(q.peek(Math.min(q.length, 12)), q.length, opts);
+          const need = clientMessageLength(q.peek(Math.min(q.length, 12)), q.length, opts, this.#ext);
           if (q.length < need) return;
           this.#handle(parseClientMessage(q.consume(need)));
           break;
@@ -455,7 +465,8 @@ export class RfbSession {
         return;
       }
       case 'ClientCutText':
-        this.host.input.cutText(m.text.toString('latin1'));
+        if (m.extended) this.#clipboard?.receive(m.text);
+        else this.host.input.cutText(m.text.toString('latin1'));
         return;
       case 'EnableContinuousUpdates':
         this.#enableContinuousUpdates(m.enable, { x: m.x, y: m.y, w: m.w, h: m.h });
@@ -527,6 +538,14 @@ export class RfbSession {
     if (sup.cursor && !had.cursor && this.host.cursor !== null) this.#pending.cursor = true;
     if (sup.desktopName && !had.desktopName) this.#pending.desktopName = true;
     if (sup.qemuKey) this.#pending.qemuKeyAck = true; // on every SetEncodings listing it, as QEMU does
+    if (has(QEMU_LED_STATE) && !this.#ledState) this.#pending.leds = this.host.leds ?? 0;
+    this.#ledState = has(QEMU_LED_STATE);
+    if (has(EXTENDED_MOUSE_BUTTONS) && !this.#ext.pointer) this.#pending.mouseButtons = true;
+    if (has(EXTENDED_CLIPBOARD) && !this.#clipboard) {
+      this.#ext.clipboard = true;
+      this.#clipboard = new ExtendedClipboard('server', this.host.options.maxCutText, (b) => this.#send(b), (text) => this.host.input.cutText(text));
+      this.#clipboard.start();
+    }
     // ContinuousUpdates: EndOfContinuousUpdates tells the client we have it; Fence: a request does
     if (sup.continuousUpdates && !had.continuousUpdates) this.#send(Buffer.from([ServerMessageType.EndOfContinuousUpdates]));
     if (sup.fence && !had.fence) this.#sendFence(FENCE_REQUEST, new Uint8Array(0));
@@ -671,7 +690,7 @@ export class RfbSession {
     const moves = this.#moves;
     const rects = this.#region.takeRects(area);
     const p = this.#pending;
-    const pseudo = p.size !== null || p.cursor || p.desktopName || p.qemuKeyAck;
+    const pseudo = p.size !== null || p.cursor || p.desktopName || p.qemuKeyAck || p.leds !== null || p.mouseButtons;
     if (rects.length === 0 && moves.length === 0 && !pseudo) return;
     this.#moves = [];
     const tr = this.#translator;
@@ -709,6 +728,17 @@ export class RfbSession {
       writeQemuKeyAck(w);
       n++;
       p.qemuKeyAck = false;
+    }
+    if (p.leds !== null) {
+      writeLedState(w, p.leds);
+      n++;
+      p.leds = null;
+    }
+    if (p.mouseButtons) {
+      writeExtendedMouseButtons(w);
+      n++;
+      p.mouseButtons = false;
+      this.#ext.pointer = true; // from here on the client may send 7-byte PointerEvents
     }
     for (const m of moves) {
       rectHeader(w, m.dst.x, m.dst.y, m.dst.w, m.dst.h, EncodingType.CopyRect);
@@ -751,9 +781,22 @@ export class RfbSession {
     this.#send(bytes, handOver && pool ? () => pool.give(last) : undefined);
   }
 
-  /** ServerCutText: the guest's clipboard changed (Latin-1 on the wire, RFC 6143 §7.6.4). */
+  /** The guest keyboard's LEDs changed: QEMU LED state clients get them with the next update. */
+  onLeds(leds: number): void {
+    if (!this.#ledState) return;
+    this.#pending.leds = leds;
+    this.maybeSendUpdate();
+  }
+
+  #ledState = false;
+
+  /**
+   * The guest's clipboard changed: Extended Clipboard clients are notified (and ask for it, in
+   * UTF-8), others get ServerCutText (Latin-1 on the wire, RFC 6143 §7.6.4).
+   */
   sendCutText(text: string): void {
     if (this.state !== 'Normal') return;
+    if (this.#clipboard?.offer(text)) return;
     const body = Buffer.from(text.replace(/[^\x00-\xff]/g, '?'), 'latin1');
     this.#send(serverCutText(new ByteWriter(8 + body.length), body).toBuffer());
   }

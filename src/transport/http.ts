@@ -7,10 +7,12 @@ import { serveStatic, serveViewerFile, statsStream, viewerRoot } from './web-vie
 import { attachRfbWebSocket } from './websocket.js';
 import type { WebHost } from './web-host.js';
 import { DEFAULT_WEB_SECURITY, guardHttpConnections, hostAllowed, hostRefusedLine, httpServerTimeouts, ownGate, requirePassword } from './web-security.js';
+import { handleType } from './type-endpoint.js';
 
 
 function handle(app: WebHost, req: http.IncomingMessage, res: http.ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://x');
+  if (url.pathname === '/type') return handleType(app, req, res); // POST: paste as keystrokes
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
     return;

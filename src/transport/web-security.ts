@@ -174,7 +174,7 @@ export function armHandshakeTimer(socket: Duplex, ms: number, onTimeout?: () => 
 
 /** Paths that need the password when one is set (the viewer's own files stay open). */
 export function needsPassword(pathname: string): boolean {
-  return pathname === '/screenshot.png' || pathname === '/stats' || pathname.startsWith('/stats/');
+  return pathname === '/screenshot.png' || pathname === '/stats' || pathname.startsWith('/stats/') || pathname === '/type';
 }
 
 const CHALLENGE = { 'www-authenticate': 'Basic realm="vramvnc", charset="UTF-8"', 'content-type': 'text/plain' };

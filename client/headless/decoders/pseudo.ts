@@ -57,3 +57,13 @@ export class EmptyDecoder implements Decoder {
     return true;
   }
 }
+
+/** QEMU LED state (-261): one byte, bit 0 Scroll, 1 Num, 2 Caps Lock. */
+export class LedStateDecoder implements Decoder {
+  leds: number | null = null;
+  decode(_r: RectHeader, q: ByteQueue): boolean {
+    if (q.length < 1) return false;
+    this.leds = q.consume(1)[0]!;
+    return true;
+  }
+}
