@@ -44,6 +44,7 @@ function statusLine() {
 }
 
 function connect() {
+  viewer.securityFailure = null;
   const rfb = new RFB($('screen'), wsUrl, { shared: true });
   viewer.rfb = rfb;
   // ask for the best picture the server can give (lossless where the encoding allows)
@@ -63,7 +64,8 @@ function connect() {
     viewer.connected = false;
     viewer.rfb = null;
     $('connect').textContent = 'Connect';
-    setStatus(e.detail.clean ? 'disconnected' : 'connection lost');
+    // a refused password is the reason worth keeping on screen, not the disconnect after it
+    setStatus(viewer.securityFailure ?? (e.detail.clean ? 'disconnected' : 'connection lost'));
   });
   rfb.addEventListener('clipboard', (e) => {
     viewer.clipboardFromGuest.push(e.detail.text);
@@ -83,7 +85,8 @@ function connect() {
   });
   rfb.addEventListener('securityfailure', (e) => {
     const reason = e.detail.reason && !/^authentication failed\.?$/i.test(e.detail.reason) ? e.detail.reason : 'wrong password?';
-    setStatus(`authentication failed (${reason})`);
+    viewer.securityFailure = `authentication failed (${reason})`;
+    setStatus(viewer.securityFailure);
   });
   setStatus('connecting');
 }

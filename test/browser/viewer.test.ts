@@ -262,6 +262,15 @@ describe('the viewer against a password-protected server', () => {
     expect(s.state).toBe('Normal');
   });
 
+  it('a wrong password reads "authentication failed (wrong password?)" in the status line, said once', async () => {
+    const { SecurityPolicy } = await import('../../src/rfb/security/policy.js');
+    app = await startApp(idleGuest, { rfb: { security: new SecurityPolicy({ password: Buffer.from('pw123'), failureDelayMs: 50 }) } });
+    browser = await openBrowser();
+    await browser.page.goto(`${app.webUrl}?password=nope`);
+    await browser.page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('authentication failed'));
+    expect(await browser.page.textContent('#status')).toBe('authentication failed (wrong password?)');
+  });
+
   for (const [how, query] of [
     ['?password=', '?lossless=1&password=pw123'],
     ['the prompt', '?lossless=1'],
