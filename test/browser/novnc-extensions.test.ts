@@ -107,6 +107,6 @@ describe("the viewer's paste as keystrokes", () => {
     expect((await post('x'.repeat(4097), { authorization: auth })).status).toBe(413);
     const ok = await post('hé', { authorization: auth });
     expect(await ok.json()).toEqual({ typed: 1, skipped: 1 });
-    expect((await fetch(`${app.webUrl}type`)).status).toBe(405);
+    expect((await fetch(`${app.webUrl}type`, { headers: { authorization: auth } })).status).toBe(405);
   });
 });
