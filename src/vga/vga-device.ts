@@ -108,6 +108,7 @@ export class VgaDevice {
   #pending = true;
   /** Something besides the blink clock may have changed since the last update (registers, VRAM). */
   #changedOther = true;
+  #cursorShape = -1;
   #lastCharsOn = true;
   #blinkTimer: NodeJS.Timeout | null = null;
   #stopped = false;
@@ -328,9 +329,13 @@ export class VgaDevice {
     const vram = this.mem.vram;
     const cells = this.#cells;
     this.counters.cellsCompared += n;
+    // the cursor's shape (CRTC 0x0A/0x0B) is not in a cell's key: a new shape redraws the cursor's cell
+    const shape = (l.cursorStart << 8) | l.cursorEnd;
+    const reshaped = shape !== this.#cursorShape;
+    this.#cursorShape = shape;
     for (let i = 0; i < n; i++) {
       const key = cellKey(vram, l, i, cursorOn, charsOn);
-      let draw = full || key !== cells[i];
+      let draw = full || key !== cells[i] || (reshaped && i === l.cursorCell);
       if (!draw && changedColours) {
         const [fg, bg] = cellColours((key >> 8) & 0xff, l.blinkEnable);
         draw = ((changedColours >> fg) & 1) !== 0 || ((changedColours >> bg) & 1) !== 0;
