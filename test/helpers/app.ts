@@ -86,3 +86,12 @@ export function clientImage(c: RfbClient): Rgba {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wait until pred() holds, polling every 10 ms; reject naming `what` after timeoutMs. */
+export async function until(what: string, pred: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}

@@ -11,7 +11,7 @@ import { ByteWriter } from '../../src/rfb/byte-writer.js';
 import { EncodingType } from '../../src/rfb/encodings/encodings.js';
 import type { SharePolicy } from '../../src/rfb/admission.js';
 import { DEFAULT_WEB_SECURITY, hostAllowed } from '../../src/transport/web-security.js';
-import { clientImage, connect, countDiff, fetchScreenshot, sleep, startApp } from '../helpers/app.js';
+import { clientImage, connect, countDiff, fetchScreenshot, startApp, until } from '../helpers/app.js';
 import { RawPeer } from './hostile.js';
 
 let app: VramVnc | null = null;
@@ -20,14 +20,6 @@ afterEach(async () => {
   await app?.stop();
   app = null;
 });
-
-async function until(what: string, pred: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** GET path with a given Host header (fetch does not let a page, or us, choose it). */
 function getWithHost(url: string, path: string, host: string, upgrade = false): Promise<number> {

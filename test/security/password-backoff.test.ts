@@ -11,7 +11,7 @@ import { idleGuest } from '../../src/guest/programs.js';
 import { AuthBackoff } from '../../src/rfb/security/backoff.js';
 import { SecurityPolicy } from '../../src/rfb/security/policy.js';
 import { DEFAULT_WEB_SECURITY } from '../../src/transport/web-security.js';
-import { connect, sleep, startApp } from '../helpers/app.js';
+import { connect, sleep, startApp, until } from '../helpers/app.js';
 import { Wire } from './wire.js';
 
 const PASSWORD = 'tr0ub4dor';
@@ -84,7 +84,7 @@ describe('one password back-off for RFB and HTTP Basic', () => {
       const { answers, seconds } = await guesses(1000, 100, () => rfbGuess(a));
       expect(answers.every((r) => r.result === 1)).toBe(true);
       expect(Math.min(...answers.map((r) => r.ms))).toBeGreaterThanOrEqual(delay - 5);
-      await until(() => logs.filter((l) => / closed: /.test(l)).length === 1000);
+      await until('1,000 close lines', () => logs.filter((l) => / closed: /.test(l)).length === 1000, 20_000);
       rfbChecked = checked();
       rfbSeconds = seconds;
       figures.push(`RFB: 1,000 wrong passwords in ${seconds.toFixed(1)} s, ${rfbChecked} checked, each refused after >= ${delay} ms`);
@@ -137,11 +137,3 @@ describe('one password back-off for RFB and HTTP Basic', () => {
     expect((await httpGuess(a, PASSWORD)).status).toBe(200);
   });
 });
-
-async function until(pred: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(20);
-  }
-}

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RfbClient } from '../../client/headless/rfb-client.js';
 import type { VramVnc } from '../../src/app.js';
-import { clientImage, connect, countDiff, fetchScreenshot, sleep, startApp } from '../helpers/app.js';
+import { clientImage, connect, countDiff, fetchScreenshot, sleep, startApp, until } from '../helpers/app.js';
 import { handleCount, settledHeap } from '../fuzz/gc.js';
 import { paint, tinyGuest, TINY_H, TINY_W } from '../fuzz/tiny-guest.js';
 import { Wire } from './wire.js';
@@ -15,14 +15,6 @@ afterEach(async () => {
   await app?.stop();
   app = null;
 });
-
-async function until(what: string, pred: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 const MiB = 2 ** 20;
 
