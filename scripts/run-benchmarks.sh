@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every benchmark behind BENCHMARKS.md (about 32 minutes) and regenerates the plots.
+# Runs every benchmark behind BENCHMARKS.md (about 45 minutes) and regenerates the plots.
 # Results: bench-results/*.txt (tables) and *.json; plots: docs/bench-*.svg.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,7 +7,8 @@ npm run build >/dev/null
 V="node dist/src/cli/main.js"
 mkdir -p bench-results
 $V bench idle --seconds 60 --modes scan,dirty-nodrop,dirty,dirty-nodrop/event,dirty/event --peers qemu-vbe,qemu-text --json > bench-results/idle.json
-$V bench idle --seconds 60 --guest bios --modes scan,dirty/event --peers qemu-text --json > bench-results/idle-bios.json
+$V bench idle --seconds 60 --modes dirty/event --launch node,flags,bare --json > bench-results/idle-launch.json
+$V bench idle --seconds 60 --guest bios --modes dirty/event --peers qemu-text --repeat 3 --json > bench-results/idle-bios.json
 $V bench idle --seconds 60 --guest desktop --modes scan,dirty,dirty/event --repeat 3 --json > bench-results/idle-desktop.json
 $V bench idle --seconds 30 --clients 100 --modes dirty,dirty/event --json > bench-results/idle-100.json
 $V bench latency --samples 200 --json > bench-results/latency.json
@@ -16,6 +17,7 @@ $V bench throughput --seconds 5 --clients 1,10 --encodings Zlib,ZRLE,Tight --jso
 $V bench guest --json > bench-results/guest.json
 $V bench slow-client --seconds 60 > bench-results/slow-client.json
 $V bench encode > bench-results/encode.txt
+$V bench encode --peers x11vnc,xvnc --iterations 10 --json > bench-results/encode-peers.json
 $V bench plot --idle bench-results/idle.json --latency bench-results/latency.json --out docs
 $V bench v86 --json > bench-results/v86.json
 echo done
