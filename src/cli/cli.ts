@@ -24,6 +24,7 @@ import { defaultDeflateThreads, deflatePool } from '../rfb/encodings/deflate-poo
 import { addMachineOptions, checkMachineFlags, DEFAULT_VRAM_MB, flagMessage, v86FromFlags, type MachineKind } from './machine-flags.js';
 import { benchEncode, defaultFramesDir, formatBenchTable, FRAME_NAMES, loadFrame, writeFrames, type FrameName } from './bench-encode.js';
 import { benchEncodePeers, ENCODE_PEERS, formatPeerTable, type EncodePeer } from '../bench/encode-peers.js';
+import { benchPages, formatPagesTable } from '../bench/pages.js';
 
 /** Exit code for bad usage: a bad flag, an unknown guest, a port in use. */
 const EXIT_USAGE = 2;
@@ -241,6 +242,18 @@ export function buildProgram(): Command {
     .action((opts) => {
       const results = benchGuest(opts.rounds, opts.exitUs, (l) => process.stderr.write(`${l}\n`));
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatGuestTable(results, opts.rounds, opts.exitUs)}\n`);
+    });
+
+  bench
+    .command('pages')
+    .description('pages each dirty-VRAM backend reports against the byte diff of VRAM (hw with the emulated log beside it)')
+    .option('--guest <name>', 'guest to run', 'random')
+    .option('--seconds <n>', 'how long the guest runs with one viewer', intArg('--seconds', 1, 3600), 10)
+    .option('--json', 'print JSON instead of a table')
+    .action(async (opts) => {
+      const r = await benchPages({ guest: opts.guest, seconds: opts.seconds, log: (l) => process.stderr.write(`${l}\n`) });
+      const title = `guest ${opts.guest}, ${opts.seconds} s, one viewer; the device queries ${r.primary}; the other backend is asked for the same range at each query`;
+      process.stdout.write(opts.json ? `${JSON.stringify(r, null, 2)}\n` : `${formatPagesTable(r.rows, title)}\n`);
     });
 
   bench
