@@ -20,4 +20,12 @@ $V bench encode > bench-results/encode.txt
 $V bench encode --peers x11vnc,xvnc --iterations 10 --json > bench-results/encode-peers.json
 $V bench plot --idle bench-results/idle.json --latency bench-results/latency.json --out docs
 $V bench v86 --json > bench-results/v86.json
+# --tracking hw (needs the hwtrack addon and Linux 6.7+; rows say what ran where it falls back)
+$V bench idle --seconds 60 --modes dirty,hw,dirty/event,hw/event --repeat 3 --json > bench-results/hw-idle.json
+$V bench idle --seconds 60 --guest desktop --modes dirty/event,hw/event --json > bench-results/hw-idle-desktop.json
+$V bench latency --samples 200 --modes dirty,hw,dirty/event,hw/event --json > bench-results/hw-latency.json
+cp bench-results/guest.json bench-results/hw-guest.json
+$V bench pages --guest random --seconds 10 --json > bench-results/hw-pages-random.json
+$V bench pages --guest desktop --seconds 10 --json > bench-results/hw-pages-desktop.json
+$V bench v86 --trackings dirty,hw --peers none --idle-seconds 20 --latency-samples 10 --json > bench-results/hw-v86.json
 echo done

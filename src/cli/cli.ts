@@ -225,10 +225,13 @@ export function buildProgram(): Command {
     .option('--latency-samples <n>', 'key presses timed', intArg('--latency-samples', 3, 1000), 20)
     .option('--peers <list>', 'qemu, or none', 'qemu')
     .option('--cases <list>', 'guests to boot: grub, linux', 'grub,linux')
+    .option('--trackings <list>', "our server's tracking backends, a row each (dirty = v86's log, hw, scan)", 'dirty')
     .option('--json', 'print JSON instead of a table')
     .action(async (opts) => {
       const { benchV86, formatV86Table } = await import('../bench/v86.js');
-      const o = { guests: opts.guests, idleSeconds: opts.idleSeconds, latencySamples: opts.latencySamples, peers: String(opts.peers).split(','), cases: String(opts.cases).split(','), log: (l: string) => process.stderr.write(`${l}\n`) };
+      const trackings = String(opts.trackings).split(',').filter(Boolean);
+      for (const t of trackings) if (!TRACKING_MODES.includes(t as TrackingMode)) fail(`--trackings: unknown mode '${t}' (${TRACKING_MODES.join(', ')})`);
+      const o = { guests: opts.guests, idleSeconds: opts.idleSeconds, latencySamples: opts.latencySamples, peers: String(opts.peers).split(','), cases: String(opts.cases).split(','), trackings, log: (l: string) => process.stderr.write(`${l}\n`) };
       const rows = await benchV86(o);
       process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, rows }, null, 2)}\n` : `${formatV86Table(rows)}\n`);
     });

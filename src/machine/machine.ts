@@ -35,6 +35,8 @@ export interface MachineCommon {
   idleDropMs: number;
   vramMb: number;
   log: (line: string) => void;
+  /** One-line notices such as a tracking fallback (default: stderr). */
+  notice?: (line: string) => void;
 }
 
 /** Library errors name options; the CLI maps them to its flags. */

@@ -18,8 +18,6 @@ export interface ScriptedMachineOptions extends MachineCommon {
   guest: GuestProgram;
   seed: number;
   durationMs: number | null;
-  /** One-line notices such as a tracking fallback (default: stderr). */
-  notice?: (line: string) => void;
 }
 
 export class ScriptedMachine implements Machine {

@@ -15,6 +15,9 @@ import { bridgePorts, V86Vram } from './host.js';
 import { checkV86Internals, type V86Core } from './internals.js';
 import { IdleScheduler, type SchedulerCounters } from './scheduler.js';
 import { V86DirtyTracker } from './tracker.js';
+import { openHwTracker } from '../../hypervisor/hw-tracker.js';
+
+const stderrLine = (line: string) => process.stderr.write(`${line}\n`);
 
 export const DEFAULT_BIOS = '/usr/share/seabios/bios.bin';
 export const DEFAULT_VGA_BIOS = '/usr/share/seabios/vgabios-stdvga.bin';
@@ -126,10 +129,14 @@ export class V86Machine implements Machine {
     this.name = image ? `v86: ${image.split('/').pop()}` : 'v86';
     const vga = cpu.devices.vga;
     this.vram = new V86Vram(cpu, vga.svga_memory.byteOffset, vga.vga_memory_size);
+    // hw: the host's page tables over the same VRAM (they see the guest's stores and our device's alike)
+    const hw = options.tracking === 'hw' ? openHwTracker(() => this.vram.vram, { idleDropMs: options.idleDropMs, slices: true, notice: options.notice }) : null;
     if (options.tracking === 'scan') {
       this.tracker = new ScanTracker(this.vram);
+    } else if (hw && 'tracker' in hw) {
+      this.tracker = hw.tracker;
     } else {
-      if (options.tracking === 'hw') options.log("tracking hw: not wired to the v86 machine yet; using v86's dirty log (dirty)");
+      if (hw) (options.notice ?? stderrLine)(`vramvnc: --tracking hw unavailable (${hw.reason}); using v86's dirty log (dirty)`);
       const t = new V86DirtyTracker(
         {
           wasmMemory: () => cpu.wasm_memory.buffer,
@@ -222,6 +229,7 @@ export class V86Machine implements Machine {
     await Promise.race([destroyed, new Promise((r) => (timer = setTimeout(r, 2000)))]);
     clearTimeout(timer);
     this.scheduler.stop();
+    this.tracker.close?.();
   }
 
   stats(): object {
