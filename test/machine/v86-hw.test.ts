@@ -82,7 +82,7 @@ describe('Linux on v86 with --tracking hw', () => {
     machine.vram.onDeviceWrite = (off, len) => beside.noteDeviceWrite(off, len);
     const cmp = comparePages({ name: app.tracker.mode, tracker: app.tracker }, [{ name: 'v86 bitmap', tracker: beside }], () => machine.vram.vram);
     try {
-      await screen.typeText('ls -l /bin | head -60; dmesg | tail -40\n');
+      await screen.waitChange(() => screen.typeText('ls -l /bin | head -60; dmesg | tail -40\n'), { timeoutMs: 30_000 });
       await screen.waitStill({ stillMs: 1500, timeoutMs: 60_000 });
     } finally {
       cmp.restore();
