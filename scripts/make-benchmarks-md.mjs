@@ -115,11 +115,11 @@ function v86Section(j) {
   const f = (v, d = 1) => (v === null || v === undefined ? '-' : v.toFixed(d));
   return `## 7. Real guests: the v86 machine beside QEMU TCG
 
-\`vramvnc bench v86 --idle-seconds ${j.options.idleSeconds} --latency-samples ${j.options.latencySamples}\` — \`serve --machine v86\` (started as
+\`vramvnc bench v86 --idle-seconds ${j.options.idleSeconds}${j.options.settleSeconds !== undefined ? ' --settle-seconds ' + j.options.settleSeconds : ''} --latency-samples ${j.options.latencySamples}\` — \`serve --machine v86\` (started as
 \`node dist/src/cli/main.js serve\`) and \`qemu-system-i386 -accel tcg -vga std\` (QEMU 7.2, its own VNC server) on the
 same images from \`npm run guests\` and the same SeaBIOS, each with one viewer (the headless client asking for ZRLE
 and CopyRect). Boot = from process start to the last screen change before the screen sat still for 5 s (GRUB's
-menu; Linux's shell prompt). Idle = the whole process tree's CPU at the still prompt. Scroll = \`seq 1 2000\` at
+menu; Linux's shell prompt). Idle = the whole process tree's CPU at the still prompt, after it has sat there for the settle time. Scroll = \`seq 1 2000\` at
 the prompt: wall time to the last change, CPU seconds above idle, bytes to the viewer. Key latency = a key press
 sent to the first update that shows it.${j.note ? '\n\n' + j.note : ''}
 

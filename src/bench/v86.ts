@@ -15,6 +15,8 @@ import { median, table } from './stats.js';
 export interface V86BenchOptions {
   guests: string;
   idleSeconds: number;
+  /** Seconds to let the prompt sit before the idle measurement (the guest settles after boot). */
+  settleSeconds: number;
   latencySamples: number;
   peers: string[];
   /** Which guests: grub, linux. */
@@ -140,6 +142,7 @@ async function measure(start: () => Promise<Running>, guest: 'grub' | 'linux', o
     o.log(`${r.name} ${guest}: still after ${bootS.toFixed(1)} s`);
     const row: V86BenchRow = { server: r.name, guest, bootS, idleCpuPct: null, scrollCpuS: null, scrollBytes: null, scrollS: null, keyLatencyMs: null, keyLatencyP90Ms: null };
     if (guest === 'linux') {
+      await new Promise((res) => setTimeout(res, o.settleSeconds * 1000));
       row.idleCpuPct = await cpuOver(r.pid, o.idleSeconds * 1000);
       o.log(`${r.name}: idle ${row.idleCpuPct.toFixed(2)}%`);
       const s = screen;

@@ -222,6 +222,7 @@ export function buildProgram(): Command {
     .description('the v86 machine beside QEMU TCG on the guest images: boot, idle CPU at the Linux prompt, console scroll, key latency')
     .option('--guests <dir>', 'where npm run guests put the images', 'guests')
     .option('--idle-seconds <s>', 'how long to measure the idle prompt', intArg('--idle-seconds', 5, 3600), 30)
+    .option('--settle-seconds <s>', 'let the Linux prompt sit this long before measuring it idle', intArg('--settle-seconds', 0, 3600), 30)
     .option('--latency-samples <n>', 'key presses timed', intArg('--latency-samples', 3, 1000), 20)
     .option('--peers <list>', 'qemu, or none', 'qemu')
     .option('--cases <list>', 'guests to boot: grub, linux', 'grub,linux')
@@ -231,7 +232,7 @@ export function buildProgram(): Command {
       const { benchV86, formatV86Table } = await import('../bench/v86.js');
       const trackings = String(opts.trackings).split(',').filter(Boolean);
       for (const t of trackings) if (!TRACKING_MODES.includes(t as TrackingMode)) fail(`--trackings: unknown mode '${t}' (${TRACKING_MODES.join(', ')})`);
-      const o = { guests: opts.guests, idleSeconds: opts.idleSeconds, latencySamples: opts.latencySamples, peers: String(opts.peers).split(','), cases: String(opts.cases).split(','), trackings, log: (l: string) => process.stderr.write(`${l}\n`) };
+      const o = { guests: opts.guests, idleSeconds: opts.idleSeconds, settleSeconds: opts.settleSeconds, latencySamples: opts.latencySamples, peers: String(opts.peers).split(','), cases: String(opts.cases).split(','), trackings, log: (l: string) => process.stderr.write(`${l}\n`) };
       const rows = await benchV86(o);
       process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, rows }, null, 2)}\n` : `${formatV86Table(rows)}\n`);
     });
