@@ -131,7 +131,8 @@ describe('hardware dirty bits (userfaultfd + PAGEMAP_SCAN) over WebAssembly memo
             }
             case 'copy': {
               const len = Math.min(op.len, BYTES - Math.max(op.src, op.dst));
-              touch(op.dst, len);
+              // a memmove onto itself writes nothing (glibc returns at once): no page is stored to
+              if (op.src !== op.dst) touch(op.dst, len);
               v.copyWithin(op.dst, op.src, op.src + len);
               break;
             }

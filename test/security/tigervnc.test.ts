@@ -70,7 +70,10 @@ async function stopProcess(p: ChildProcess | null): Promise<void> {
   if (!p || p.exitCode !== null || p.signalCode !== null) return;
   const exited = new Promise((resolve) => p.once('exit', resolve));
   p.kill('SIGTERM');
+  // vncviewer inside a TLS certificate dialog may not leave on SIGTERM: make sure it goes
+  const t = setTimeout(() => p.kill('SIGKILL'), 3000);
   await exited;
+  clearTimeout(t);
 }
 
 async function stopViewer(): Promise<void> {
