@@ -4,7 +4,7 @@
 import type { InputSink } from '../rfb/input.js';
 import type { I8042 } from './i8042.js';
 import { DEFAULT_KEY_QUEUE_EVENTS, KeyQueue, type KeyQueueCounters } from './key-queue.js';
-import { keysymNeedsShift, keysymToSet1, qnumToSet1, type Set1Key } from './scancodes.js';
+import { KeyTranslator } from './key-translator.js';
 
 export interface Ps2InputCounters {
   keys: number;
@@ -21,9 +21,6 @@ export interface Ps2InputOptions {
   log?: (line: string) => void;
 }
 
-const SHIFT_L: Set1Key = { code: 0x2a, extended: false };
-const SHIFT_R: Set1Key = { code: 0x36, extended: false };
-const isShift = (k: Set1Key) => !k.extended && (k.code === SHIFT_L.code || k.code === SHIFT_R.code);
 const CAPS_LOCK_LED = 4;
 
 /** One 3-byte PS/2 packet: buttons (bit 0 left, 1 right, 2 middle, 3 always 1, 4/5 sign), dx, dy (up positive). */
@@ -47,12 +44,12 @@ export class Ps2Input implements InputSink {
   y = 0;
   #buttons = 0;
   #clipboard: ((text: string) => void) | null = null;
-  /** Shift keys down as the guest's keyboard has sent them. */
-  #shifts: Set1Key[] = [];
+  readonly #translator: KeyTranslator;
 
   constructor(readonly kbc: I8042, options: Ps2InputOptions = {}) {
     this.keys = new KeyQueue(kbc, options.maxQueuedKeys ?? DEFAULT_KEY_QUEUE_EVENTS, options.log);
     this.counters = { keys: 0, unmappedKeys: 0, packets: 0, shiftFixed: 0, keyQueue: this.keys.counters };
+    this.#translator = new KeyTranslator(() => (kbc.leds & CAPS_LOCK_LED) !== 0);
     kbc.onAuxReset = () => {
       this.x = 0;
       this.y = 0;
@@ -66,32 +63,13 @@ export class Ps2Input implements InputSink {
 
   keyEvent(down: boolean, keysym: number, keycode?: number): void {
     this.counters.keys++;
-    const key = (keycode !== undefined ? qnumToSet1(keycode) : null) ?? keysymToSet1(keysym);
-    if (!key) {
+    const s = this.#translator.translate(down, keysym, keycode);
+    if (!s) {
       this.counters.unmappedKeys++;
       return;
     }
-    if (isShift(key)) {
-      this.#shifts = this.#shifts.filter((k) => k.code !== key.code);
-      if (down) this.#shifts.push(key);
-      this.keys.push(key, down);
-      return;
-    }
-    // Shift around a character whose keysym says it needs Shift (or needs it up), as QEMU's
-    // keysym-to-scancode path does: a client may send 'H' or '!' without Shift (Playwright through
-    // noVNC does). Only when the keysym is this key's character: with a keycode from another layout,
-    // the keycode wins.
-    const sym = keysymToSet1(keysym);
-    const want = down && sym && sym.code === key.code && sym.extended === key.extended ? keysymNeedsShift(keysym, (this.kbc.leds & CAPS_LOCK_LED) !== 0) : null;
-    if (want === true && this.#shifts.length === 0) {
-      this.counters.shiftFixed++;
-      this.keys.push(key, down, [[SHIFT_L, true]], [[SHIFT_L, false]]);
-    } else if (want === false && this.#shifts.length > 0) {
-      this.counters.shiftFixed++;
-      this.keys.push(key, down, this.#shifts.map((k) => [k, false] as [Set1Key, boolean]), this.#shifts.map((k) => [k, true] as [Set1Key, boolean]));
-    } else {
-      this.keys.push(key, down);
-    }
+    if (s.shiftFixed) this.counters.shiftFixed++;
+    this.keys.push(s.key, s.down, s.before, s.after);
   }
 
   pointerEvent(buttonMask: number, x: number, y: number): void {

@@ -7,7 +7,8 @@ import { createRequire } from 'node:module';
 import { ScanTracker, type DirtyVramTracker } from '../../hypervisor/dirty-log.js';
 import { PortBus } from '../../hypervisor/io.js';
 import { RecencyTracker } from '../../hypervisor/page-recency.js';
-import { keysymToSet1, qnumToSet1, set1Bytes } from '../../input/scancodes.js';
+import { KeyTranslator } from '../../input/key-translator.js';
+import { set1Bytes } from '../../input/scancodes.js';
 import type { InputSink } from '../../rfb/input.js';
 import { VgaDevice } from '../../vga/vga-device.js';
 import { MachineOptionError, type Machine, type MachineCommon } from '../machine.js';
@@ -120,6 +121,8 @@ export class V86Machine implements Machine {
   readonly scheduler: IdleScheduler;
   readonly counters = { keys: 0, unmappedKeys: 0, pointerEvents: 0 };
   #mouse = { x: -1, y: -1, buttons: -1 };
+  /** v86 does not tell us the guest's LEDs: letters keep their key as sent (Caps Lock unknown). */
+  readonly #keys = new KeyTranslator(() => null);
   #stopped = false;
 
   constructor(readonly emulator: V86Emulator, readonly options: V86MachineOptions) {
@@ -190,12 +193,16 @@ export class V86Machine implements Machine {
     this.counters.keys++;
     this.#inputBoostUntil = performance.now() + 100;
     this.scheduler.activity();
-    const key = (keycode !== undefined ? qnumToSet1(keycode) : null) ?? keysymToSet1(keysym);
-    if (!key) {
+    const s = this.#keys.translate(down, keysym, keycode);
+    if (!s) {
       this.counters.unmappedKeys++;
       return;
     }
-    this.emulator.keyboard_send_scancodes(set1Bytes(key, down));
+    const bytes: number[] = [];
+    for (const [k, d] of s.before) bytes.push(...set1Bytes(k, d));
+    bytes.push(...set1Bytes(s.key, s.down));
+    for (const [k, d] of s.after) bytes.push(...set1Bytes(k, d));
+    this.emulator.keyboard_send_scancodes(bytes);
   }
 
   /** RFB pointer positions → relative PS/2 motion (as QEMU does for a relative mouse) and button state. */
