@@ -2,19 +2,14 @@
 import { GuestMemory, PAGE_SHIFT, PAGE_SIZE } from './memory.js';
 import { openHwTracker } from './hw-tracker.js';
 import type { DirtyVramTracker, TrackerCounters, TrackerOptions, TrackerState, TrackingMode, TrackResult } from './tracker-types.js';
+import { bitmapWords, newTrackerCounters, rangeInvalid } from './tracker-types.js';
 
 export type { DirtyVramTracker, TrackerCounters, TrackerOptions, TrackerState, TrackingMode, TrackResult } from './tracker-types.js';
 export const TRACKING_MODES: readonly TrackingMode[] = ['dirty', 'dirty-nodrop', 'scan', 'hw'];
 
-function newCounters(): TrackerCounters {
-  return { queries: 0, pagesWalked: 0, faults: 0, drops: 0, rearms: 0, pagesReported: 0, bytesCompared: 0 };
-}
-
-const bitmapWords = (nr: number) => (nr + 31) >>> 5;
-
 /** Xen 3.3's log-dirty VRAM tracking over the emulated MMU in GuestMemory. */
 export class EmulatedDirtyTracker implements DirtyVramTracker {
-  readonly counters = newCounters();
+  readonly counters = newTrackerCounters();
   readonly canNotify = true;
   onRearm: (() => void) | null = null;
   onDirty: (() => void) | null = null;
@@ -59,7 +54,7 @@ export class EmulatedDirtyTracker implements DirtyVramTracker {
       this.#stop();
       return { kind: 'stopped' };
     }
-    if (!Number.isInteger(firstPfn) || !Number.isInteger(nr) || firstPfn < 0 || nr < 0 || firstPfn + nr > this.mem.nrPages) {
+    if (rangeInvalid(firstPfn, nr, this.mem.nrPages)) {
       return { kind: 'einval' };
     }
     if (this.#state === 'off' || firstPfn !== this.#first || nr !== this.#nr) {
@@ -171,7 +166,7 @@ export class EmulatedDirtyTracker implements DirtyVramTracker {
  */
 export class ScanTracker implements DirtyVramTracker {
   readonly mode: TrackingMode = 'scan';
-  readonly counters = newCounters();
+  readonly counters = newTrackerCounters();
   readonly canNotify = false;
   readonly idleDropMs = null;
   onDirty: (() => void) | null = null;
@@ -207,7 +202,7 @@ export class ScanTracker implements DirtyVramTracker {
       this.#nr = 0;
       return { kind: 'stopped' };
     }
-    if (!Number.isInteger(firstPfn) || !Number.isInteger(nr) || firstPfn < 0 || nr < 0 || firstPfn + nr > this.#nrPages) {
+    if (rangeInvalid(firstPfn, nr, this.#nrPages)) {
       return { kind: 'einval' };
     }
     if (this.#state === 'off' || firstPfn !== this.#first || nr !== this.#nr) {

@@ -12,6 +12,7 @@
 // The VRAM view is asked for anew on each query: WebAssembly memory growth detaches the old one; if the
 // memory ever moves, tracking restarts at the new address (ENODATA).
 import type { DirtyVramTracker, TrackerCounters, TrackerOptions, TrackerState, TrackResult, TrackingMode } from './tracker-types.js';
+import { bitmapWords, newTrackerCounters, rangeInvalid } from './tracker-types.js';
 import { PAGE_SHIFT } from './memory.js';
 import { loadHwtrack, SCAN_ALL, SCAN_DROPPED, type HwHandle, type HwtrackAddon, type HwtrackLoad } from './hwtrack-addon.js';
 
@@ -27,11 +28,9 @@ export interface HwTrackerOptions extends TrackerOptions {
   notice?: (line: string) => void;
 }
 
-const bitmapWords = (nr: number) => (nr + 31) >>> 5;
-
 export class HwDirtyTracker implements DirtyVramTracker {
   readonly mode: TrackingMode = 'hw';
-  readonly counters: TrackerCounters = { queries: 0, pagesWalked: 0, faults: 0, drops: 0, rearms: 0, pagesReported: 0, bytesCompared: 0 };
+  readonly counters: TrackerCounters = newTrackerCounters();
   readonly canNotify: boolean;
   onRearm: (() => void) | null = null;
   onDirty: (() => void) | null = null;
@@ -98,7 +97,7 @@ export class HwDirtyTracker implements DirtyVramTracker {
     }
     const view = this.#view();
     const nrPages = view.byteLength >>> PAGE_SHIFT;
-    if (!Number.isInteger(firstPfn) || !Number.isInteger(nr) || firstPfn < 0 || nr < 0 || firstPfn + nr > nrPages) {
+    if (rangeInvalid(firstPfn, nr, nrPages)) {
       return { kind: 'einval' };
     }
     if (this.#broken !== null || this.#handle === null) {

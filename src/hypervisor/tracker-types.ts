@@ -1,5 +1,6 @@
 // The dirty-VRAM tracker's contract (HVMOP_track_dirty_vram in our words): the types every backend
-// implements (dirty-log.ts: emulated and scan; hw-tracker.ts: host page tables; machine/v86/tracker.ts).
+// implements (dirty-log.ts: emulated and scan; hw-tracker.ts: host page tables; machine/v86/tracker.ts),
+// and the few small pieces they all share.
 
 /** hw: the host's page tables through userfaultfd (hw-tracker.ts), where the addon runs; else dirty. */
 export type TrackingMode = 'dirty' | 'dirty-nodrop' | 'scan' | 'hw';
@@ -56,4 +57,16 @@ export interface TrackerOptions {
   /** Drop tracking after this long without a dirty page; null never drops. */
   idleDropMs: number | null;
   now?: () => number;
+}
+
+export function newTrackerCounters(): TrackerCounters {
+  return { queries: 0, pagesWalked: 0, faults: 0, drops: 0, rearms: 0, pagesReported: 0, bytesCompared: 0 };
+}
+
+/** 32-bit words of a bitmap of nr pages. */
+export const bitmapWords = (nr: number): number => (nr + 31) >>> 5;
+
+/** Xen's -EINVAL: the range is not whole pages inside VRAM's nrPages. */
+export function rangeInvalid(firstPfn: number, nr: number, nrPages: number): boolean {
+  return !Number.isInteger(firstPfn) || !Number.isInteger(nr) || firstPfn < 0 || nr < 0 || firstPfn + nr > nrPages;
 }

@@ -121,6 +121,8 @@ export class V86Machine implements Machine {
   readonly scheduler: IdleScheduler;
   readonly counters = { keys: 0, unmappedKeys: 0, pointerEvents: 0 };
   #mouse = { x: -1, y: -1, buttons: -1 };
+  /** v86's own dirty log, when that is the tracker. */
+  #log: V86DirtyTracker | null = null;
   /** v86 does not tell us the guest's LEDs: letters keep their key as sent (Caps Lock unknown). */
   readonly #keys = new KeyTranslator(() => null);
   #stopped = false;
@@ -147,21 +149,20 @@ export class V86Machine implements Machine {
           fill: () => cpu.svga_fill_pixel_buffer(32, 0),
         },
         vga.vga_memory_size,
-        { idleDropMs: options.tracking === 'dirty-nodrop' ? null : options.idleDropMs },
+        { idleDropMs: options.tracking === 'dirty-nodrop' ? null : options.idleDropMs, droppedCheckMs: options.droppedCheckMs ?? 30 },
       );
       this.vram.onDeviceWrite = (off, len) => t.noteDeviceWrite(off, len);
+      this.#log = t;
       this.tracker = t;
     }
     this.recency = new RecencyTracker(this.tracker, this.vram.vramSize >>> 12);
     this.device = new VgaDevice(this.vram, this.io, this.recency);
     bridgePorts(this.io, cpu, VGA_PORTS);
-    const tracker = this.tracker instanceof V86DirtyTracker ? this.tracker : null;
     this.scheduler = new IdleScheduler(this.core, {
       // the run slices are when the guest can have written: the tracker looks after them
-      afterSlice: tracker ? () => this.#afterSlice(tracker) : () => this.tracker.afterGuestRun?.(),
+      afterSlice: () => this.tracker.afterGuestRun?.(),
       slackMs: options.idleSlackMs ?? DEFAULT_IDLE_SLACK_MS,
     });
-    this.#droppedCheckMs = options.droppedCheckMs ?? 30;
     this.input = {
       keyEvent: (down, keysym, keycode) => this.#key(down, keysym, keycode),
       pointerEvent: (mask, x, y) => this.#pointer(mask, x, y),
@@ -169,29 +170,9 @@ export class V86Machine implements Machine {
     };
   }
 
-  readonly #droppedCheckMs: number;
-  #lastDroppedCheck = 0;
-  /** Until when (performance.now) a dropped tracker is checked after every slice: input just arrived. */
-  #inputBoostUntil = 0;
-
-  /**
-   * After each run slice: harvest v86's log as the tracker's state asks. Armed with the doorbell set:
-   * every slice (19 µs with nothing dirty). Dropped: at most every droppedCheckMs of wall time, and
-   * after every slice for 100 ms after viewer input (a typed key is drawn within a few slices).
-   * Nothing runs while the guest sleeps: slices only run when it has something to do.
-   */
-  #afterSlice(tracker: V86DirtyTracker): void {
-    const want = tracker.wantsHarvest;
-    if (want === 'no') return;
-    const now = performance.now();
-    if (want === 'dropped' && now >= this.#inputBoostUntil && now - this.#lastDroppedCheck < this.#droppedCheckMs) return;
-    this.#lastDroppedCheck = now;
-    tracker.harvest();
-  }
-
   #key(down: boolean, keysym: number, keycode?: number): void {
     this.counters.keys++;
-    this.#inputBoostUntil = performance.now() + 100;
+    this.#log?.expectStores();
     this.scheduler.activity();
     const s = this.#keys.translate(down, keysym, keycode);
     if (!s) {
@@ -208,7 +189,7 @@ export class V86Machine implements Machine {
   /** RFB pointer positions → relative PS/2 motion (as QEMU does for a relative mouse) and button state. */
   #pointer(mask: number, x: number, y: number): void {
     this.counters.pointerEvents++;
-    this.#inputBoostUntil = performance.now() + 100;
+    this.#log?.expectStores();
     this.scheduler.activity();
     const m = this.#mouse;
     if (m.x >= 0 && (x !== m.x || y !== m.y)) this.emulator.bus.send('mouse-delta', [x - m.x, m.y - y]);
@@ -240,7 +221,7 @@ export class V86Machine implements Machine {
   }
 
   stats(): object {
-    const t = this.tracker instanceof V86DirtyTracker ? { harvests: this.tracker.harvests } : {};
+    const t = this.#log ? { harvests: this.#log.harvests } : {};
     return { v86: { ...this.counters, halted: this.core.cpu.in_hlt[0] === 1, scheduler: { ...this.scheduler.counters } as SchedulerCounters, ...t } };
   }
 }

@@ -10,7 +10,8 @@
 // the machine stops harvesting on every run slice; the machine harvests at most every
 // `droppedCheckMs` of guest execution instead (nothing at all while the guest is halted), and a page
 // found there re-arms tracking like Xen's fault does.
-import type { DirtyVramTracker, TrackResult, TrackerCounters, TrackerState, TrackingMode } from '../../hypervisor/tracker-types.js';
+import type { DirtyVramTracker, TrackResult, TrackerCounters, TrackerOptions, TrackerState, TrackingMode } from '../../hypervisor/tracker-types.js';
+import { bitmapWords, newTrackerCounters, rangeInvalid } from '../../hypervisor/tracker-types.js';
 import { PAGE_SHIFT } from '../../hypervisor/memory.js';
 
 /** The part of v86's CPU this backend uses (checked at start: see internals.ts). */
@@ -23,15 +24,15 @@ export interface V86DirtyLog {
   fill(): void;
 }
 
-const WORDS_PER_PAGE = 1 << (PAGE_SHIFT - 2);
-
-export interface V86TrackerOptions {
-  idleDropMs: number | null;
-  now?: () => number;
+export interface V86TrackerOptions extends TrackerOptions {
+  /** While dropped, v86's log is harvested at most this often while the guest runs (ms). */
+  droppedCheckMs: number;
 }
 
+const WORDS_PER_PAGE = 1 << (PAGE_SHIFT - 2);
+
 export class V86DirtyTracker implements DirtyVramTracker {
-  readonly counters: TrackerCounters = { queries: 0, pagesWalked: 0, faults: 0, drops: 0, rearms: 0, pagesReported: 0, bytesCompared: 0 };
+  readonly counters: TrackerCounters = newTrackerCounters();
   readonly canNotify = true;
   onRearm: (() => void) | null = null;
   onDirty: (() => void) | null = null;
@@ -48,6 +49,8 @@ export class V86DirtyTracker implements DirtyVramTracker {
   #pending: Uint32Array;
   #pendingCount = 0;
   #doorbellArmed = false;
+  #lastDroppedCheck = 0;
+  #expectUntil = 0;
   #result = new Uint32Array(0);
   #destAddr: number;
   #dest: Uint32Array | null = null;
@@ -56,7 +59,7 @@ export class V86DirtyTracker implements DirtyVramTracker {
   constructor(readonly log: V86DirtyLog, readonly vramSize: number, readonly options: V86TrackerOptions) {
     this.#now = options.now ?? (() => performance.now());
     this.nrPages = vramSize >>> PAGE_SHIFT;
-    this.#pending = new Uint32Array((this.nrPages + 31) >>> 5);
+    this.#pending = new Uint32Array(bitmapWords(this.nrPages));
     this.#destAddr = log.allocateDestBuffer(vramSize >>> 2);
     this.#destView().fill(0);
     this.log.fill(); // whatever the firmware wrote before we looked
@@ -124,10 +127,28 @@ export class V86DirtyTracker implements DirtyVramTracker {
     this.#noteWrite();
   }
 
-  /** What the machine should do after a run slice: harvest now (tracking, doorbell armed), rarely (dropped) or not at all. */
-  get wantsHarvest(): 'armed' | 'dropped' | 'no' {
-    if (this.#state === 'tracking') return this.#doorbellArmed ? 'armed' : 'no';
-    return this.#state === 'dropped' ? 'dropped' : 'no';
+  /**
+   * The machine ran a slice (the only time the guest can have stored): harvest as the state asks.
+   * Armed with the doorbell set: every slice (~20 µs with nothing dirty). Dropped: at most every
+   * droppedCheckMs of wall time, and every slice while stores are expected (viewer input). Nothing
+   * runs while the guest sleeps: slices only run when it has something to do.
+   */
+  afterGuestRun(): void {
+    if (this.#state === 'tracking') {
+      if (this.#doorbellArmed) this.harvest();
+      return;
+    }
+    if (this.#state !== 'dropped') return;
+    const now = this.#now();
+    if (now < this.#expectUntil || now - this.#lastDroppedCheck >= this.options.droppedCheckMs) {
+      this.#lastDroppedCheck = now;
+      this.harvest();
+    }
+  }
+
+  /** Viewer input arrived: its echo is drawn within a few slices, so look after every slice for a while. */
+  expectStores(ms = 100): void {
+    this.#expectUntil = this.#now() + ms;
   }
 
   #noteWrite(): void {
@@ -157,10 +178,10 @@ export class V86DirtyTracker implements DirtyVramTracker {
       this.#doorbellArmed = false;
       return { kind: 'stopped' };
     }
-    if (!Number.isInteger(firstPfn) || !Number.isInteger(nr) || firstPfn < 0 || nr < 0 || firstPfn + nr > this.nrPages) {
+    if (rangeInvalid(firstPfn, nr, this.nrPages)) {
       return { kind: 'einval' };
     }
-    const words = (nr + 31) >>> 5;
+    const words = bitmapWords(nr);
     if (this.#result.length !== words) this.#result = new Uint32Array(words);
     if (this.#state === 'off' || firstPfn !== this.#first || nr !== this.#nr) {
       this.harvest();
