@@ -154,6 +154,7 @@ function peerTable(j) {
   );
 }
 
+const hw = hwSection();
 const md = `# Benchmarks
 
 All figures come from the project's own bench commands, run one after another by
@@ -322,6 +323,6 @@ shared machine; bytes are exact).
 \`\`\`
 ${encode}
 \`\`\`
-${v86 ? '\n' + v86Section(v86) : ''}${hwSection() ? '\n' + hwSection() : ''}`;
+${v86 ? '\n' + v86Section(v86) : ''}${hw ? '\n' + hw : ''}`;
 fs.writeFileSync('BENCHMARKS.md', md);
 console.log('BENCHMARKS.md written');

@@ -1,21 +1,17 @@
 // Small things the command line's help shows: the package version, defaults written as a user types them.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { packageRoot } from '../runtime/package-root.js';
 
-/** The version in the package.json above this file (src/cli or dist/src/cli). */
+/** The version in the package's package.json ('unknown' when it cannot be read). */
 export function packageVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const f = path.join(dir, 'package.json');
-    if (fs.existsSync(f)) {
-      const pkg = JSON.parse(fs.readFileSync(f, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'vramvnc' && pkg.version) return pkg.version;
-    }
-    dir = path.dirname(dir);
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
   }
-  return 'unknown';
 }
 
 /** A default as it would be typed: 127.0.0.1:5900, not {"host":"127.0.0.1","port":5900}; desktop, not "desktop". */

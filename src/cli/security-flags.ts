@@ -61,7 +61,6 @@ export function securityFromFlags(f: SecurityFlags, log: (line: string) => void)
       handshakeTimeoutMs: f.handshakeTimeoutMs,
       tls,
       password: password?.password ?? null,
-      gate: policy.gate, // one back-off for RFB and HTTP Basic
     },
   };
 }

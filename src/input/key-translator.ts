@@ -29,7 +29,9 @@ export class KeyTranslator {
 
   /** The stroke for one KeyEvent, or null when the key has no set-1 code. */
   translate(down: boolean, keysym: number, keycode?: number): KeyStroke | null {
-    const key = (keycode !== undefined ? qnumToSet1(keycode) : null) ?? keysymToSet1(keysym);
+    const byCode = keycode !== undefined ? qnumToSet1(keycode) : null;
+    const sym = byCode === null ? null : keysymToSet1(keysym);
+    const key = byCode ?? keysymToSet1(keysym);
     if (!key) return null;
     const plain = { key, down, before: [], after: [], shiftFixed: false };
     if (isShift(key)) {
@@ -37,8 +39,9 @@ export class KeyTranslator {
       if (down) this.#shifts.push(key);
       return plain;
     }
-    const sym = keysymToSet1(keysym);
-    if (!down || !sym || sym.code !== key.code || sym.extended !== key.extended) return plain;
+    // the keysym's own key (looked up once): the fix-up only applies when the keycode is that key
+    const own = byCode === null ? key : sym;
+    if (!down || !own || own.code !== key.code || own.extended !== key.extended) return plain;
     const caps = this.capsLock();
     const want = caps === null && isLetter(keysym) ? null : keysymNeedsShift(keysym, caps ?? false);
     if (want === true && this.#shifts.length === 0) return { key, down, before: [[SHIFT_L, true]], after: [[SHIFT_L, false]], shiftFixed: true };

@@ -74,9 +74,6 @@ export class RfbServer implements DisplayListener {
       options: this.options,
       want: () => pipeline.want(),
       refreshIfStale: () => pipeline.refreshIfStale(),
-      exclusive: (keep) => {
-        for (const s of this.sessions) if (s !== keep && s.state === 'Normal') s.close('another client connected with shared-flag 0');
-      },
       admit: (session, shared) => admitAtClientInit(session, shared, this.sessions, { share: this.options.share ?? 'allow-exclusive', maxClients: this.options.maxClients }),
       log: (line) => this.options.log(line),
       // one client alone has nobody to share with: its bytes are not copied into the cache

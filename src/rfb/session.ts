@@ -91,10 +91,8 @@ export interface SessionHost {
   want(): void;
   /** Bring the surface up to date now if it may be stale (before a full update). */
   refreshIfStale(): void;
-  /** ClientInit with shared-flag 0: disconnect everyone else (used when there is no admit()). */
-  exclusive(session: RfbSession): void;
   /** ClientInit: null lets the session in (the host applies its share policy), else why not. */
-  admit?(session: RfbSession, shared: boolean): string | null;
+  admit(session: RfbSession, shared: boolean): string | null;
   log(line: string): void;
   countUpdate(bytes: number, rects: number): void;
   /** Encoded rectangles shared between sessions (bytes of stateless encoders). */
@@ -425,13 +423,11 @@ export class RfbSession {
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     this.#handshakeTimer = null;
     this.exclusive = !shared;
-    if (this.host.admit) {
-      const refused = this.host.admit(this, shared);
-      if (refused !== null) {
-        this.close(refused);
-        return;
-      }
-    } else if (!shared) this.host.exclusive(this);
+    const refused = this.host.admit(this, shared);
+    if (refused !== null) {
+      this.close(refused);
+      return;
+    }
     const s = this.host.surface;
     this.#region = new DirtyRegion(s.width, s.height);
     const w = new ByteWriter(64);

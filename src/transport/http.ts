@@ -52,7 +52,8 @@ export function listenWeb(host: string, port: number, app: WebHost): Promise<htt
   return new Promise((resolve, reject) => {
     const sec = app.options.webSecurity ?? DEFAULT_WEB_SECURITY;
     // one back-off for every password check (RFB, VeNCrypt, WebSocket, HTTP Basic)
-    const gate = sec.gate ?? app.rfb.options.security?.gate ?? ownGate();
+    // one back-off for RFB and HTTP Basic: the RFB policy's gate
+    const gate = app.rfb.options.security?.gate ?? ownGate();
     const hostOk = (h: string | undefined) => hostAllowed(h, sec.allowHosts ?? [], host);
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
       if (!hostOk(req.headers.host)) {

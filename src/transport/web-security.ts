@@ -30,11 +30,6 @@ export interface WebSecurityOptions {
    * authenticates in the RFB handshake.
    */
   password?: Uint8Array | null;
-  /**
-   * Judges the HTTP Basic password: give the RFB security policy's (policy.gate), so that one
-   * back-off per host covers both. Absent: the RFB server's, else one of the web port's own.
-   */
-  gate?: PasswordGate;
 }
 
 export const DEFAULT_WEB_SECURITY: WebSecurityOptions = {

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type http from 'node:http';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { WebHost } from './web-host.js';
+import { packageRoot } from '../runtime/package-root.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -15,21 +15,6 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.json': 'application/json',
 };
-
-let root: string | null = null;
-
-/** The package root (holding package.json), from src/ or from dist/src/. */
-function packageRoot(): string {
-  if (root) return root;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json')) || !fs.existsSync(path.join(dir, 'client'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('cannot find the vramvnc package root');
-    dir = up;
-  }
-  root = dir;
-  return dir;
-}
 
 export function viewerRoot(): string {
   return path.join(packageRoot(), 'client', 'viewer');

@@ -22,7 +22,10 @@ function makeHost(width = 32, height = 16) {
     options: { ...DEFAULT_SESSION_OPTIONS, maxCutText: 100 },
     want: () => {},
     refreshIfStale: () => {},
-    exclusive: () => events.push('exclusive'),
+    admit: (_s, shared) => {
+      if (!shared) events.push('exclusive');
+      return null;
+    },
     log: (l) => logs.push(l),
     countUpdate: () => {},
   };

@@ -105,10 +105,10 @@ class DeflatePool {
   #start(): Helper[] {
     if (this.#helpers) return this.#helpers;
     this.#helpers = [];
+    setServerV8FlagsForNewIsolates(); // no memory reducer in the helper isolates, however node was started
     for (let i = 0; i < this.size; i++) {
       const { port1, port2 } = new MessageChannel();
       const flag = new Int32Array(new SharedArrayBuffer(4));
-      setServerV8FlagsForNewIsolates(); // no memory reducer in the helper isolates, however node was started
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { port: port2, flag: flag.buffer }, transferList: [port2] });
       worker.unref(); // never keeps the process alive
       const h: Helper = { worker, port: port1, flag, online: false, broken: false };
