@@ -132,11 +132,12 @@ export class TightEncoder implements Encoder {
       this.#writeData(out, stream);
       return;
     }
-    const px = tr.identity ? clientPixels(r, fb, tr, this.#px.length >= n ? this.#px : (this.#px = new Uint32Array(n))) : src;
     if (is888 && this.#params.tightGradient && n >= 64 && smoothness(r, fb) < 24) {
       this.counters.gradient++;
       out.u8(TightControl.ExplicitFilter | (TightStream.Gradient << 4) | this.#takeResetBits());
       out.u8(TightFilter.Gradient);
+      // the filter wants packed rows: the surface's pixels are copied out only here
+      const px = tr.identity ? clientPixels(r, fb, tr, this.#px.length >= n ? this.#px : (this.#px = new Uint32Array(n))) : src;
       gradient888(px, r.w, r.h, tr, data);
       this.#writeData(out, TightStream.Gradient);
       return;
@@ -147,13 +148,19 @@ export class TightEncoder implements Encoder {
     const b = data.raw;
     if (is888) {
       const { redShift: rs, greenShift: gs, blueShift: bs } = tr.pf;
-      for (let i = 0, o = at; i < n; i++, o += 3) {
-        const v = px[i]!;
-        b[o] = v >>> rs;
-        b[o + 1] = v >>> gs;
-        b[o + 2] = v >>> bs;
+      for (let y = 0, o = at; y < r.h; y++) {
+        for (let i = base + y * stride, end = i + r.w; i < end; i++, o += 3) {
+          const v = src[i]!;
+          b[o] = v >>> rs;
+          b[o + 1] = v >>> gs;
+          b[o + 2] = v >>> bs;
+        }
       }
-    } else for (let i = 0; i < n; i++) tp.write(b, at + i * tp.size, px[i]!);
+    } else {
+      for (let y = 0, o = at; y < r.h; y++) {
+        for (let i = base + y * stride, end = i + r.w; i < end; i++, o += tp.size) tp.write(b, o, src[i]!);
+      }
+    }
     this.#writeData(out, TightStream.Full);
   }
 

@@ -6,7 +6,7 @@ import type { PixelTranslator } from '../pixel-format.js';
 import type { EncodeParams, Encoder } from './encoder.js';
 import { EncodingType } from './encodings.js';
 import { ColourIndex } from './colour-index.js';
-import { cpixelPacker, type Packer } from './pixels.js';
+import { clientPixels, cpixelPacker, type Packer } from './pixels.js';
 import { zlibLevel } from './zlib.js';
 import { DeflateStream } from './zstream.js';
 
@@ -230,8 +230,7 @@ export class ZrleEncoder implements Encoder {
           // the surface's pixels are the client's: read them where they are
           encodeTile(fb.data, at, fb.width, tw, th, cp, kind, w);
         } else {
-          for (let y = 0; y < th; y++) for (let x = 0, s = at + y * fb.width; x < tw; x++) tile[y * tw + x] = tr.pixel(fb.data[s + x]!);
-          encodeTile(tile, 0, tw, tw, th, cp, kind, w);
+          encodeTile(clientPixels({ x: r.x + tx, y: r.y + ty, w: tw, h: th }, fb, tr, tile), 0, tw, tw, th, cp, kind, w);
         }
       }
     }
