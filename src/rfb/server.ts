@@ -69,6 +69,10 @@ export class RfbServer implements DisplayListener {
       get surface() {
         return pipeline.surface;
       },
+      // the guest's keyboard LEDs now: a client that asks for LED state later is told them at once
+      get leds() {
+        return server.leds;
+      },
       desktopName: this.options.desktopName,
       input,
       options: this.options,

@@ -126,6 +126,7 @@ interface ClientSupport {
   fence: boolean;
   continuousUpdates: boolean;
   qemuKey: boolean;
+  ledState: boolean;
 }
 
 const NO_SUPPORT: ClientSupport = {
@@ -138,6 +139,7 @@ const NO_SUPPORT: ClientSupport = {
   fence: false,
   continuousUpdates: false,
   qemuKey: false,
+  ledState: false,
 };
 
 /** Pseudo-rectangles owed to the client with its next FramebufferUpdate. */
@@ -518,6 +520,7 @@ export class RfbSession {
       fence: has(EncodingType.Fence),
       continuousUpdates: has(EncodingType.ContinuousUpdates),
       qemuKey: has(EncodingType.QemuExtendedKeyEvent),
+      ledState: has(QEMU_LED_STATE),
     };
     this.#support = sup;
     const level = (lo: number, hi: number) => {
@@ -534,8 +537,7 @@ export class RfbSession {
     if (sup.cursor && !had.cursor && this.host.cursor !== null) this.#pending.cursor = true;
     if (sup.desktopName && !had.desktopName) this.#pending.desktopName = true;
     if (sup.qemuKey) this.#pending.qemuKeyAck = true; // on every SetEncodings listing it, as QEMU does
-    if (has(QEMU_LED_STATE) && !this.#ledState) this.#pending.leds = this.host.leds ?? 0;
-    this.#ledState = has(QEMU_LED_STATE);
+    if (sup.ledState && !had.ledState) this.#pending.leds = this.host.leds ?? 0;
     if (has(EXTENDED_MOUSE_BUTTONS) && !this.#ext.pointer) this.#pending.mouseButtons = true;
     if (has(EXTENDED_CLIPBOARD) && !this.#clipboard) {
       this.#ext.clipboard = true;
@@ -779,12 +781,11 @@ export class RfbSession {
 
   /** The guest keyboard's LEDs changed: QEMU LED state clients get them with the next update. */
   onLeds(leds: number): void {
-    if (!this.#ledState) return;
+    if (!this.#support.ledState) return;
     this.#pending.leds = leds;
     this.maybeSendUpdate();
   }
 
-  #ledState = false;
 
   /**
    * The guest's clipboard changed: Extended Clipboard clients are notified (and ask for it, in
