@@ -81,6 +81,19 @@ export function needsShift(ch: string): boolean {
   return SHIFTED.has(ch);
 }
 
+/**
+ * The key events that type one character on a US keyboard: [down, keysym] pairs, Shift pressed and
+ * released around the character when it needs it. Throws for characters that cannot be typed.
+ */
+export function charKeyEvents(ch: string): [boolean, number][] {
+  const sym = charKeysym(ch);
+  const press: [boolean, number][] = [
+    [true, sym],
+    [false, sym],
+  ];
+  return needsShift(ch) ? [[true, KEYSYM_SHIFT_L], ...press, [false, KEYSYM_SHIFT_L]] : press;
+}
+
 /** One key name → keysym: a name from the table, a single character, or a hex keysym like 0xff0d. */
 export function keysymOf(name: string): number {
   const lower = name.toLowerCase();

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { RfbClient, type UpdateInfo } from '../headless/rfb-client.js';
 import { copyImage, encodePng, intersects, type Rect, type RgbaImage } from './image.js';
-import { charKeysym, KEYSYM_SHIFT_L, needsShift, parseKeyCombo } from './keys.js';
+import { charKeyEvents, parseKeyCombo } from './keys.js';
 import {
   describeMatch,
   findNeedles,
@@ -324,12 +324,7 @@ export class Screen extends EventEmitter {
   async typeText(text: string, opts: { delayMs?: number } = {}): Promise<void> {
     let n = 0;
     for (const ch of text) {
-      const sym = charKeysym(ch);
-      const shift = needsShift(ch);
-      if (shift) this.client.keyEvent(true, KEYSYM_SHIFT_L);
-      this.client.keyEvent(true, sym);
-      this.client.keyEvent(false, sym);
-      if (shift) this.client.keyEvent(false, KEYSYM_SHIFT_L);
+      for (const [down, sym] of charKeyEvents(ch)) this.client.keyEvent(down, sym);
       const pause = opts.delayMs ?? (++n % TYPE_BURST === 0 ? TYPE_GAP_MS : 0);
       if (pause) await new Promise((r) => setTimeout(r, pause));
     }

@@ -5,7 +5,7 @@
 // MAX_TYPE_CHARS.
 import type http from 'node:http';
 import type { WebHost } from './web-host.js';
-import { charKeysym, KEYSYM_SHIFT_L, needsShift } from '../../client/screen/keys.js';
+import { charKeyEvents, charKeysym } from '../../client/screen/keys.js';
 import { keysymToSet1 } from '../input/scancodes.js';
 import { DEFAULT_WEB_SECURITY, originAllowed } from './web-security.js';
 
@@ -22,24 +22,19 @@ function reply(res: http.ServerResponse, status: number, body: object | string):
 export function typeIntoGuest(app: WebHost, text: string): { typed: number; skipped: number } {
   let typed = 0;
   let skipped = 0;
-  const key = (down: boolean, sym: number) => app.rfb.input.keyEvent(down, sym);
   for (const ch of text.replace(/\r\n/g, '\n')) {
-    let sym: number;
+    let events: [boolean, number][];
     try {
-      sym = charKeysym(ch);
+      events = charKeyEvents(ch);
     } catch {
       skipped++;
       continue;
     }
-    if (!keysymToSet1(sym)) {
+    if (!keysymToSet1(charKeysym(ch))) {
       skipped++; // no key on a US keyboard types it (é, ✓)
       continue;
     }
-    const shift = needsShift(ch);
-    if (shift) key(true, KEYSYM_SHIFT_L);
-    key(true, sym);
-    key(false, sym);
-    if (shift) key(false, KEYSYM_SHIFT_L);
+    for (const [down, sym] of events) app.rfb.input.keyEvent(down, sym);
     typed++;
   }
   return { typed, skipped };
