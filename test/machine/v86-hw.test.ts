@@ -5,32 +5,23 @@
 // own bitmap asked beside them. Where the addon cannot run, the machine says so and runs v86's log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VramVnc } from '../../src/app.js';
-import { connect, type Screen } from '../../client/screen/session.js';
+import type { Screen } from '../../client/screen/session.js';
 import { countDiff, fetchScreenshot, sleep } from '../helpers/app.js';
 import { loadHwtrack } from '../../src/hypervisor/hwtrack-addon.js';
 import { comparePages } from '../../src/bench/pages.js';
 import type { V86Machine } from '../../src/machine/v86/machine.js';
 import { V86DirtyTracker } from '../../src/machine/v86/tracker.js';
-import { ensureGuests, INITRD, KERNEL, startV86 } from './v86-helpers.js';
+import { ensureGuests, INITRD, KERNEL, startV86, viewLinuxPrompt } from './v86-helpers.js';
 
 const hw = loadHwtrack();
 let app: VramVnc;
 let screen: Screen;
 const notices: string[] = [];
-const PROMPT = 'fixtures/needles/linux/fbcon-prompt.json';
 
 beforeAll(async () => {
   ensureGuests();
   app = await startV86({ kernel: KERNEL, initrd: INITRD, append: 'console=tty1', tracking: 'hw', notice: (l) => notices.push(l) });
-  screen = await connect(app.vncUrl!, { timeoutMs: 30_000 });
-  await screen.client.waitUntil(() => screen.width === 1024, 240_000);
-  await screen.waitStill({ stillMs: 3000, timeoutMs: 240_000 });
-  for (let i = 0; ; i++) {
-    await screen.waitChange(() => screen.typeText('clear\n'), { timeoutMs: 30_000 });
-    await screen.waitStill({ stillMs: 1000, timeoutMs: 30_000 });
-    if ((await screen.checkScreen(PROMPT, { timeoutMs: 5_000 })).ok || i === 4) break;
-  }
-  await screen.assertScreen(PROMPT, { timeoutMs: 10_000 });
+  screen = await viewLinuxPrompt(app);
 }, 300_000);
 
 afterAll(async () => {

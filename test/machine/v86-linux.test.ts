@@ -5,15 +5,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VramVnc } from '../../src/app.js';
-import { connect, type Screen } from '../../client/screen/session.js';
+import type { Screen } from '../../client/screen/session.js';
 import { copyImage, encodePng, type RgbaImage } from '../../client/screen/image.js';
 import { countDiff, fetchScreenshot, sleep } from '../helpers/app.js';
 import { DEFAULT_CLIENT_ENCODINGS } from '../../client/headless/rfb-client.js';
-import { ensureGuests, INITRD, KERNEL, startV86 } from './v86-helpers.js';
+import { ensureGuests, INITRD, KERNEL, LINUX_PROMPT, startV86, viewLinuxPrompt } from './v86-helpers.js';
 
 let app: VramVnc;
 let screen: Screen;
-const PROMPT = 'fixtures/needles/linux/fbcon-prompt.json';
+const PROMPT = LINUX_PROMPT;
 const HELLO = 'fixtures/needles/linux/fbcon-hello.json';
 
 interface TrackingStats {
@@ -32,18 +32,7 @@ function cutNeedle(json: string, img: RgbaImage, area: { xpos: number; ypos: num
 beforeAll(async () => {
   ensureGuests();
   app = await startV86({ kernel: KERNEL, initrd: INITRD, append: 'console=tty1' });
-  screen = await connect(app.vncUrl!, { timeoutMs: 30_000 });
-  // the shell's prompt after "clear": its first line, at the top left
-  await screen.client.waitUntil(() => screen.width === 1024, 240_000);
-  await screen.waitStill({ stillMs: 3000, timeoutMs: 240_000 });
-  // the shell may still be starting when the screen first sits still: clear until its prompt is at the top
-  for (let i = 0; ; i++) {
-    await screen.waitChange(() => screen.typeText('clear\n'), { timeoutMs: 30_000 });
-    await screen.waitStill({ stillMs: 1000, timeoutMs: 30_000 });
-    cutNeedle(PROMPT, copyImage(screen.image()), { xpos: 0, ypos: 0, width: 88, height: 16 }, ['linux', 'prompt']);
-    if ((await screen.checkScreen(PROMPT, { timeoutMs: 5_000 })).ok || i === 4) break;
-  }
-  await screen.assertScreen(PROMPT, { timeoutMs: 10_000 });
+  screen = await viewLinuxPrompt(app, (s) => cutNeedle(PROMPT, copyImage(s.image()), { xpos: 0, ypos: 0, width: 88, height: 16 }, ['linux', 'prompt']));
 }, 300_000);
 
 afterAll(async () => {

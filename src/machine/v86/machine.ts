@@ -149,7 +149,7 @@ export class V86Machine implements Machine {
           fill: () => cpu.svga_fill_pixel_buffer(32, 0),
         },
         vga.vga_memory_size,
-        { idleDropMs: options.tracking === 'dirty-nodrop' ? null : options.idleDropMs, droppedCheckMs: options.droppedCheckMs ?? 30 },
+        { idleDropMs: options.tracking === 'dirty-nodrop' ? null : options.idleDropMs, droppedCheckMs: options.droppedCheckMs },
       );
       this.vram.onDeviceWrite = (off, len) => t.noteDeviceWrite(off, len);
       this.#log = t;

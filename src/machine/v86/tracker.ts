@@ -25,8 +25,8 @@ export interface V86DirtyLog {
 }
 
 export interface V86TrackerOptions extends TrackerOptions {
-  /** While dropped, v86's log is harvested at most this often while the guest runs (ms). */
-  droppedCheckMs: number;
+  /** While dropped, v86's log is harvested at most this often while the guest runs (ms; default 30). */
+  droppedCheckMs?: number;
 }
 
 const WORDS_PER_PAGE = 1 << (PAGE_SHIFT - 2);
@@ -140,7 +140,7 @@ export class V86DirtyTracker implements DirtyVramTracker {
     }
     if (this.#state !== 'dropped') return;
     const now = this.#now();
-    if (now < this.#expectUntil || now - this.#lastDroppedCheck >= this.options.droppedCheckMs) {
+    if (now < this.#expectUntil || now - this.#lastDroppedCheck >= (this.options.droppedCheckMs ?? 30)) {
       this.#lastDroppedCheck = now;
       this.harvest();
     }
