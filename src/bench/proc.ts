@@ -14,6 +14,16 @@ export interface ProcSample {
 }
 
 /** pid and its descendants (a relaunched server is the child of the process that was started). */
+/** Whether a process is still there (signal 0). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function processTree(pid: number): number[] {
   const parentOf = new Map<number, number>();
   for (const e of fs.readdirSync('/proc')) {

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SERVER_V8_FLAGS } from '../runtime/v8-flags.js';
-import { processTree } from './proc.js';
+import { alive, processTree } from './proc.js';
 
 // dist/src/bench → dist/src/cli/main.js; under vitest (src/bench) the built one
 const BESIDE = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -26,14 +26,6 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 export function startServerProcess(args: string[], launch: Launch = 'node'): Promise<ServerProcess> {
   const node = launch === 'flags' ? [...SERVER_V8_FLAGS] : [];

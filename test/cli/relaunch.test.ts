@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RfbClient } from '../../client/headless/rfb-client.js';
-import { processTree } from '../../src/bench/proc.js';
+import { alive, processTree } from '../../src/bench/proc.js';
+import { sleep } from '../helpers/app.js';
 
 const MAIN = path.resolve('dist/src/cli/main.js');
 const children: ChildProcess[] = [];
@@ -17,15 +18,6 @@ afterEach(() => {
 });
 
 const cmdline = (pid: number) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function start(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; out: string }> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
