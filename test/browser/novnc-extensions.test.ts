@@ -36,6 +36,8 @@ describe('noVNC 1.7 extensions against the TCP port', () => {
   it('ExtendedClipboard: text the user pastes reaches the guest in full Unicode; the guest\'s reaches noVNC', async () => {
     const { a, p } = await novnc();
     const session = () => [...a.rfb.sessions][0]!;
+    // noVNC's 'connect' fires on ServerInit; its SetEncodings may still be on the wire
+    for (let i = 0; i < 250 && !session().encodings.includes(0xc0a1e5ce | 0); i++) await sleep(20);
     expect(session().encodings).toContain(0xc0a1e5ce | 0);
     // noVNC answers our caps with its own; only then does it use notify
     await p.browser.page.waitForFunction(() => Object.keys((window as any).rfb._clipboardServerCapabilitiesActions ?? {}).length > 0);
