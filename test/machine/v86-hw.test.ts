@@ -2,16 +2,18 @@
 // dirty log over v86's WebAssembly memory. Pixel-exact at the viewer; nothing of ours runs while the
 // prompt sits still (tracking dropped: no refresher wake-up, no query); a keystroke faults, re-arms and
 // reaches the viewer; during console redraws the hardware bits miss no page that changed, with v86's
-// own bitmap asked beside them. Where the addon cannot run, the machine says so and runs v86's log.
+// own bitmap asked beside them; TigerVNC, gtk-vnc and noVNC show exactly /screenshot.png. Where the
+// addon cannot run, the machine says so and runs v86's log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VramVnc } from '../../src/app.js';
-import type { Screen } from '../../client/screen/session.js';
+import { connect, type Screen } from '../../client/screen/session.js';
 import { countDiff, fetchScreenshot, sleep } from '../helpers/app.js';
 import { loadHwtrack } from '../../src/hypervisor/hwtrack-addon.js';
 import { comparePages } from '../../src/bench/pages.js';
 import type { V86Machine } from '../../src/machine/v86/machine.js';
 import { V86DirtyTracker } from '../../src/machine/v86/tracker.js';
-import { ensureGuests, INITRD, KERNEL, startV86, viewLinuxPrompt } from './v86-helpers.js';
+import { ensureGuests, INITRD, KERNEL, LINUX_PROMPT, startV86, viewLinuxPrompt } from './v86-helpers.js';
+import { gvncCaptureDiff, noVncDiff, tigerVncShowsScreenshot } from './v86-viewers.js';
 
 const hw = loadHwtrack();
 let app: VramVnc;
@@ -42,6 +44,17 @@ describe('Linux on v86 with --tracking hw', () => {
     expect(app.tracker.counters.pagesReported).toBeGreaterThan(0);
     expect(countDiff(screen.image(), await fetchScreenshot(app))).toBe(0);
   });
+
+  it('TigerVNC, gtk-vnc and noVNC show the prompt exactly as /screenshot.png does', async () => {
+    expect(await tigerVncShowsScreenshot(app, 'linux-hw')).not.toBeNull();
+    expect(await noVncDiff(app, 1024, 768)).toBe(0);
+    // gvnccapture connects non-shared, which disconnects our viewer: connect anew
+    expect(await gvncCaptureDiff(app, 'linux-hw')).toBe(0);
+    await screen.close();
+    screen = await connect(app.vncUrl!, { timeoutMs: 30_000 });
+    await screen.assertScreen(LINUX_PROMPT, { timeoutMs: 10_000 });
+    expect(countDiff(screen.image(), await fetchScreenshot(app))).toBe(0);
+  }, 180_000);
 
   it('dropped at the still prompt: no wake-up, no query; a keystroke re-arms and reaches the viewer', async () => {
     for (let i = 0; i < 60 && app.tracker.state !== 'dropped'; i++) await sleep(250);
