@@ -1,7 +1,17 @@
 // Who gets in, and who makes way: the share policy at ClientInit (QEMU's -vnc share=...), the cap
 // on established clients, and the cap on handshakes in progress, kept apart so that connections
 // that stop halfway cannot lock real viewers out.
-import type { RfbSession } from './session.js';
+import type { SessionState } from './session/state.js';
+
+/** What admission sees of a session. */
+export interface Admittable {
+  readonly state: SessionState;
+  /** It asked for exclusive access (ClientInit shared-flag 0). */
+  readonly exclusive: boolean;
+  /** performance.now() of its last bytes received. */
+  readonly lastActivity: number;
+  close(reason: string): void;
+}
 
 /**
  * QEMU's share policies (ui/vnc.c protocol_client_init):
@@ -24,7 +34,7 @@ export interface AdmissionLimits {
  * A session's ClientInit: null to let it in (after disconnecting whom the policy says), else the
  * reason it is refused.
  */
-export function admitAtClientInit(session: RfbSession, shared: boolean, all: Iterable<RfbSession>, limits: AdmissionLimits): string | null {
+export function admitAtClientInit(session: Admittable, shared: boolean, all: Iterable<Admittable>, limits: AdmissionLimits): string | null {
   const others = [...all].filter((s) => s !== session && s.state === 'Normal');
   const exclusiveOther = others.some((s) => s.exclusive);
   if (limits.share === 'force-shared' && !shared) return 'refused: it asked for exclusive access (shared-flag 0) and the server is --share force-shared';
@@ -40,15 +50,15 @@ export function admitAtClientInit(session: RfbSession, shared: boolean, all: Ite
 }
 
 /** Sessions still in the handshake (past the TCP accept, before ClientInit). */
-export function pendingSessions(all: Iterable<RfbSession>): RfbSession[] {
-  const out: RfbSession[] = [];
+export function pendingSessions<S extends Admittable>(all: Iterable<S>): S[] {
+  const out: S[] = [];
   for (const s of all) if (s.state !== 'Normal' && s.state !== 'Closed') out.push(s);
   return out;
 }
 
 /** The handshake that has been quiet longest: the one to make way when handshakes are full. */
-export function stalestHandshake(pending: readonly RfbSession[]): RfbSession | null {
-  let best: RfbSession | null = null;
+export function stalestHandshake<S extends Admittable>(pending: readonly S[]): S | null {
+  let best: S | null = null;
   for (const s of pending) if (best === null || s.lastActivity < best.lastActivity) best = s;
   return best;
 }

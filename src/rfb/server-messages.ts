@@ -51,6 +51,23 @@ export function serverCutText(w: ByteWriter, text: Buffer): ByteWriter {
   return w.u8(ServerMessageType.ServerCutText).pad(3).u32(text.length).bytes(text);
 }
 
+/** Fence flags (rfbproto "Fence"). */
+export const FenceFlag = {
+  BlockBefore: 1 << 0,
+  BlockAfter: 1 << 1,
+  SyncNext: 1 << 2,
+  Request: 1 << 31,
+} as const;
+
+export function fence(flags: number, payload: Uint8Array): Buffer {
+  return new ByteWriter(9 + payload.length).u8(ServerMessageType.Fence).pad(3).u32(flags).u8(payload.length).bytes(payload).toBuffer();
+}
+
+/** EndOfContinuousUpdates (also the answer to a client listing the ContinuousUpdates pseudo-encoding). */
+export function endOfContinuousUpdates(): Buffer {
+  return Buffer.from([ServerMessageType.EndOfContinuousUpdates]);
+}
+
 export function bell(w: ByteWriter): ByteWriter {
   return w.u8(ServerMessageType.Bell);
 }

@@ -96,6 +96,9 @@ describe('RfbSession handshake', () => {
     ch.deliver(Buffer.from('GET / HTTP/1.1\r\n'));
     expect(s.state).toBe('Closed');
     expect(s.closeReason).toMatch(/^RFB_ERR_BAD_VERSION: not an RFB client/);
+    // the closed session keeps the coded error itself, not only the flattened reason
+    expect(s.closeError?.code).toBe('RFB_ERR_BAD_VERSION');
+    expect(s.closeError?.message).toMatch(/^not an RFB client/);
     expect(ch.closed).toBe(true);
     expect(logs.at(-1)).toContain('closed: RFB_ERR_BAD_VERSION');
   });
@@ -111,6 +114,7 @@ describe('RfbSession handshake', () => {
     expect(out.readUInt32BE(0)).toBe(1);
     expect(out.subarray(8).toString()).toBe('security type 2 is not offered');
     expect(s.closeReason).toMatch(/^RFB_ERR_UNSUPPORTED_SECURITY/);
+    expect(s.closeError?.code).toBe('RFB_ERR_UNSUPPORTED_SECURITY');
   });
 
   it('asks for exclusive access when the shared-flag is 0', () => {
@@ -246,6 +250,15 @@ describe('RfbSession client messages', () => {
     const { ch, s } = normal();
     ch.deliver(hex('07'));
     expect(s.closeReason).toBe('RFB_ERR_UNKNOWN_MESSAGE: unknown client message type 7');
+    expect(s.closeError?.code).toBe('RFB_ERR_UNKNOWN_MESSAGE');
+  });
+
+  it('keeps no coded error when the client just goes away', () => {
+    const { ch, s } = normal();
+    ch.destroy();
+    expect(s.state).toBe('Closed');
+    expect(s.closeReason).toBe('connection closed by client');
+    expect(s.closeError).toBeNull();
   });
 
   it('refuses ClientCutText beyond the limit from its header, before the text arrives', () => {
