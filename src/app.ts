@@ -176,7 +176,7 @@ export class VramVnc {
     await this.machine.stop();
     this.pipeline.stop();
     this.device.stop();
-    this.rfb.closeAll('server shutting down');
+    await this.rfb.close('server shutting down');
     this.tracker.close?.();
     const close = (s: net.Server | http.Server | null) =>
       new Promise<void>((resolve) => {

@@ -49,6 +49,8 @@ export interface VncServerOptions {
     insecureNoAuth?: boolean;
   };
   limits?: Partial<Pick<RfbServerOptions, 'maxClients' | 'maxCutText' | 'maxOutputBytes' | 'stallTimeoutMs' | 'handshakeTimeoutMs'>>;
+  /** Worker threads this server's deflate pool may use for large zlib rectangles, beside the main thread (0: none; default one fewer than the cores, at most 3). Each server has its own pool, closed with it. */
+  deflateThreads?: number;
   /** How the server learns of changes: the source's doorbell (event, default) or polling every intervalMs. */
   refresh?: { mode?: RefreshMode; intervalMs?: number };
   desktopName?: string;
@@ -88,6 +90,10 @@ export class VncServer extends EventEmitter<VncServerEvents> {
       throw new VncServerOptionError('security.password', 'security.password must be a non-empty string');
     }
     const pw = password === undefined ? null : Buffer.from(password, 'latin1');
+    const threads = options.deflateThreads;
+    if (threads !== undefined && (!Number.isInteger(threads) || threads < 0 || threads > 8)) {
+      throw new VncServerOptionError('deflateThreads', `deflateThreads must be an integer 0..8, got ${threads}`);
+    }
     for (const [name, e] of Object.entries(options.listen)) {
       if (!e) continue;
       if (!Number.isInteger(e.port) || e.port < 0 || e.port > 65535) throw new VncServerOptionError(`listen.${name}.port`, `listen.${name}.port must be 0..65535, got ${e.port}`);
@@ -101,6 +107,7 @@ export class VncServer extends EventEmitter<VncServerEvents> {
       log,
       security: new SecurityPolicy({ password: pw }),
       resizeDesktop: source.requestResize ? (w, h, screens) => source.requestResize!(w, h, screens) : undefined,
+      deflateThreads: options.deflateThreads,
       ...options.limits,
     });
     this.#options = options;
@@ -163,7 +170,7 @@ export class VncServer extends EventEmitter<VncServerEvents> {
 
   async close(): Promise<void> {
     this.pipeline.stop();
-    this.rfb.closeAll('server shutting down');
+    await this.rfb.close('server shutting down');
     await Promise.all(
       this.#servers.map(
         (s) =>

@@ -1,5 +1,5 @@
 // The headless client's framebuffer: RGBA bytes, filled from pixels in the negotiated format.
-import type { PixelFormat } from '../../src/rfb/pixel-format.js';
+import type { PixelFormat } from '../../src/rfb/wire/pixel-format.js';
 
 export class ClientFramebuffer {
   rgba: Uint8Array;

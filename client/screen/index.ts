@@ -23,4 +23,4 @@ export {
 export type { AreaMatch, FailureFiles, Needle, NeedleArea, NeedleJson, NeedleMatch } from './needle.js';
 export { copyImage, encodePng, fillRect, readPng } from './image.js';
 export type { Rect, RgbaImage } from './image.js';
-export { charKeysym, keysymOf, parseKeyCombo } from './keys.js';
+export { charKeysym, keysymOf, parseKeyCombo } from '../../src/rfb/wire/keysyms.js';

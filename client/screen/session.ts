@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { RfbClient, type UpdateInfo } from '../headless/rfb-client.js';
 import { copyImage, encodePng, intersects, type Rect, type RgbaImage } from './image.js';
-import { charKeyEvents, parseKeyCombo } from './keys.js';
+import { charKeyEvents, parseKeyCombo } from '../../src/rfb/wire/keysyms.js';
 import {
   describeMatch,
   findNeedles,

@@ -3,10 +3,12 @@
 // one process can stand in for many viewers. Handles encodings whose bodies have a known length
 // (Raw, Zlib, ZRLE, Tight: its length is found from the control bytes); use the headless client for anything that must be decoded.
 import net from 'node:net';
-import { ByteQueue } from '../rfb/byte-queue.js';
-import { ByteWriter } from '../rfb/byte-writer.js';
-import { EncodingType } from '../rfb/encodings/encodings.js';
-import { NATIVE_FORMAT, writePixelFormat } from '../rfb/pixel-format.js';
+import { ByteQueue } from '../rfb/wire/byte-queue.js';
+import { clientMessages } from '../rfb/wire/client-messages.js';
+import { EncodingType } from '../rfb/wire/encodings.js';
+import { protocolVersion, SecurityType } from '../rfb/wire/handshake.js';
+import { NATIVE_FORMAT } from '../rfb/wire/pixel-format.js';
+import { parseRectHeader, parseServerInit, serverInitLength, ServerMessageType } from '../rfb/wire/server-messages.js';
 import { parseVncUrl } from '../../client/headless/rfb-client.js';
 import { NeedMore, PeekReader } from '../../client/headless/decoders/reader.js';
 
@@ -91,7 +93,7 @@ export class CountingClient {
         case 'version':
           if (q.length < 12) return;
           q.skip(12);
-          this.#socket.write('RFB 003.008\n');
+          this.#socket.write(protocolVersion(8));
           this.#stage = 'security';
           break;
         case 'security': {
@@ -99,7 +101,7 @@ export class CountingClient {
           const n = q.peek(1)[0]!;
           if (q.length < 1 + n) return;
           q.skip(1 + n);
-          this.#socket.write(Buffer.from([1]));
+          this.#socket.write(Buffer.from([SecurityType.None]));
           this.#stage = 'result';
           break;
         }
@@ -110,16 +112,14 @@ export class CountingClient {
           this.#stage = 'init';
           break;
         case 'init': {
-          if (q.length < 24) return;
-          const len = q.peek(24).readUInt32BE(20);
-          if (q.length < 24 + len) return;
-          const b = q.consume(24 + len);
-          this.#width = b.readUInt16BE(0);
-          this.#height = b.readUInt16BE(2);
-          const w = new ByteWriter().u8(0).pad(3);
-          writePixelFormat(w, NATIVE_FORMAT);
-          w.u8(2).pad(1).u16(3).s32(this.encoding).s32(EncodingType.DesktopSize).s32(EncodingType.LastRect);
-          this.#socket.write(w.toBuffer());
+          const need = serverInitLength(q.peek(Math.min(q.length, 24)), q.length);
+          if (q.length < need) return;
+          const init = parseServerInit(q.consume(need));
+          this.#width = init.width;
+          this.#height = init.height;
+          this.#socket.write(
+            Buffer.concat([clientMessages.setPixelFormat(NATIVE_FORMAT), clientMessages.setEncodings([this.encoding, EncodingType.DesktopSize, EncodingType.LastRect])]),
+          );
           this.#request(false);
           this.#stage = 'normal';
           break;
@@ -132,7 +132,7 @@ export class CountingClient {
   }
 
   #request(incremental: boolean): void {
-    this.#socket.write(new ByteWriter(10).u8(3).u8(incremental ? 1 : 0).u16(0).u16(0).u16(this.#width).u16(this.#height).toBuffer());
+    this.#socket.write(clientMessages.framebufferUpdateRequest(incremental, 0, 0, this.#width, this.#height));
   }
 
   #message(): boolean {
@@ -140,15 +140,15 @@ export class CountingClient {
     if (this.#rectsLeft < 0) {
       if (q.length < 4) return false;
       const h = q.peek(4);
-      if (h[0] !== 0) throw new Error(`counting client: unexpected message type ${h[0]}`);
+      if (h[0] !== ServerMessageType.FramebufferUpdate) throw new Error(`counting client: unexpected message type ${h[0]}`);
       this.#rectsLeft = h.readUInt16BE(2);
       q.skip(4);
     }
     while (this.#rectsLeft > 0) {
       if (!this.#rect) {
         if (q.length < 12) return false;
-        const r = q.consume(12);
-        this.#rect = { w: r.readUInt16BE(4), h: r.readUInt16BE(6), enc: r.readInt32BE(8) };
+        const r = parseRectHeader(q.consume(12));
+        this.#rect = { w: r.w, h: r.h, enc: r.encoding };
       }
       const r = this.#rect;
       if (r.enc === EncodingType.LastRect) {

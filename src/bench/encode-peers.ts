@@ -10,7 +10,7 @@ import path from 'node:path';
 import { RfbClient } from '../../client/headless/rfb-client.js';
 import { surfaceToPng } from '../display/png.js';
 import type { Surface } from '../display/surface.js';
-import { EncodingType } from '../rfb/encodings/encodings.js';
+import { EncodingType } from '../rfb/wire/encodings.js';
 import { describeMachine, sampleProcess } from './proc.js';
 import { startServerProcess } from './server-process.js';
 import { median, table } from './stats.js';

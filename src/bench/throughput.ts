@@ -1,6 +1,6 @@
 // `vramvnc bench throughput`: the `video` guest (every pixel of a region changing every 10 ms)
 // delivered to 1, 10 and 100 viewer-like clients: frames/s delivered, bytes/frame, server CPU.
-import { EncodingType, encodingName } from '../rfb/encodings/encodings.js';
+import { EncodingType, encodingName } from '../rfb/wire/encodings.js';
 import { CountingClient } from './counting-client.js';
 import { sampleProcess } from './proc.js';
 import { startServerProcess } from './server-process.js';

@@ -10,10 +10,11 @@ import { Fb32, mulberry32 } from '../guest/guest.js';
 import { drawClock } from '../guest/programs.js';
 import { FONT_8X16 } from '../vga/fonts/index.js';
 import { GuestMemory } from '../hypervisor/memory.js';
-import { ByteWriter } from '../rfb/byte-writer.js';
-import { EncodingType, encodingName } from '../rfb/encodings/encodings.js';
+import { ByteWriter } from '../rfb/wire/byte-writer.js';
+import { EncodingType, encodingName } from '../rfb/wire/encodings.js';
 import { EncoderSet } from '../rfb/encodings/select.js';
-import { NATIVE_FORMAT, PixelTranslator } from '../rfb/pixel-format.js';
+import type { ParallelDeflate } from '../rfb/wire/zlib-stream.js';
+import { NATIVE_FORMAT, PixelTranslator } from '../rfb/wire/pixel-format.js';
 
 export const FRAME_NAMES = ['desktop', 'text', 'photo', 'noise', 'console'] as const;
 export type FrameName = (typeof FRAME_NAMES)[number];
@@ -194,9 +195,9 @@ export const BENCH_CASES: { label: string; encodings: number[] }[] = [
 
 /**
  * Encode each whole frame `iterations` times with a fresh session's encoders (as a client's first
- * full update), the 12-byte rectangle headers included.
+ * full update), the 12-byte rectangle headers included; `deflate` is the server's deflate pool.
  */
-export function benchEncode(frames: { name: string; surface: Surface }[], iterations = 3, cases = BENCH_CASES): BenchRow[] {
+export function benchEncode(frames: { name: string; surface: Surface }[], iterations = 3, cases = BENCH_CASES, deflate: ParallelDeflate | null = null): BenchRow[] {
   const rows: BenchRow[] = [];
   const tr = new PixelTranslator(NATIVE_FORMAT);
   for (const { name, surface } of frames) {
@@ -207,7 +208,7 @@ export function benchEncode(frames: { name: string; surface: Surface }[], iterat
       let bytes = 0;
       const t0 = performance.now();
       for (let i = 0; i < iterations; i++) {
-        const set = new EncoderSet();
+        const set = new EncoderSet(deflate);
         set.setEncodings(c.encodings, paramsFor(c.encodings));
         out.reset();
         set.encode(full, surface, tr, out);

@@ -17,10 +17,10 @@ import { benchLatency, formatLatencyTable } from '../bench/latency.js';
 import { benchGuest, formatGuestTable } from '../bench/guest.js';
 import { benchSlowClient, benchThroughput, formatThroughputTable } from '../bench/throughput.js';
 import { SKIPPABLE_ENCODINGS } from '../bench/counting-client.js';
-import { EncodingType } from '../rfb/encodings/encodings.js';
+import { EncodingType } from '../rfb/wire/encodings.js';
 import { barChartSvg } from '../bench/plot.js';
 import { passwordOption, registerScreenCommands } from './screen-commands.js';
-import { defaultDeflateThreads, deflatePool } from '../rfb/encodings/deflate-pool.js';
+import { DeflatePool, defaultDeflateThreads } from '../rfb/encodings/deflate-pool.js';
 import { addMachineOptions, checkMachineFlags, DEFAULT_VRAM_MB, flagMessage, v86FromFlags, type MachineKind } from './machine-flags.js';
 import { benchEncode, defaultFramesDir, formatBenchTable, FRAME_NAMES, loadFrame, writeFrames, type FrameName } from './bench-encode.js';
 import { benchEncodePeers, ENCODE_PEERS, formatPeerTable, type EncodePeer } from '../bench/encode-peers.js';
@@ -98,7 +98,6 @@ export function buildProgram(): Command {
       defaultDeflateThreads(),
     );
   addMachineOptions(serve).action(async (opts, cmd: Command) => {
-      deflatePool.setSize(opts.deflateThreads);
       const kind = opts.machine as MachineKind;
       let guest;
       try {
@@ -133,7 +132,7 @@ export function buildProgram(): Command {
           vnc: opts.vnc,
           web: opts.web,
           log,
-          rfb: { ...security.rfb, maxClients: opts.maxClients, stallTimeoutMs: opts.stallTimeoutMs },
+          rfb: { ...security.rfb, maxClients: opts.maxClients, stallTimeoutMs: opts.stallTimeoutMs, deflateThreads: opts.deflateThreads },
           webSecurity: security.web,
         });
         await app.start();
@@ -351,7 +350,9 @@ export function buildProgram(): Command {
         return;
       }
       const frames = FRAME_NAMES.map((name) => ({ name, surface: loadFrame(name, opts.frames) }));
-      process.stdout.write(`${formatBenchTable(benchEncode(frames, opts.iterations))}\n`);
+      const deflate = new DeflatePool(); // as a server's, with its default threads
+      process.stdout.write(`${formatBenchTable(benchEncode(frames, opts.iterations, undefined, deflate))}\n`);
+      await deflate.close();
     });
 
   plainDefaults(program);

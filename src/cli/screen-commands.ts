@@ -146,7 +146,7 @@ export function registerScreenCommands(program: Command): void {
   ).action((url: string, keys: string[], opts) =>
     run(async () => {
       const combos = keys.flatMap((k) => k.split(/\s+/)).filter(Boolean);
-      const { parseKeyCombo } = await import('../../client/screen/keys.js');
+      const { parseKeyCombo } = await import('../rfb/wire/keysyms.js');
       for (const c of combos) {
         try {
           parseKeyCombo(c);

@@ -10,7 +10,7 @@ import { GuestInput } from '../guest/input-devices.js';
 import { I8042 } from '../input/i8042.js';
 import { Ps2Input } from '../input/ps2-input.js';
 import type { InputSink } from '../rfb/input.js';
-import { vbeResize } from '../rfb/encodings/pseudo.js';
+import { vbeResize } from './vbe-resize.js';
 import { VgaDevice } from '../vga/vga-device.js';
 import { checkVramMb, type Machine, type MachineCommon } from './machine.js';
 

@@ -3,7 +3,7 @@
 // runs only once some 64 MiB of such memory has piled up (and the C heap may keep it after): a
 // client asking for frame after frame would hold the server that much above its base. With the
 // pool, a client that reads what it asked for gets the same few buffers again and again.
-import { ByteWriter } from './byte-writer.js';
+import { ByteWriter } from './wire/byte-writer.js';
 
 export interface BufferPoolOptions {
   /** Capacity kept in the pool, all writers together. */

@@ -2,12 +2,13 @@
 import type { DirtyRegion } from '../display/dirty-region.js';
 import type { DisplayFeed, DisplayListener } from '../display/update-pipeline.js';
 import type { Surface } from '../display/surface.js';
-import type { ByteChannel } from '../transport/stream.js';
+import type { ByteChannel } from './channel.js';
 import type { InputSink } from './input.js';
 import type { ColourMap } from './encodings/colour-map.js';
 import { MoveDetector } from './encodings/move-detect.js';
 import { DESKTOP_POINTER, type CursorImage } from './encodings/pseudo.js';
 import { BufferPool } from './buffer-pool.js';
+import { DeflatePool } from './encodings/deflate-pool.js';
 import { EncodeCache, type EncodeCacheOptions } from './encodings/encode-cache.js';
 import { admitAtClientInit, pendingSessions, stalestHandshake, type SharePolicy } from './admission.js';
 import { hostOf } from './security/backoff.js';
@@ -42,6 +43,8 @@ export interface RfbServerOptions extends SessionOptions {
   detectMoves?: boolean;
   /** Byte budgets of the shared encode cache (encode-cache.ts). */
   encodeCache?: Partial<EncodeCacheOptions>;
+  /** Worker threads of this server's deflate pool, beside the main thread (default: one fewer than the cores, at most 3). */
+  deflateThreads?: number;
 }
 
 export interface RfbServerCounters {
@@ -59,11 +62,14 @@ export class RfbServer implements DisplayListener {
   readonly encodeCache: EncodeCache;
   readonly buffers = new BufferPool();
   readonly moves = new MoveDetector();
+  /** This server's deflate threads (its sessions' large zlib rectangles); closed with the server. */
+  readonly deflate: DeflatePool;
   #host: SessionHost;
 
   constructor(readonly pipeline: DisplayFeed, readonly input: InputSink, options: Partial<RfbServerOptions> = {}) {
     this.options = { ...DEFAULT_SESSION_OPTIONS, desktopName: 'vramvnc', maxClients: 100, maxPendingPerHost: 10, log: () => {}, ...options };
     this.encodeCache = new EncodeCache(this.options.encodeCache);
+    this.deflate = new DeflatePool(this.options.deflateThreads);
     const server = this;
     this.#host = {
       get surface() {
@@ -85,6 +91,7 @@ export class RfbServer implements DisplayListener {
         return server.sessions.size > 1 ? server.encodeCache : undefined;
       },
       buffers: this.buffers,
+      deflate: this.deflate,
       colourMap: this.options.colourMap,
       cursor: this.options.cursor === undefined ? DESKTOP_POINTER : this.options.cursor,
       resizeDesktop: this.options.resizeDesktop,
@@ -171,5 +178,11 @@ export class RfbServer implements DisplayListener {
 
   closeAll(reason: string): void {
     for (const s of this.sessions) s.close(reason);
+  }
+
+  /** The server stops: every session closes, the deflate workers end. */
+  async close(reason: string): Promise<void> {
+    this.closeAll(reason);
+    await this.deflate.close();
   }
 }

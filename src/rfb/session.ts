@@ -4,17 +4,17 @@
 // paced by what the client reads (session/flow-control.ts).
 import type { DirtyRegion } from '../display/dirty-region.js';
 import type { Rect, Surface } from '../display/surface.js';
-import type { ByteChannel } from '../transport/stream.js';
-import { ByteQueue } from './byte-queue.js';
-import { ByteWriter } from './byte-writer.js';
-import { clientMessageLength, parseClientMessage, type ClientMessage } from './client-messages.js';
-import { encodingName } from './encodings/encodings.js';
+import type { ByteChannel } from './channel.js';
+import { ByteQueue } from './wire/byte-queue.js';
+import { ByteWriter } from './wire/byte-writer.js';
+import { clientMessageLength, parseClientMessage, type ClientMessage } from './wire/client-messages.js';
+import { encodingName } from './wire/encodings.js';
 import type { Move } from './encodings/move-detect.js';
 import { ResizeReason } from './encodings/pseudo.js';
 import { EncoderSet } from './encodings/select.js';
 import { RfbProtocolError } from './errors.js';
-import { NATIVE_FORMAT, validatePixelFormat, type PixelFormat } from './pixel-format.js';
-import { endOfContinuousUpdates, fence, FenceFlag, serverCutText, serverInit } from './server-messages.js';
+import { NATIVE_FORMAT, validatePixelFormat, type PixelFormat } from './wire/pixel-format.js';
+import { endOfContinuousUpdates, fence, FenceFlag, serverCutText, serverInit } from './wire/server-messages.js';
 import { anyPending, ClientCapabilities, ClientFormat } from './session/capabilities.js';
 import { FlowControl } from './session/flow-control.js';
 import { OwedUpdates } from './session/owed.js';
@@ -33,7 +33,7 @@ export class RfbSession {
   closeReason: string | null = null;
   /** The coded protocol error the session ended with (null: an orderly close). */
   closeError: RfbProtocolError | null = null;
-  readonly encoders = new EncoderSet();
+  readonly encoders: EncoderSet;
   /** performance.now() of the last bytes received (or of the connection): quiet handshakes make way first. */
   lastActivity = performance.now();
   /** The client asked for exclusive access (ClientInit shared-flag 0). */
@@ -51,6 +51,7 @@ export class RfbSession {
 
   constructor(readonly channel: ByteChannel, readonly host: SessionHost) {
     this.#queue = new ByteQueue(host.options.maxReceiveBuffer);
+    this.encoders = new EncoderSet(host.deflate ?? null);
     this.#flow = new FlowControl(channel, host.options, this.counters, (err) => this.fail(err));
     this.#format = new ClientFormat(() => host.colourMap);
     this.#resize = new DesktopResize(host, channel.remoteAddress);

@@ -1,7 +1,7 @@
 // RFB over plain TCP: a ByteChannel around net.Socket, and the listener.
 import net from 'node:net';
 import tls from 'node:tls';
-import type { ByteChannel } from './stream.js';
+import type { ByteChannel } from '../rfb/channel.js';
 
 export class TcpChannel implements ByteChannel {
   readonly remoteAddress: string;

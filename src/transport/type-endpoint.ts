@@ -5,7 +5,7 @@
 // MAX_TYPE_CHARS.
 import type http from 'node:http';
 import type { WebHost } from './web-host.js';
-import { charKeyEvents, charKeysym } from '../../client/screen/keys.js';
+import { charKeyEvents, charKeysym } from '../rfb/wire/keysyms.js';
 import { keysymToSet1 } from '../input/scancodes.js';
 import { DEFAULT_WEB_SECURITY, originAllowed } from './web-security.js';
 

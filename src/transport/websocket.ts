@@ -4,7 +4,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import type { ByteChannel } from './stream.js';
+import type { ByteChannel } from '../rfb/channel.js';
 import { armHandshakeTimer, hostRefusedLine, originAllowed } from './web-security.js';
 
 export const RFB_WS_PATHS: readonly string[] = ['/websockify', '/'];

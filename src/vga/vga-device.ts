@@ -14,7 +14,7 @@ import type { DirtyVramTracker } from '../hypervisor/dirty-log.js';
 import type { PortBus } from '../hypervisor/io.js';
 import type { VramHost } from '../hypervisor/vram-host.js';
 import { DirtyRegion } from '../display/dirty-region.js';
-import { framebufferPages, pagesToRects, type LinearLayout } from '../display/page-rects.js';
+import { framebufferPages, pagesToRects, type LinearLayout } from './page-rects.js';
 import { refineLinear32, refineRows } from '../display/refine.js';
 import { Surface, type Rect } from '../display/surface.js';
 import { palette16, palette256, paletteDiff } from './dac.js';

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { tightLength } from '../../src/bench/counting-client.js';
 import { FRAME_NAMES, loadFrame } from '../../src/cli/bench-encode.js';
-import { EncodingType } from '../../src/rfb/encodings/encodings.js';
-import { NATIVE_FORMAT } from '../../src/rfb/pixel-format.js';
+import { EncodingType } from '../../src/rfb/wire/encodings.js';
+import { NATIVE_FORMAT } from '../../src/rfb/wire/pixel-format.js';
 import { encode, encoderSet } from '../rfb/encodings/roundtrip.js';
 
 describe('tightLength', () => {

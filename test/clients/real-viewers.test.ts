@@ -10,7 +10,7 @@ import type { VramVnc } from '../../src/app.js';
 import type { GuestProgram } from '../../src/guest/guest.js';
 import { desktopGuest, idleGuest, imageGuest, randomGuest } from '../../src/guest/programs.js';
 import { biosGuest, mode13Guest, planarGuest, terminalGuest } from '../../src/guest/vga-programs.js';
-import { EncodingType } from '../../src/rfb/encodings/encodings.js';
+import { EncodingType } from '../../src/rfb/wire/encodings.js';
 import type { TightEncoder } from '../../src/rfb/encodings/tight.js';
 import { countDiff, fetchScreenshot, startApp, toPng, type Rgba } from '../helpers/app.js';
 import { bestOffset, errorStats, findInside, run, Xvfb } from './x11.js';

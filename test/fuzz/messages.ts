@@ -1,6 +1,6 @@
 // Test helper: fast-check arbitraries for RFB client messages, well-formed and hostile.
 import fc from 'fast-check';
-import { ByteWriter } from '../../src/rfb/byte-writer.js';
+import { ByteWriter } from '../../src/rfb/wire/byte-writer.js';
 
 const u8 = fc.integer({ min: 0, max: 255 });
 const u16 = fc.integer({ min: 0, max: 0xffff });

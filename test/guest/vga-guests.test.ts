@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { VramVnc } from '../../src/app.js';
 import type { GuestContext, GuestProgram } from '../../src/guest/guest.js';
 import { biosGuest, enterCycleStep, MODE_CYCLE, mode13Guest, modesGuest, planarGuest } from '../../src/guest/vga-programs.js';
-import { EncodingType } from '../../src/rfb/encodings/encodings.js';
+import { EncodingType } from '../../src/rfb/wire/encodings.js';
 import { clientImage, connect, countDiff, fetchScreenshot, startApp, type Rgba } from '../helpers/app.js';
 import { surfaceRgba } from '../vga/helpers.js';
 import type { RfbClient } from '../../client/headless/rfb-client.js';

@@ -1,5 +1,5 @@
 // An in-memory ByteChannel: feed bytes in (one at a time if asked), read what the session wrote.
-import type { ByteChannel } from '../../src/transport/stream.js';
+import type { ByteChannel } from '../../src/rfb/channel.js';
 
 export class FakeChannel implements ByteChannel {
   readonly remoteAddress = 'fake:1';

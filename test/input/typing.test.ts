@@ -9,7 +9,7 @@ import type { VramVnc } from '../../src/app.js';
 import { terminalGuest } from '../../src/guest/vga-programs.js';
 import { I8042 } from '../../src/input/i8042.js';
 import { Ps2Input } from '../../src/input/ps2-input.js';
-import { charKeysym, KEYSYM_SHIFT_L, needsShift } from '../../client/screen/keys.js';
+import { charKeysym, KEYSYM_SHIFT_L, needsShift } from '../../src/rfb/wire/keysyms.js';
 import { connect as connectScreen } from '../../client/screen/session.js';
 import type { RfbClient } from '../../client/headless/rfb-client.js';
 import { connect, startApp } from '../helpers/app.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ByteQueue, ByteReader } from '../../src/rfb/byte-queue.js';
+import { ByteQueue, ByteReader } from '../../src/rfb/wire/byte-queue.js';
 
 describe('ByteQueue', () => {
   it('peeks and consumes across any chunking like one contiguous stream (property)', () => {

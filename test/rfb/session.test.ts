@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DirtyRegion } from '../../src/display/dirty-region.js';
 import { Surface } from '../../src/display/surface.js';
-import { ByteWriter } from '../../src/rfb/byte-writer.js';
+import { ByteWriter } from '../../src/rfb/wire/byte-writer.js';
 import { DEFAULT_SESSION_OPTIONS, RfbSession, type SessionHost } from '../../src/rfb/session.js';
-import { writePixelFormat, type PixelFormat } from '../../src/rfb/pixel-format.js';
+import { writePixelFormat, type PixelFormat } from '../../src/rfb/wire/pixel-format.js';
 import { FakeChannel } from '../helpers/fake-channel.js';
 
 function makeHost(width = 32, height = 16) {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { VramVnc } from '../../src/app.js';
 import { videoGuest } from '../../src/guest/video.js';
 import { CountingClient } from '../../src/bench/counting-client.js';
-import { EncodingType } from '../../src/rfb/encodings/encodings.js';
+import { EncodingType } from '../../src/rfb/wire/encodings.js';
 import { sleep, startApp } from '../helpers/app.js';
 
 let app: VramVnc | null = null;

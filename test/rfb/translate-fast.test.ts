@@ -1,6 +1,6 @@
 // The inlined true-colour translation loops give the bytes put() and pixel() give, for every format.
 import { describe, expect, it } from 'vitest';
-import { PixelTranslator } from '../../src/rfb/pixel-format.js';
+import { PixelTranslator } from '../../src/rfb/wire/pixel-format.js';
 import { distinctFormats } from '../security/hostile.js';
 
 describe('PixelTranslator.translateRect (true colour)', () => {

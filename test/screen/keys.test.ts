@@ -1,6 +1,6 @@
 // Key names → X11 keysyms.
 import { describe, expect, it } from 'vitest';
-import { charKeysym, keysymOf, needsShift, parseKeyCombo } from '../../client/screen/keys.js';
+import { charKeysym, keysymOf, needsShift, parseKeyCombo } from '../../src/rfb/wire/keysyms.js';
 
 describe('key names', () => {
   it.each([

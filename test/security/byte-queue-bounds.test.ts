@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ByteQueue } from '../../src/rfb/byte-queue.js';
+import { ByteQueue } from '../../src/rfb/wire/byte-queue.js';
 
 describe('ByteQueue under hostile read patterns', () => {
   it('a trickle of 1-byte reads is coalesced: chunk count stays bounded by bytes / 1 KiB', () => {

@@ -4,8 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { ByteWriter } from '../../src/rfb/byte-writer.js';
-import { pixelFormatKey, validatePixelFormat, writePixelFormat, type PixelFormat } from '../../src/rfb/pixel-format.js';
+import { ByteWriter } from '../../src/rfb/wire/byte-writer.js';
+import { pixelFormatKey, validatePixelFormat, writePixelFormat, type PixelFormat } from '../../src/rfb/wire/pixel-format.js';
 
 export const MAIN = path.resolve('dist/src/cli/main.js');
 export const MiB = 2 ** 20;

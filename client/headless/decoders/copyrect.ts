@@ -1,5 +1,5 @@
 // CopyRect (RFC 6143 §7.7.2) for the headless client.
-import type { ByteQueue } from '../../../src/rfb/byte-queue.js';
+import type { ByteQueue } from '../../../src/rfb/wire/byte-queue.js';
 import type { ClientFramebuffer } from '../framebuffer.js';
 import type { Decoder, RectHeader } from './decoder.js';
 

@@ -1,14 +1,9 @@
 // The decoder interface of the headless client: one file per encoding (noVNC core/decoders/).
-import type { ByteQueue } from '../../../src/rfb/byte-queue.js';
+import type { ByteQueue } from '../../../src/rfb/wire/byte-queue.js';
+import type { RectHeader } from '../../../src/rfb/wire/server-messages.js';
 import type { ClientFramebuffer } from '../framebuffer.js';
 
-export interface RectHeader {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  encoding: number;
-}
+export type { RectHeader };
 
 export interface Decoder {
   /**

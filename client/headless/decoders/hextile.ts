@@ -1,6 +1,6 @@
 // Hextile (RFC 6143 §7.7.4) for the headless client: parse the whole rectangle from what has
 // arrived, consume only when it is complete.
-import type { ByteQueue } from '../../../src/rfb/byte-queue.js';
+import type { ByteQueue } from '../../../src/rfb/wire/byte-queue.js';
 import type { ClientFramebuffer } from '../framebuffer.js';
 import type { Decoder, RectHeader } from './decoder.js';
 import { NeedMore, PeekReader } from './reader.js';

@@ -1,5 +1,5 @@
 // Pseudo-encodings with a body that the headless client records: Cursor (-239), DesktopName (-307).
-import type { ByteQueue } from '../../../src/rfb/byte-queue.js';
+import type { ByteQueue } from '../../../src/rfb/wire/byte-queue.js';
 import type { ClientFramebuffer } from '../framebuffer.js';
 import type { Decoder, RectHeader } from './decoder.js';
 

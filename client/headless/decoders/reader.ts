@@ -1,8 +1,8 @@
 // Decoder helpers: a reader over the bytes received so far that throws NeedMore at the end (so a
 // decoder can try, and consume nothing until the whole rectangle is there), pixel readers, and the inflater of length-prefixed zlib bodies.
-import type { ByteQueue } from '../../../src/rfb/byte-queue.js';
-import { InflateStream } from '../../../src/rfb/encodings/zstream.js';
-import type { PixelFormat } from '../../../src/rfb/pixel-format.js';
+import type { ByteQueue } from '../../../src/rfb/wire/byte-queue.js';
+import { InflateStream } from '../../../src/rfb/wire/zlib-stream.js';
+import type { PixelFormat } from '../../../src/rfb/wire/pixel-format.js';
 import type { ClientFramebuffer } from '../framebuffer.js';
 
 export class NeedMore extends Error {}

@@ -2,8 +2,8 @@
 // (jpeg-js), PNG (pngjs), and basic compression with the copy, palette and gradient filters.
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import type { ByteQueue } from '../../../src/rfb/byte-queue.js';
-import { InflateStream } from '../../../src/rfb/encodings/zstream.js';
+import type { ByteQueue } from '../../../src/rfb/wire/byte-queue.js';
+import { InflateStream } from '../../../src/rfb/wire/zlib-stream.js';
 import type { ClientFramebuffer } from '../framebuffer.js';
 import type { Decoder, RectHeader } from './decoder.js';
 import { isTight888, NeedMore, PeekReader, putRgba, putValues, tpixelReader } from './reader.js';

@@ -1,5 +1,5 @@
 // Zlib (rfbproto, 6) for the headless client: one inflater for the whole connection.
-import type { ByteQueue } from '../../../src/rfb/byte-queue.js';
+import type { ByteQueue } from '../../../src/rfb/wire/byte-queue.js';
 import type { ClientFramebuffer } from '../framebuffer.js';
 import type { Decoder, RectHeader } from './decoder.js';
 import { LengthPrefixedInflater } from './reader.js';

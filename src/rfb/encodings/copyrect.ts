@@ -1,7 +1,7 @@
 // CopyRect (RFC 6143 §7.7.2): the client copies a rectangle it already holds from (src-x, src-y).
 // Used only where the screen really moved (scrolls, VBE panning), never for dirty rectangles.
-import type { ByteWriter } from '../byte-writer.js';
-import { EncodingType } from './encodings.js';
+import type { ByteWriter } from '../wire/byte-writer.js';
+import { EncodingType } from '../wire/encodings.js';
 
 export const COPYRECT = EncodingType.CopyRect;
 

@@ -11,8 +11,7 @@ import os from 'node:os';
 import { setServerV8FlagsForNewIsolates } from '../../runtime/v8-flags.js';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import zlib from 'node:zlib';
-
-export const WINDOW = 32 * 1024;
+import { MEM_LEVEL, WINDOW, type ParallelDeflate } from '../wire/zlib-stream.js';
 /** Below this a piece costs more in hand-off than it saves. */
 const MIN_PIECE = 64 * 1024;
 /** A worker that does not answer in this long is given up; its piece is deflated here. */
@@ -24,12 +23,6 @@ interface Job {
   level: number;
 }
 
-/**
- * zlib memLevel for every deflater: 8 (zlib's default) packs better than 9 with Node's bundled zlib
- * (measured on the ZRLE tile data of the fixture frames: photo 1,403,864 bytes at 8 against
- * 1,440,403 at 9, desktop 50,677 against 51,045, text equal).
- */
-export const MEM_LEVEL = 8;
 
 /** The worker's whole program: deflate what arrives, answer on the port, raise the flag. */
 const WORKER_SOURCE = `
@@ -73,21 +66,23 @@ interface Helper {
   broken: boolean;
 }
 
-class DeflatePool {
+/** One server's deflate threads: every session's streams share its workers (use is synchronous). */
+export class DeflatePool implements ParallelDeflate {
   #helpers: Helper[] | null = null;
+  #closed = false;
   /** Pieces by where they were deflated (for stats and tests). */
   readonly counters = { pooled: 0, onWorkers: 0, here: 0, fallbacks: 0 };
-  /** Worker count: one fewer than the cores (the main thread deflates a piece too), at most 3. */
-  constructor(public size: number) {}
+  /** `size` worker threads beside the main thread (0: the main thread only); they start on first need. */
+  constructor(readonly size: number = defaultDeflateThreads()) {}
 
-  /** Set the worker count (serve --deflate-threads); only before the workers start. */
-  setSize(n: number): void {
-    if (this.#helpers) throw new Error('the deflate workers have started already');
-    this.size = n;
+  /** close() was called. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   /** Stop the workers; pieces are deflated on this thread from then on. */
   async close(): Promise<void> {
+    this.#closed = true;
     for (const h of this.#helpers ?? []) {
       h.broken = true;
       await h.worker.terminate();
@@ -105,6 +100,7 @@ class DeflatePool {
   #start(): Helper[] {
     if (this.#helpers) return this.#helpers;
     this.#helpers = [];
+    if (this.#closed) return this.#helpers;
     setServerV8FlagsForNewIsolates(); // no memory reducer in the helper isolates, however node was started
     for (let i = 0; i < this.size; i++) {
       const { port1, port2 } = new MessageChannel();
@@ -183,5 +179,3 @@ export function defaultDeflateThreads(): number {
   return Math.max(0, Math.min(3, os.availableParallelism() - 1));
 }
 
-/** One pool for the process: every session's streams share its workers (use is synchronous). */
-export const deflatePool = new DeflatePool(defaultDeflateThreads());

@@ -1,7 +1,8 @@
 // The one interface every encoding implements, and the table they are registered in.
 import type { Rect, Surface } from '../../display/surface.js';
-import type { ByteWriter } from '../byte-writer.js';
-import type { PixelFormat, PixelTranslator } from '../pixel-format.js';
+import type { ParallelDeflate } from '../wire/zlib-stream.js';
+import type { ByteWriter } from '../wire/byte-writer.js';
+import type { PixelFormat, PixelTranslator } from '../wire/pixel-format.js';
 
 /** What the client asked for with pseudo-encodings, as encoders need it. */
 export interface EncodeParams {
@@ -52,5 +53,5 @@ export interface Encoder {
   variantKey?(): string;
 }
 
-/** Encoders are per session (some keep zlib state): the table holds factories. */
-export type EncoderFactory = () => Encoder;
+/** Encoders are per session (some keep zlib state): the table holds factories, given the server's deflate threads. */
+export type EncoderFactory = (deflate: ParallelDeflate | null) => Encoder;

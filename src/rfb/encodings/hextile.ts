@@ -1,10 +1,10 @@
 // Hextile (RFC 6143 §7.7.4): 16x16 tiles, each raw or a background plus subrectangles, with the
 // background and foreground carried from tile to tile.
 import type { Rect, Surface } from '../../display/surface.js';
-import type { ByteWriter } from '../byte-writer.js';
-import type { PixelTranslator } from '../pixel-format.js';
+import type { ByteWriter } from '../wire/byte-writer.js';
+import type { PixelTranslator } from '../wire/pixel-format.js';
 import type { Encoder } from './encoder.js';
-import { EncodingType } from './encodings.js';
+import { EncodingType } from '../wire/encodings.js';
 import { clientPixels, mostFrequent, palette, subrects, writePixel } from './pixels.js';
 
 export const HextileSub = {

@@ -1,6 +1,6 @@
 // The encoder table, keyed by encoding number (noVNC's this._decoders[...]).
 import type { EncoderFactory } from './encoder.js';
-import { EncodingType } from './encodings.js';
+import { EncodingType } from '../wire/encodings.js';
 import { HextileEncoder } from './hextile.js';
 import { RawEncoder } from './raw.js';
 import { RreEncoder } from './rre.js';
@@ -14,8 +14,8 @@ export const ENCODERS = new Map<number, EncoderFactory>([
   [EncodingType.Raw, () => new RawEncoder()],
   [EncodingType.RRE, () => new RreEncoder()],
   [EncodingType.Hextile, () => new HextileEncoder()],
-  [EncodingType.Zlib, () => new ZlibEncoder()],
-  [EncodingType.Tight, () => new TightEncoder()],
-  [EncodingType.ZRLE, () => new ZrleEncoder()],
+  [EncodingType.Zlib, (deflate) => new ZlibEncoder(deflate)],
+  [EncodingType.Tight, (deflate) => new TightEncoder(deflate)],
+  [EncodingType.ZRLE, (deflate) => new ZrleEncoder(deflate)],
   [EncodingType.TightPNG, () => new TightPngEncoder()],
 ]);

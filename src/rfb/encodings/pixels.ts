@@ -1,8 +1,8 @@
 // Pixel helpers shared by the encoders: client pixel values of a rectangle, PIXEL/CPIXEL/TPIXEL
 // packing (rfbproto "ZRLE" CPIXEL and "Tight" TPIXEL rules), colour counting.
 import type { Rect, Surface } from '../../display/surface.js';
-import type { ByteWriter } from '../byte-writer.js';
-import type { PixelFormat, PixelTranslator } from '../pixel-format.js';
+import type { ByteWriter } from '../wire/byte-writer.js';
+import type { PixelFormat, PixelTranslator } from '../wire/pixel-format.js';
 
 /** The client pixel values of rect, rows packed. */
 export function clientPixels(r: Rect, fb: Surface, tr: PixelTranslator, out?: Uint32Array): Uint32Array {

@@ -1,11 +1,9 @@
 // Pseudo-encoding rectangles the server sends (rfbproto "Pseudo-encodings"): ExtendedDesktopSize,
 // Cursor, DesktopName, the QEMU Extended Key Event acknowledgement, and SetDesktopSize's check.
-import type { ByteWriter } from '../byte-writer.js';
-import type { PixelTranslator } from '../pixel-format.js';
-import { rectHeader } from '../server-messages.js';
-import { EncodingType } from './encodings.js';
-import type { PortBus } from '../../hypervisor/io.js';
-import { setVbeMode, VBE_DISPI_MAX_XRES, VBE_DISPI_MAX_YRES, type VbeRegisters } from '../../vga/vbe.js';
+import type { ByteWriter } from '../wire/byte-writer.js';
+import type { PixelTranslator } from '../wire/pixel-format.js';
+import { rectHeader } from '../wire/server-messages.js';
+import { EncodingType } from '../wire/encodings.js';
 
 /** ExtendedDesktopSize reasons (rectangle x) and status codes (rectangle y). */
 export const ResizeReason = { Server: 0, ThisClient: 1, OtherClient: 2 } as const;
@@ -90,23 +88,4 @@ export function checkDesktopSize(width: number, height: number, screens: number,
   if (screens !== 1 || width === 0 || height === 0 || width % 8 !== 0) return ResizeStatus.InvalidLayout;
   if (width > lim.maxWidth || height > lim.maxHeight || width * height * lim.bytesPerPixel > lim.vramBytes) return ResizeStatus.OutOfResources;
   return ResizeStatus.Ok;
-}
-
-/**
- * Answer SetDesktopSize by reprogramming the guest's VBE mode through the DISPI ports 0x1CE/0x1CF
- * (keeping its depth and VRAM contents), when the size fits; else the status saying why not.
- */
-export function vbeResize(io: PortBus, vbe: VbeRegisters, width: number, height: number, screens: number): number {
-  const mode = vbe.mode();
-  if (!mode) return ResizeStatus.Prohibited; // no graphics mode to resize
-  const status = checkDesktopSize(width, height, screens, {
-    maxWidth: VBE_DISPI_MAX_XRES,
-    maxHeight: VBE_DISPI_MAX_YRES,
-    vramBytes: vbe.vramSize,
-    bytesPerPixel: mode.bytesPerPixel,
-  });
-  if (status !== ResizeStatus.Ok) return status;
-  setVbeMode(io, width, height, mode.bpp, true);
-  const now = vbe.mode();
-  return now && now.width === width && now.height === height ? ResizeStatus.Ok : ResizeStatus.OutOfResources;
 }

@@ -1,9 +1,9 @@
 // Raw encoding (RFC 6143 §7.7.1): width × height pixels in the client's format, rows top to bottom.
 import type { Rect, Surface } from '../../display/surface.js';
-import type { ByteWriter } from '../byte-writer.js';
-import type { PixelTranslator } from '../pixel-format.js';
+import type { ByteWriter } from '../wire/byte-writer.js';
+import type { PixelTranslator } from '../wire/pixel-format.js';
 import type { Encoder } from './encoder.js';
-import { EncodingType } from './encodings.js';
+import { EncodingType } from '../wire/encodings.js';
 
 export class RawEncoder implements Encoder {
   readonly type = EncodingType.Raw;

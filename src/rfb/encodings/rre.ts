@@ -1,9 +1,9 @@
 // RRE (RFC 6143 §7.7.3): a background pixel and single-colour subrectangles over it.
 import type { Rect, Surface } from '../../display/surface.js';
-import type { ByteWriter } from '../byte-writer.js';
-import type { PixelTranslator } from '../pixel-format.js';
+import type { ByteWriter } from '../wire/byte-writer.js';
+import type { PixelTranslator } from '../wire/pixel-format.js';
 import type { Encoder } from './encoder.js';
-import { EncodingType } from './encodings.js';
+import { EncodingType } from '../wire/encodings.js';
 import { clientPixels, mostFrequent, subrects } from './pixels.js';
 
 export class RreEncoder implements Encoder {

@@ -2,15 +2,16 @@
 // the pixel format and the rectangle's content, never more bytes than Raw; bytes of stateless
 // encoders are shared between sessions through an EncodeCache.
 import type { Rect, Surface } from '../../display/surface.js';
-import { ByteWriter } from '../byte-writer.js';
-import type { PixelTranslator } from '../pixel-format.js';
-import { rectHeader } from '../server-messages.js';
+import { ByteWriter } from '../wire/byte-writer.js';
+import type { PixelTranslator } from '../wire/pixel-format.js';
+import { rectHeader } from '../wire/server-messages.js';
 import { DEFAULT_ENCODE_PARAMS, type EncodeParams, type Encoder } from './encoder.js';
-import { EncodingType } from './encodings.js';
+import { EncodingType } from '../wire/encodings.js';
 import { ENCODERS } from './index.js';
 import { RawEncoder, rawSize } from './raw.js';
 import { splitRect } from './split.js';
 import type { EncodeCache } from './encode-cache.js';
+import type { ParallelDeflate } from '../wire/zlib-stream.js';
 
 export { splitRect };
 export { EncodeCache } from './encode-cache.js';
@@ -41,6 +42,9 @@ export class EncoderSet {
   #raw = new RawEncoder();
   #tmp = new ByteWriter(64 * 1024);
 
+  /** `deflate`: the server's deflate threads, for the zlib streams of this session's encoders (null: none). */
+  constructor(readonly deflate: ParallelDeflate | null = null) {}
+
   /** The client's SetEncodings list (any order, any unknown numbers) and its levels. */
   setEncodings(list: readonly number[], params: EncodeParams): void {
     this.#params = params;
@@ -60,7 +64,7 @@ export class EncoderSet {
   #get(type: number): Encoder {
     let enc = this.#encoders.get(type);
     if (!enc) {
-      enc = type === EncodingType.Raw ? this.#raw : ENCODERS.get(type)!();
+      enc = type === EncodingType.Raw ? this.#raw : ENCODERS.get(type)!(this.deflate);
       enc.configure?.(this.#params);
       this.#encoders.set(type, enc);
     }

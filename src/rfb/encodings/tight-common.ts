@@ -2,7 +2,7 @@
 // compression-control values, and the photo test and JPEG that both use.
 import jpeg from 'jpeg-js';
 import type { Rect, Surface } from '../../display/surface.js';
-import type { ByteWriter } from '../byte-writer.js';
+import type { ByteWriter } from '../wire/byte-writer.js';
 import { splitRect } from './split.js';
 
 export const TightControl = {

@@ -2,10 +2,10 @@
 // QualityLevel and the rectangle is photo-like), or basic compression with the copy, palette
 // (mono or indexed) or gradient filter through one of four zlib streams kept per client.
 import type { Rect, Surface } from '../../display/surface.js';
-import { ByteWriter } from '../byte-writer.js';
-import type { PixelTranslator } from '../pixel-format.js';
+import { ByteWriter } from '../wire/byte-writer.js';
+import type { PixelTranslator } from '../wire/pixel-format.js';
 import { DEFAULT_ENCODE_PARAMS, type EncodeParams, type Encoder } from './encoder.js';
-import { EncodingType } from './encodings.js';
+import { EncodingType } from '../wire/encodings.js';
 import { ColourIndex } from './colour-index.js';
 import { clientPixels, isTpixel888, tpixelPacker, writePacked } from './pixels.js';
 import {
@@ -21,7 +21,7 @@ import {
   TightFilter,
   writeCompactLength,
 } from './tight-common.js';
-import { DeflateStream } from './zstream.js';
+import { DeflateStream, type ParallelDeflate } from '../wire/zlib-stream.js';
 import { SOLID_MIN_AREA, solidAreas } from './solid-areas.js';
 import { splitRect } from './split.js';
 
@@ -48,6 +48,9 @@ export class TightEncoder implements Encoder {
   #lastResetBits = 0;
   #data = new ByteWriter(64 * 1024);
   #px: Uint32Array = new Uint32Array(0);
+
+  /** The server's deflate threads for large rectangles (null: this thread only). */
+  constructor(readonly deflate: ParallelDeflate | null = null) {}
 
   configure(p: EncodeParams): void {
     this.#params = p;
@@ -178,7 +181,7 @@ export class TightEncoder implements Encoder {
       out.bytes(d);
       return;
     }
-    const s = (this.#streams[stream] ??= new DeflateStream(this.#level));
+    const s = (this.#streams[stream] ??= new DeflateStream(this.#level, undefined, this.deflate));
     const z = s.compress(d);
     writeCompactLength(out, z.length);
     out.bytes(z);

@@ -1,14 +1,14 @@
 // ZRLE (RFC 6143 §7.7.6): 64x64 tiles, each raw, solid, packed-palette, plain RLE or palette RLE
 // in CPIXELs, all through one zlib stream kept for the session (u32 length + data per rectangle).
 import type { Rect, Surface } from '../../display/surface.js';
-import { ByteWriter } from '../byte-writer.js';
-import type { PixelTranslator } from '../pixel-format.js';
+import { ByteWriter } from '../wire/byte-writer.js';
+import type { PixelTranslator } from '../wire/pixel-format.js';
 import type { EncodeParams, Encoder } from './encoder.js';
-import { EncodingType } from './encodings.js';
+import { EncodingType } from '../wire/encodings.js';
 import { ColourIndex } from './colour-index.js';
 import { clientPixels, cpixelPacker, type Packer } from './pixels.js';
 import { zlibLevel } from './zlib.js';
-import { DeflateStream } from './zstream.js';
+import { DeflateStream, type ParallelDeflate } from '../wire/zlib-stream.js';
 
 export const ZRLE_TILE = 64;
 
@@ -211,6 +211,9 @@ export class ZrleEncoder implements Encoder {
   #w = new ByteWriter(64 * 1024);
   #tile = new Uint32Array(ZRLE_TILE * ZRLE_TILE);
 
+  /** The server's deflate threads for large rectangles (null: this thread only). */
+  constructor(readonly deflate: ParallelDeflate | null = null) {}
+
   configure(p: EncodeParams): void {
     if (!this.#stream) this.#level = zlibLevel(p.compressLevel);
   }
@@ -234,7 +237,7 @@ export class ZrleEncoder implements Encoder {
         }
       }
     }
-    this.#stream ??= new DeflateStream(this.#level);
+    this.#stream ??= new DeflateStream(this.#level, undefined, this.deflate);
     const z = this.#stream.compress(w.view());
     out.u32(z.length).bytes(z); // length, zlibData
   }

@@ -1,6 +1,6 @@
 // The interface between the RFB handshake (session.ts) and one security type's exchange.
 import type tls from 'node:tls';
-import type { ByteQueue } from '../byte-queue.js';
+import type { ByteQueue } from '../wire/byte-queue.js';
 import type { RfbErrorCode } from '../errors.js';
 
 /** What a security handler may do to its connection. */

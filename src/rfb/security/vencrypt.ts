@@ -1,8 +1,8 @@
 // Server side of VeNCrypt (security type 19, rfbproto §7.2.19): version 0.2, a list of subtypes,
 // then TLS over the same connection, then the inner security (None or VNC Authentication).
 import type tls from 'node:tls';
-import type { ByteQueue } from '../byte-queue.js';
-import { ByteWriter } from '../byte-writer.js';
+import type { ByteQueue } from '../wire/byte-queue.js';
+import { ByteWriter } from '../wire/byte-writer.js';
 import type { SecurityContext, SecurityHandler } from './handler.js';
 
 export const VeNCryptSubtype = {

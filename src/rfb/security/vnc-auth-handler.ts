@@ -2,7 +2,7 @@
 // per-host back-off and fixed delay shared with HTTP Basic). A blocked address goes through the
 // same exchange and gets the same answer after the same delay as a wrong password, so a client
 // cannot tell which it was.
-import type { ByteQueue } from '../byte-queue.js';
+import type { ByteQueue } from '../wire/byte-queue.js';
 import type { SecurityContext, SecurityHandler } from './handler.js';
 import type { PasswordGate } from './password-gate.js';
 import { checkVncAuthResponse, newChallenge, VNC_AUTH_CHALLENGE_LENGTH } from './vnc-auth.js';

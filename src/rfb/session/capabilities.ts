@@ -2,13 +2,13 @@
 // that newly owes it), the encoders' parameters, its pixel format and, for colour-map clients, the
 // colour map it was sent.
 import { Rgb332ColourMap, type ColourMap } from '../encodings/colour-map.js';
-import { EncodingType } from '../encodings/encodings.js';
+import { EncodingType } from '../wire/encodings.js';
 import { ResizeReason, ResizeStatus } from '../encodings/pseudo.js';
 import type { EncoderSet } from '../encodings/select.js';
-import { ByteWriter } from '../byte-writer.js';
-import { EXTENDED_CLIPBOARD, EXTENDED_MOUSE_BUTTONS, ExtendedClipboard, QEMU_LED_STATE } from '../extensions.js';
-import { NATIVE_FORMAT, PixelTranslator, pixelFormatKey, type PixelFormat } from '../pixel-format.js';
-import { endOfContinuousUpdates, fence, FenceFlag, setColourMapEntries } from '../server-messages.js';
+import { ByteWriter } from '../wire/byte-writer.js';
+import { EXTENDED_CLIPBOARD, EXTENDED_MOUSE_BUTTONS, ExtendedClipboard, QEMU_LED_STATE } from '../wire/extensions.js';
+import { NATIVE_FORMAT, PixelTranslator, pixelFormatKey, type PixelFormat } from '../wire/pixel-format.js';
+import { endOfContinuousUpdates, fence, FenceFlag, setColourMapEntries } from '../wire/server-messages.js';
 
 /** What the client said it supports with SetEncodings (pseudo-encodings and CopyRect). */
 export interface ClientSupport {

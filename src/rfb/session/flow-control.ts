@@ -3,7 +3,7 @@
 // (backpressure: a client that stops reading costs about one frame, its changes coalesce in its
 // dirty region); past maxOutputBytes the client is dropped; a client that takes nothing for
 // stallTimeoutMs while updates wait is disconnected.
-import type { ByteChannel } from '../../transport/stream.js';
+import type { ByteChannel } from '../channel.js';
 import { RfbProtocolError } from '../errors.js';
 
 export interface FlowLimits {

@@ -2,14 +2,14 @@
 // offered, the chosen type's exchange (security/*), SecurityResult. The session owns the states;
 // this owns what the handshake says on the wire, the chosen type's handler, and the security part
 // of the connection's log line (never a password or key).
-import type { ByteChannel } from '../../transport/stream.js';
-import type { ByteQueue } from '../byte-queue.js';
-import { ByteWriter } from '../byte-writer.js';
+import type { ByteChannel } from '../channel.js';
+import type { ByteQueue } from '../wire/byte-queue.js';
+import { ByteWriter } from '../wire/byte-writer.js';
 import { RfbProtocolError, type RfbErrorCode } from '../errors.js';
-import { negotiateVersion, SERVER_VERSION_MINOR, securityTypeName } from '../handshake.js';
+import { negotiateVersion, protocolVersion, SERVER_VERSION_MINOR, securityTypeName } from '../wire/handshake.js';
 import type { SecurityContext, SecurityHandler } from '../security/handler.js';
 import { OPEN_POLICY, type SecurityPolicy } from '../security/policy.js';
-import { protocolVersion, reasonString } from '../server-messages.js';
+import { reasonString } from '../wire/server-messages.js';
 import type { SessionState } from './state.js';
 
 /** What the handshake needs from its session. */

@@ -8,6 +8,7 @@ import type { CursorImage } from '../encodings/pseudo.js';
 import type { EncodeCache } from '../encodings/select.js';
 import type { InputSink } from '../input.js';
 import type { SecurityPolicy } from '../security/policy.js';
+import type { ParallelDeflate } from '../wire/zlib-stream.js';
 
 export interface SessionOptions {
   maxCutText: number;
@@ -65,6 +66,8 @@ export interface SessionHost {
   resizeDesktop?(width: number, height: number, screens: number): number;
   /** The guest keyboard's LEDs (bit 0 Scroll, 1 Num, 2 Caps Lock) for QEMU LED state clients. */
   readonly leds?: number;
+  /** The server's deflate threads, shared by its sessions' zlib streams (absent: none). */
+  readonly deflate?: ParallelDeflate;
 }
 
 export interface SessionCounters {

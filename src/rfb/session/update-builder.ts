@@ -4,16 +4,16 @@
 // kept for the next, so that steady updates allocate nothing.
 import type { Rect, Surface } from '../../display/surface.js';
 import type { BufferPool } from '../buffer-pool.js';
-import { ByteWriter } from '../byte-writer.js';
+import { ByteWriter } from '../wire/byte-writer.js';
 import { writeCopyRect } from '../encodings/copyrect.js';
-import { EncodingType } from '../encodings/encodings.js';
+import { EncodingType } from '../wire/encodings.js';
 import type { Move } from '../encodings/move-detect.js';
 import { DESKTOP_POINTER, writeCursor, writeDesktopName, writeExtendedDesktopSize, writeQemuKeyAck, type CursorImage } from '../encodings/pseudo.js';
 import type { EncodeCache, EncoderSet } from '../encodings/select.js';
 import { RfbProtocolError } from '../errors.js';
-import { writeExtendedMouseButtons, writeLedState } from '../extensions.js';
-import type { PixelTranslator } from '../pixel-format.js';
-import { beginFramebufferUpdate, rectHeader } from '../server-messages.js';
+import { writeExtendedMouseButtons, writeLedState } from '../wire/extensions.js';
+import type { PixelTranslator } from '../wire/pixel-format.js';
+import { beginFramebufferUpdate, rectHeader } from '../wire/server-messages.js';
 import type { ClientCapabilities } from './capabilities.js';
 
 /** Updates of at least this many bytes as Raw are sent as they are encoded, in parts of about STREAM_CHUNK_BYTES. */

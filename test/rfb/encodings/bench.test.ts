@@ -2,7 +2,7 @@
 // and text fixture frames (bytes only: timings are for `vramvnc bench encode`, not for tests).
 import { describe, expect, it } from 'vitest';
 import { benchEncode, formatBenchTable, loadFrame } from '../../../src/cli/bench-encode.js';
-import { EncodingType } from '../../../src/rfb/encodings/encodings.js';
+import { EncodingType } from '../../../src/rfb/wire/encodings.js';
 
 describe('bench encode', () => {
   it('ZRLE and Tight send at least 10x fewer bytes than Raw on the desktop and text frames', () => {

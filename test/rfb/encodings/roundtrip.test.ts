@@ -1,8 +1,8 @@
 // Every encoding × every pixel format on the fixture frames: decoded pixels equal Raw's, bit for bit.
 import { describe, expect, it } from 'vitest';
 import { loadFrame, FRAME_NAMES } from '../../../src/cli/bench-encode.js';
-import { EncodingType } from '../../../src/rfb/encodings/encodings.js';
-import { NATIVE_FORMAT } from '../../../src/rfb/pixel-format.js';
+import { EncodingType } from '../../../src/rfb/wire/encodings.js';
+import { NATIVE_FORMAT } from '../../../src/rfb/wire/pixel-format.js';
 import { diffCount, encode, encoderSet, FORMATS, Peer, rawReference } from './roundtrip.js';
 
 const LOSSLESS = {

@@ -1,12 +1,12 @@
 // Round-trip helpers: encode rectangles with the server's EncoderSet, decode them with the
 // headless client's decoders, compare with what Raw gives in the same pixel format.
 import type { Rect, Surface } from '../../../src/display/surface.js';
-import { ByteQueue, ByteReader } from '../../../src/rfb/byte-queue.js';
-import { ByteWriter } from '../../../src/rfb/byte-writer.js';
+import { ByteQueue, ByteReader } from '../../../src/rfb/wire/byte-queue.js';
+import { ByteWriter } from '../../../src/rfb/wire/byte-writer.js';
 import { Rgb332ColourMap } from '../../../src/rfb/encodings/colour-map.js';
 import { DEFAULT_ENCODE_PARAMS, type EncodeParams } from '../../../src/rfb/encodings/encoder.js';
 import { EncoderSet } from '../../../src/rfb/encodings/select.js';
-import { PixelTranslator, type PixelFormat } from '../../../src/rfb/pixel-format.js';
+import { PixelTranslator, type PixelFormat } from '../../../src/rfb/wire/pixel-format.js';
 import { ClientFramebuffer } from '../../../client/headless/framebuffer.js';
 import { createDecoders } from '../../../client/headless/rfb-client.js';
 import type { Decoder } from '../../../client/headless/decoders/decoder.js';

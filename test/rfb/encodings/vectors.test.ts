@@ -3,8 +3,8 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Surface } from '../../../src/display/surface.js';
-import { ByteWriter } from '../../../src/rfb/byte-writer.js';
-import { EncodingType } from '../../../src/rfb/encodings/encodings.js';
+import { ByteWriter } from '../../../src/rfb/wire/byte-writer.js';
+import { EncodingType } from '../../../src/rfb/wire/encodings.js';
 import { HextileEncoder } from '../../../src/rfb/encodings/hextile.js';
 import { cpixelPacker, tpixelPacker } from '../../../src/rfb/encodings/pixels.js';
 import { DESKTOP_POINTER, writeCursor, writeDesktopName, writeExtendedDesktopSize } from '../../../src/rfb/encodings/pseudo.js';
@@ -13,7 +13,7 @@ import { writeCompactLength } from '../../../src/rfb/encodings/tight-common.js';
 import { TightEncoder } from '../../../src/rfb/encodings/tight.js';
 import { ZlibEncoder } from '../../../src/rfb/encodings/zlib.js';
 import { encodeZrleTile, ZrleEncoder } from '../../../src/rfb/encodings/zrle.js';
-import { NATIVE_FORMAT, PixelTranslator } from '../../../src/rfb/pixel-format.js';
+import { NATIVE_FORMAT, PixelTranslator } from '../../../src/rfb/wire/pixel-format.js';
 import { FORMATS, Peer } from './roundtrip.js';
 
 const A = 0x102030;

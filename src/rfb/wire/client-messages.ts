@@ -1,7 +1,9 @@
-// Client-to-server messages (RFC 6143 §7.5): how many bytes each needs, and a pure parser for each.
+// Client-to-server messages (RFC 6143 §7.5): how many bytes each needs and a pure parser for each
+// (the server's side), and a builder for each (the clients' side: the headless client, the bench).
 import { ByteReader } from './byte-queue.js';
-import { RfbProtocolError } from './errors.js';
-import { readPixelFormat, type PixelFormat } from './pixel-format.js';
+import { RfbProtocolError } from '../errors.js';
+import { ByteWriter } from './byte-writer.js';
+import { readPixelFormat, writePixelFormat, type PixelFormat } from './pixel-format.js';
 import { extendedButtonMask } from './extensions.js';
 
 export const ClientMessageType = {
@@ -171,3 +173,44 @@ export function parseClientMessage(buf: Uint8Array): ClientMessage {
       throw new RfbProtocolError('RFB_ERR_UNKNOWN_MESSAGE', `unknown client message type ${type}`);
   }
 }
+
+/** Client message builders (RFC 6143 §7.5 and the extensions we speak), each a whole message. */
+export const clientMessages = {
+  setPixelFormat(pf: PixelFormat): Buffer {
+    return writePixelFormat(new ByteWriter(20).u8(ClientMessageType.SetPixelFormat).pad(3), pf).toBuffer();
+  },
+  setEncodings(list: readonly number[]): Buffer {
+    const w = new ByteWriter(4 + 4 * list.length).u8(ClientMessageType.SetEncodings).pad(1).u16(list.length);
+    for (const e of list) w.s32(e);
+    return w.toBuffer();
+  },
+  framebufferUpdateRequest(incremental: boolean, x: number, y: number, w: number, h: number): Buffer {
+    return new ByteWriter(10).u8(ClientMessageType.FramebufferUpdateRequest).u8(incremental ? 1 : 0).u16(x).u16(y).u16(w).u16(h).toBuffer();
+  },
+  keyEvent(down: boolean, keysym: number): Buffer {
+    return new ByteWriter(8).u8(ClientMessageType.KeyEvent).u8(down ? 1 : 0).pad(2).u32(keysym).toBuffer();
+  },
+  /** A PointerEvent; a mask with buttons 7-8 (back, forward) as the 7-byte ExtendedPointerEvent, once the server announced ExtendedMouseButtons. */
+  pointerEvent(buttonMask: number, x: number, y: number, extended = false): Buffer {
+    if (extended && buttonMask > 0x7f) {
+      // the marker bit, then buttons 7-8 in a 7th byte
+      return new ByteWriter(7).u8(ClientMessageType.PointerEvent).u8(0x80 | (buttonMask & 0x7f)).u16(x).u16(y).u8((buttonMask >> 7) & 0x03).toBuffer();
+    }
+    return new ByteWriter(6).u8(ClientMessageType.PointerEvent).u8(buttonMask).u16(x).u16(y).toBuffer();
+  },
+  /** ClientCutText in its plain form (Latin-1 text). */
+  clientCutText(text: Uint8Array): Buffer {
+    return new ByteWriter(8 + text.length).u8(ClientMessageType.ClientCutText).pad(3).u32(text.length).bytes(text).toBuffer();
+  },
+  enableContinuousUpdates(enable: boolean, x: number, y: number, w: number, h: number): Buffer {
+    return new ByteWriter(10).u8(ClientMessageType.EnableContinuousUpdates).u8(enable ? 1 : 0).u16(x).u16(y).u16(w).u16(h).toBuffer();
+  },
+  /** SetDesktopSize with one screen (id 0) covering it. */
+  setDesktopSize(width: number, height: number): Buffer {
+    return new ByteWriter(24).u8(ClientMessageType.SetDesktopSize).pad(1).u16(width).u16(height).u8(1).pad(1).u32(0).u16(0).u16(0).u16(width).u16(height).u32(0).toBuffer();
+  },
+  /** QEMU Extended Key Event: the keysym and the XT scancode (keycode). */
+  qemuExtendedKeyEvent(down: boolean, keysym: number, keycode: number): Buffer {
+    return new ByteWriter(12).u8(ClientMessageType.Qemu).u8(0).u16(down ? 1 : 0).u32(keysym).u32(keycode).toBuffer();
+  },
+};

@@ -1,7 +1,25 @@
-// A zlib deflate stream that lives as long as the session, flushed with Z_SYNC_FLUSH per rectangle
-// (RFC 6143 §7.7.5-7.7.6: one stream per connection, the client keeps one inflater).
+// The zlib streams of Zlib, ZRLE and Tight, both ends: a deflate stream that lives as long as the
+// session, flushed with Z_SYNC_FLUSH per rectangle (RFC 6143 §7.7.5-7.7.6: one stream per
+// connection, the client keeps one inflater), and that inflater.
 import zlib from 'node:zlib';
-import { deflatePool, MEM_LEVEL, WINDOW } from './deflate-pool.js';
+
+/** The deflate window: the most a back-reference reaches (the inflater holds as much). */
+export const WINDOW = 32 * 1024;
+
+/**
+ * zlib memLevel for every deflater: 8 (zlib's default) packs better than 9 with Node's bundled zlib
+ * (measured on the ZRLE tile data of the fixture frames: photo 1,403,864 bytes at 8 against
+ * 1,440,403 at 9, desktop 50,677 against 51,045, text equal).
+ */
+export const MEM_LEVEL = 8;
+
+/** Deflate of one large input on several threads (the server's DeflatePool, deflate-pool.ts). */
+export interface ParallelDeflate {
+  /** How many pieces an input of `n` bytes is worth cutting into (1: deflate it on one thread). */
+  pieces(n: number): number;
+  /** Raw deflate of `input` continuing after `window`, sync-flushed, in `pieces` pieces. */
+  deflate(input: Uint8Array, window: Uint8Array, level: number, pieces: number): Buffer;
+}
 
 const OUT_CHUNK = 64 * 1024;
 
@@ -23,7 +41,7 @@ function zlibHeader(level: number): Buffer {
  * raw deflater: node:zlib offers persistent streams only asynchronously and its sync path closes
  * the stream after one call, so we drive the same native handle the sync path uses, without
  * closing it (like QEMU's vnc_zlib_zlib), and each rectangle's bytes come out at once. Large
- * inputs are deflated on several cores by the pool (deflate-pool.ts). Whenever the client's window
+ * inputs are deflated on several cores by the server's pool (deflate-pool.ts), when it has one. Whenever the client's window
  * is not what the native deflater produced (after a pooled rectangle, or a withdrawn one) it is
  * replaced by a new one, so it never refers to data the client does not hold. A dictionary only
  * helps compression: pooled pieces and new native deflaters start from the last 32 KiB the
@@ -44,6 +62,8 @@ export class DeflateStream {
     readonly level: number,
     /** Inputs at least this long are worth the pool (tests lower it); below, one thread costs less CPU in all (measured: a text screen's ZRLE, ~130 KiB, 1 ms less per frame). */
     readonly parallelMin = 256 * 1024,
+    /** The server's deflate threads (null: this thread only). */
+    readonly pool: ParallelDeflate | null = null,
   ) {}
 
   #native(): NativeHandle {
@@ -85,11 +105,12 @@ export class DeflateStream {
 
   /** Compress `input` and sync-flush: the result is everything the client needs for it. */
   compress(input: Uint8Array): Buffer {
-    const pieces = input.length >= this.parallelMin ? deflatePool.pieces(input.length) : 1;
+    const pool = this.pool;
+    const pieces = pool && input.length >= this.parallelMin ? pool.pieces(input.length) : 1;
     this.#undo = { window: this.#window, headerSent: this.#headerSent };
     let body: Buffer;
-    if (pieces > 1) {
-      body = deflatePool.deflate(input, this.#window, this.level, pieces);
+    if (pool && pieces > 1) {
+      body = pool.deflate(input, this.#window, this.level, pieces);
       this.#dropNative();
       // a copy: Buffer#slice would be a view of the encoder's reused buffer
       this.#window = Uint8Array.prototype.slice.call(input, Math.max(0, input.length - WINDOW));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { framebufferPages, pagesToRects, type LinearLayout } from '../../src/display/page-rects.js';
+import { framebufferPages, pagesToRects, type LinearLayout } from '../../src/vga/page-rects.js';
 import { PAGE_SIZE } from '../../src/hypervisor/memory.js';
 
 function bitmapOf(nr: number, set: number[]): Uint32Array {

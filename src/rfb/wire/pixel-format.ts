@@ -1,7 +1,7 @@
 // RFB PIXEL_FORMAT (RFC 6143 §7.4): parse, validate, serialize, and translate surface pixels into it.
 import { ByteReader } from './byte-queue.js';
 import { ByteWriter } from './byte-writer.js';
-import { RfbProtocolError } from './errors.js';
+import { RfbProtocolError } from '../errors.js';
 
 export interface PixelFormat {
   bitsPerPixel: 8 | 16 | 32;

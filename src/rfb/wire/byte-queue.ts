@@ -1,5 +1,5 @@
 // Incoming byte framing: a chunk queue with bounded growth, and a bounds-checked reader over it.
-import { RfbProtocolError } from './errors.js';
+import { RfbProtocolError } from '../errors.js';
 
 /**
  * Owns the chunks received from a transport. Parsers peek at the head without consuming,

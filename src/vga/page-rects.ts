@@ -1,6 +1,6 @@
 // Dirty VRAM pages → framebuffer rectangles for a linear mode (strides need not divide 4096).
 import { PAGE_SHIFT, PAGE_SIZE } from '../hypervisor/memory.js';
-import type { Rect } from './surface.js';
+import type { Rect } from '../display/surface.js';
 
 /** Where a linear framebuffer lies in VRAM. */
 export interface LinearLayout {

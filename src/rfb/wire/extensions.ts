@@ -3,7 +3,7 @@
 // plain ServerCutText/ClientCutText for clients that did not ask for it.
 import zlib from 'node:zlib';
 import { ByteWriter } from './byte-writer.js';
-import { RfbProtocolError } from './errors.js';
+import { RfbProtocolError } from '../errors.js';
 import { rectHeader, ServerMessageType } from './server-messages.js';
 
 export const EXTENDED_CLIPBOARD = 0xc0a1e5ce | 0; // as SetEncodings carries it (signed)

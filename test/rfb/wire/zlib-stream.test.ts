@@ -2,12 +2,12 @@
 // client's inflater when Raw goes instead (never more bytes than Raw).
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFrame } from '../../../src/cli/bench-encode.js';
-import { EncodingType } from '../../../src/rfb/encodings/encodings.js';
-import { deflatePool } from '../../../src/rfb/encodings/deflate-pool.js';
-import { DeflateStream, InflateStream } from '../../../src/rfb/encodings/zstream.js';
-import { encode, encoderSet, FORMATS, Peer, rawReference } from './roundtrip.js';
+import { EncodingType } from '../../../src/rfb/wire/encodings.js';
+import { DeflatePool } from '../../../src/rfb/encodings/deflate-pool.js';
+import { DeflateStream, InflateStream } from '../../../src/rfb/wire/zlib-stream.js';
+import { encode, encoderSet, FORMATS, Peer, rawReference } from '../encodings/roundtrip.js';
 
 describe('DeflateStream', () => {
   it('each output ends in a sync-flush marker and inflates completely on its own, in sequence', () => {
@@ -40,10 +40,11 @@ describe('DeflateStream', () => {
 });
 
 describe('DeflateStream on several cores (large inputs, pigz-style pieces)', () => {
+  const deflatePool = new DeflatePool(2); // whatever this machine has: two workers and this thread
   beforeAll(async () => {
-    deflatePool.setSize(2); // whatever this machine has: two workers and this thread
     await deflatePool.whenOnline();
   });
+  afterAll(() => deflatePool.close());
 
   // inputs of 4 KiB and up go to the pool here, cut into pieces of the pool's size
   const sample = (n: number, seed: number) => {
@@ -59,7 +60,7 @@ describe('DeflateStream on several cores (large inputs, pigz-style pieces)', () 
 
   it('one inflater follows a stream mixing native and parallel outputs, with withdrawals', () => {
     const before = { ...deflatePool.counters };
-    const d = new DeflateStream(2, 4096);
+    const d = new DeflateStream(2, 4096, deflatePool);
     const inf = new InflateStream();
     const reused = Buffer.alloc(700_000); // encoders reuse one input buffer
     const sent: Buffer[] = [];
@@ -97,7 +98,7 @@ describe('DeflateStream on several cores (large inputs, pigz-style pieces)', () 
   it('pieces refer back across their cuts and to the previous rectangle: no worse than one deflater', () => {
     const noise = crypto.randomBytes(30_000);
     const input = Buffer.concat([sample(200_000, 9), sample(200_000, 9), sample(200_000, 9), noise]);
-    const parallel = new DeflateStream(2, 4096);
+    const parallel = new DeflateStream(2, 4096, deflatePool);
     const single = new DeflateStream(2, Infinity);
     const p = parallel.compress(input);
     const s = single.compress(input);
@@ -114,7 +115,9 @@ describe('DeflateStream on several cores (large inputs, pigz-style pieces)', () 
 
 describe('DeflateStream without its workers', () => {
   it('deflates every piece on this thread when the workers are gone, and the stream stays whole', async () => {
-    const d = new DeflateStream(2, 4096);
+    const deflatePool = new DeflatePool(2);
+    await deflatePool.whenOnline();
+    const d = new DeflateStream(2, 4096, deflatePool);
     const inf = new InflateStream();
     const a = crypto.randomBytes(300_000);
     expect(inf.inflate(d.compress(a)).equals(a)).toBe(true);
@@ -123,6 +126,14 @@ describe('DeflateStream without its workers', () => {
     const b = Buffer.concat([a.subarray(0, 100_000), crypto.randomBytes(200_000)]);
     expect(inf.inflate(d.compress(b)).equals(b)).toBe(true);
     expect(deflatePool.counters.onWorkers).toBe(before);
+    expect(deflatePool.closed).toBe(true);
+  });
+
+  it('with no pool, a large input is deflated here in one piece', () => {
+    const d = new DeflateStream(2, 4096, null);
+    const inf = new InflateStream();
+    const a = crypto.randomBytes(300_000);
+    expect(inf.inflate(d.compress(a)).equals(a)).toBe(true);
   });
 });
 

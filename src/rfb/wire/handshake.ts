@@ -1,6 +1,18 @@
-// The RFB handshake's pure parts (RFC 6143 §7.1-7.3): version negotiation and security types.
-import { RfbProtocolError } from './errors.js';
-import { SecurityType } from './server-messages.js';
+// The RFB handshake's pure parts (RFC 6143 §7.1-7.3), both sides: the ProtocolVersion string,
+// version negotiation, security types.
+import { RfbProtocolError } from '../errors.js';
+
+export const SecurityType = {
+  Invalid: 0,
+  None: 1,
+  VncAuth: 2,
+  VeNCrypt: 19,
+} as const;
+
+/** ProtocolVersion: the same 12 bytes both ways ("RFB 003.008\n"). */
+export function protocolVersion(minor: number): Buffer {
+  return Buffer.from(`RFB 003.00${minor}\n`, 'latin1');
+}
 
 /** The highest version we speak; we announce it and accept 3.3, 3.7 and 3.8. */
 export const SERVER_VERSION_MINOR = 8;
@@ -36,4 +48,13 @@ export function securityTypeName(t: number): string {
     default:
       return `type ${t}`;
   }
+}
+
+/** The client's side: the server's ProtocolVersion, and the version to answer with (3.3, 3.7 or 3.8). */
+export function serverVersionMinor(bytes: Uint8Array): 3 | 7 | 8 {
+  const s = Buffer.from(bytes).toString('latin1').trim();
+  const m = /^RFB 003\.(\d{3})$/.exec(s);
+  if (!m) throw new Error(`not an RFB server: ${JSON.stringify(s)}`);
+  const minor = Number(m[1]);
+  return minor >= 8 ? 8 : minor === 7 ? 7 : 3;
 }
