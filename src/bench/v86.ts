@@ -127,6 +127,11 @@ async function keyLatency(screen: Screen, samples: number): Promise<number[]> {
     out.push(performance.now() - t0);
     await screen.waitStill({ stillMs: 300, timeoutMs: 10_000 });
   }
+  // an odd count leaves an x on the prompt line, which would spoil the command typed next
+  if (samples % 2 === 1) {
+    await screen.waitChange(() => screen.sendKey('backspace'), { timeoutMs: 10_000 });
+    await screen.waitStill({ stillMs: 300, timeoutMs: 10_000 });
+  }
   return out;
 }
 

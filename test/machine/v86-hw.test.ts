@@ -11,7 +11,7 @@ import { countDiff, fetchScreenshot, sleep } from '../helpers/app.js';
 import { loadHwtrack } from '../../src/hypervisor/hwtrack-addon.js';
 import { comparePages } from '../../src/bench/pages.js';
 import type { V86Machine } from '../../src/machine/v86/machine.js';
-import { V86DirtyTracker } from '../../src/machine/v86/tracker.js';
+import { V86DirtyTracker, v86DirtyLog } from '../../src/machine/v86/tracker.js';
 import { ensureGuests, INITRD, KERNEL, LINUX_PROMPT, startV86, viewLinuxPrompt } from './v86-helpers.js';
 import { gvncCaptureDiff, noVncDiff, tigerVncShowsScreenshot } from './v86-viewers.js';
 
@@ -77,11 +77,7 @@ describe('Linux on v86 with --tracking hw', () => {
   it('console redraws: no changed page missed, v86 bitmap asked beside the hardware bits', async () => {
     const machine = (app as unknown as { machine: V86Machine }).machine;
     const cpu = machine.core.cpu;
-    const beside = new V86DirtyTracker(
-      { wasmMemory: () => cpu.wasm_memory.buffer, allocateDestBuffer: (n) => cpu.svga_allocate_dest_buffer(n) >>> 0, fill: () => cpu.svga_fill_pixel_buffer(32, 0) },
-      machine.vram.vramSize,
-      { idleDropMs: null },
-    );
+    const beside = new V86DirtyTracker(v86DirtyLog(cpu), machine.vram.vramSize, { idleDropMs: null });
     // our device's own stores reach v86's bitmap only this way (the hardware bits see them anyway)
     machine.vram.onDeviceWrite = (off, len) => beside.noteDeviceWrite(off, len);
     const cmp = comparePages({ name: app.tracker.mode, tracker: app.tracker }, [{ name: 'v86 bitmap', tracker: beside }], () => machine.vram.vram);

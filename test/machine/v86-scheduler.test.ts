@@ -14,10 +14,15 @@ function fakeCore() {
     idle: true,
     slices: 0,
     next: 4, // the guest's next timer, as main_loop would answer
+    /** What the next slice does: guest instructions it runs, and whether the guest halts at its end. */
+    work: { instructions: 4000, halts: true },
     cpu: { wasm_memory, in_hlt: { byteOffset: IN_HLT }, instruction_counter: { byteOffset: 664 } },
     do_tick() {
       this.slices++;
-      this.next_tick(this.next);
+      const words = new Uint32Array(wasm_memory.buffer);
+      words[664 / 4] = (words[664 / 4]! + this.work.instructions) >>> 0;
+      new Uint8Array(wasm_memory.buffer)[IN_HLT] = this.work.halts ? 1 : 0;
+      this.next_tick(this.work.halts ? this.next : 0);
     },
     next_tick(t: number) {
       this.yield(t, ++this.tick_counter);
@@ -62,5 +67,33 @@ describe('the v86 scheduler', () => {
     const slices = core.slices;
     await new Promise((r) => setTimeout(r, 100));
     expect(core.slices).toBeGreaterThan(slices);
+  });
+
+  it('a slice the host cut short (the guest still running) is not work; a run of many instructions is', async () => {
+    const { core, halt } = fakeCore();
+    sched = new IdleScheduler(core as unknown as V86Core, { afterSlice: null, slackMs: 100, slackAfterMs: 200 });
+    halt(true);
+    await new Promise((r) => setTimeout(r, 250));
+    core.next_tick(4);
+    const slack = () => sched!.counters.slackSleeps;
+    expect(slack()).toBe(1);
+    // a stalled slice: 3,000 instructions, then the guest halts in the next one
+    core.work = { instructions: 3000, halts: false };
+    core.do_tick(); // ends running: an immediate follows
+    core.work = { instructions: 1000, halts: true };
+    const slices = core.slices;
+    await new Promise((r) => setTimeout(r, 150)); // the immediate ran that slice; the guest sleeps again
+    expect(sched.counters.immediates).toBe(1);
+    // still idle: the slack holds (a busy guest would have had ~35 slices on its 4 ms timer)
+    expect(slack()).toBeGreaterThanOrEqual(3);
+    expect(core.slices - slices).toBeLessThan(6);
+    // the guest at work: 4 slices of 200,000 instructions without a halt
+    core.work = { instructions: 200_000, halts: false };
+    halt(false);
+    for (let i = 0; i < 4; i++) core.do_tick();
+    core.work = { instructions: 1000, halts: true };
+    const before = slack();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(slack()).toBe(before); // busy a moment ago: served on the guest's own timer
   });
 });

@@ -26,6 +26,9 @@ export interface V86Cpu {
   devices: { vga: { svga_memory: Uint8Array; vga_memory_size: number } };
   svga_allocate_dest_buffer(words: number): number;
   svga_fill_pixel_buffer(bpp: number, offset: number): void;
+  /** Written by svga_fill_pixel_buffer: the first and last VRAM byte of the pages it converted (min = 2^32-1: none). */
+  svga_dirty_bitmap_min_offset: Uint32Array;
+  svga_dirty_bitmap_max_offset: Uint32Array;
 }
 
 /** v86's main-loop object (`emulator.v86`). */
@@ -66,6 +69,7 @@ export function checkV86Internals(emulator: unknown): V86Core {
   need(typeof cpu!.in_hlt === 'object' && cpu!.in_hlt !== null && typeof cpu!.in_hlt[0] === 'number', 'cpu.in_hlt');
   need(typeof cpu!.instruction_counter === 'object' && typeof cpu!.instruction_counter?.byteOffset === 'number', 'cpu.instruction_counter');
   for (const m of ['svga_allocate_dest_buffer', 'svga_fill_pixel_buffer'] as const) need(typeof cpu![m] === 'function', `cpu.${m}()`);
+  for (const m of ['svga_dirty_bitmap_min_offset', 'svga_dirty_bitmap_max_offset'] as const) need(typeof cpu![m]?.byteOffset === 'number', `cpu.${m}`);
   const vga = cpu!.devices?.vga;
   need(typeof vga === 'object' && vga !== null, 'cpu.devices.vga');
   need(typeof vga!.vga_memory_size === 'number', 'cpu.devices.vga.vga_memory_size');

@@ -15,7 +15,7 @@ import { MachineOptionError, type Machine, type MachineCommon } from '../machine
 import { bridgePorts, V86Vram } from './host.js';
 import { checkV86Internals, type V86Core } from './internals.js';
 import { IdleScheduler, type SchedulerCounters } from './scheduler.js';
-import { V86DirtyTracker } from './tracker.js';
+import { V86DirtyTracker, v86DirtyLog } from './tracker.js';
 import { openHwTracker } from '../../hypervisor/hw-tracker.js';
 
 const stderrLine = (line: string) => process.stderr.write(`${line}\n`);
@@ -143,11 +143,7 @@ export class V86Machine implements Machine {
     } else {
       if (hw) (options.notice ?? stderrLine)(`vramvnc: --tracking hw unavailable (${hw.reason}); using v86's dirty log (dirty)`);
       const t = new V86DirtyTracker(
-        {
-          wasmMemory: () => cpu.wasm_memory.buffer,
-          allocateDestBuffer: (n) => cpu.svga_allocate_dest_buffer(n) >>> 0,
-          fill: () => cpu.svga_fill_pixel_buffer(32, 0),
-        },
+        v86DirtyLog(cpu),
         vga.vga_memory_size,
         { idleDropMs: options.tracking === 'dirty-nodrop' ? null : options.idleDropMs, droppedCheckMs: options.droppedCheckMs },
       );

@@ -38,9 +38,11 @@ export interface SchedulerOptions {
 }
 
 /**
- * A slice that ran more guest instructions than this, or one that started with the guest running, is
- * the guest at work (a periodic tick of an idle Linux is a few ten thousand). Counted in instructions,
- * not wall time, so that a loaded host does not make an idle guest look busy.
+ * A run of the guest (from waking up to its next halt, over as many slices as it takes) of more
+ * guest instructions than this is the guest at work (a periodic tick of an idle Linux is a few
+ * thousand). Counted in instructions, not wall time or slices: a slice cut short because the host
+ * stalled it (a garbage collection, another process on the core) ends with the guest still running,
+ * and must not make an idle guest look busy (it did, about once in 30 s: a second of 250 wake-ups).
  */
 const BUSY_INSTRUCTIONS = 500_000;
 
@@ -51,6 +53,8 @@ export class IdleScheduler {
   readonly slackAfterMs: number;
   /** performance.now() when the guest last did something besides sleeping (or input arrived). */
   #busyAt = performance.now();
+  /** Guest instructions since it last halted. */
+  #runInstructions = 0;
   #timer: NodeJS.Timeout | null = null;
   #immediate: NodeJS.Immediate | null = null;
   #stopped = false;
@@ -76,7 +80,9 @@ export class IdleScheduler {
       const i0 = this.#instructions();
       doTick();
       const t1 = performance.now();
-      if (!halted || ((this.#instructions() - i0) >>> 0) > BUSY_INSTRUCTIONS) this.#busyAt = t1;
+      this.#runInstructions += (this.#instructions() - i0) >>> 0;
+      if (this.#runInstructions > BUSY_INSTRUCTIONS) this.#busyAt = t1;
+      if (this.#halted()) this.#runInstructions = 0;
       this.options.afterSlice?.(t1 - t0);
     };
     core.yield = (t: number, tick: number) => this.#yield(t, tick);

@@ -13,6 +13,7 @@
 import type { DirtyVramTracker, TrackResult, TrackerCounters, TrackerOptions, TrackerState, TrackingMode } from '../../hypervisor/tracker-types.js';
 import { bitmapWords, newTrackerCounters, rangeInvalid } from '../../hypervisor/tracker-types.js';
 import { PAGE_SHIFT } from '../../hypervisor/memory.js';
+import type { V86Cpu } from './internals.js';
 
 /** The part of v86's CPU this backend uses (checked at start: see internals.ts). */
 export interface V86DirtyLog {
@@ -20,8 +21,28 @@ export interface V86DirtyLog {
   readonly wasmMemory: () => ArrayBuffer;
   /** svga_allocate_dest_buffer(n): a buffer of n 32-bit words in WebAssembly memory; returns its address. */
   allocateDestBuffer(words: number): number;
-  /** svga_fill_pixel_buffer(32, 0): convert every dirty page into the buffer and clear the bitmap. */
-  fill(): void;
+  /**
+   * svga_fill_pixel_buffer(32, 0): convert every dirty page into the buffer and clear the bitmap.
+   * Returns the pages it converted as [first, last] page numbers, or null when none were dirty.
+   */
+  fill(): [number, number] | null;
+}
+
+/** The log over v86's CPU (svga_fill_pixel_buffer and the dirty span it leaves in v86's globals). */
+export function v86DirtyLog(cpu: V86Cpu): V86DirtyLog {
+  const minAt = cpu.svga_dirty_bitmap_min_offset.byteOffset >>> 2;
+  const maxAt = cpu.svga_dirty_bitmap_max_offset.byteOffset >>> 2;
+  let words = new Uint32Array(cpu.wasm_memory.buffer);
+  return {
+    wasmMemory: () => cpu.wasm_memory.buffer,
+    allocateDestBuffer: (n) => cpu.svga_allocate_dest_buffer(n) >>> 0,
+    fill: () => {
+      cpu.svga_fill_pixel_buffer(32, 0);
+      if (words.buffer !== cpu.wasm_memory.buffer) words = new Uint32Array(cpu.wasm_memory.buffer);
+      const min = words[minAt]!;
+      return min === 0xffffffff ? null : [min >>> PAGE_SHIFT, words[maxAt]! >>> PAGE_SHIFT];
+    },
+  };
 }
 
 export interface V86TrackerOptions extends TrackerOptions {
@@ -95,11 +116,14 @@ export class V86DirtyTracker implements DirtyVramTracker {
    */
   harvest(): number {
     this.harvests++;
-    this.log.fill();
+    const span = this.log.fill();
+    if (span === null) return 0;
     const dest = this.#destView();
     const pending = this.#pending;
     let found = 0;
-    for (let p = 0, i = 0; p < this.nrPages; p++, i += WORDS_PER_PAGE) {
+    // only the span v86 converted: an idle guest's harvest touches no page of the 16 MB buffer
+    const last = Math.min(span[1], this.nrPages - 1);
+    for (let p = span[0], i = p * WORDS_PER_PAGE; p <= last; p++, i += WORDS_PER_PAGE) {
       if (dest[i] === 0) continue;
       dest[i] = 0;
       const b = 1 << (p & 31);
