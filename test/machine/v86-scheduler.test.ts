@@ -96,4 +96,24 @@ describe('the v86 scheduler', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(slack()).toBe(before); // busy a moment ago: served on the guest's own timer
   });
+
+  it('the slack grows with the time the guest has slept: a tenth of it, up to slackMs', async () => {
+    const { core, halt } = fakeCore();
+    sched = new IdleScheduler(core as unknown as V86Core, { afterSlice: null, slackMs: 150, slackAfterMs: 300 });
+    halt(true);
+    core.next_tick(4);
+    const served = async (ms: number) => {
+      const n = core.slices;
+      await new Promise((r) => setTimeout(r, ms));
+      return core.slices - n;
+    };
+    await served(300); // asleep 0.3 s: from now on served every 30 ms or more
+    const early = await served(300); // the sleeps grow from 30 to 60 ms: 5 to 10 slices
+    expect(early).toBeGreaterThanOrEqual(2); // (fewer than 6 only when the host is slow to fire timers)
+    expect(early).toBeLessThanOrEqual(11); // not the guest's own 4 ms timer: 75
+    await served(900); // asleep 1.5 s: the cap, 150 ms
+    const late = await served(600);
+    expect(late).toBeGreaterThanOrEqual(1);
+    expect(late).toBeLessThanOrEqual(5); // had the slack stayed at 30 ms: 20
+  });
 });

@@ -22,7 +22,7 @@ const stderrLine = (line: string) => process.stderr.write(`${line}\n`);
 
 export const DEFAULT_BIOS = '/usr/share/seabios/bios.bin';
 export const DEFAULT_VGA_BIOS = '/usr/share/seabios/vgabios-stdvga.bin';
-export const DEFAULT_IDLE_SLACK_MS = 100;
+export const DEFAULT_IDLE_SLACK_MS = 250;
 
 export interface V86MachineOptions extends MachineCommon {
   bios?: string;
@@ -38,8 +38,8 @@ export interface V86MachineOptions extends MachineCommon {
   /** Give the guest ACPI, a local APIC and an I/O APIC (default false: Linux's bochs DRM driver then fails to bind here). */
   acpi?: boolean;
   /**
-   * Once the guest has only slept for a second, serve its timers at most this often (ms; default 100;
-   * 0: never late). Input ends it at once. See scheduler.ts.
+   * Once the guest has only slept for a second, its timers may be served late by a tenth of the time
+   * it has slept, at most this much (ms; default 250; 0: never late). Input ends it at once. See scheduler.ts.
    */
   idleSlackMs?: number;
   /** While tracking is dropped, v86's log is harvested at most this often while the guest runs (default 30 ms). */

@@ -7,11 +7,13 @@
 // guest keeps running back to back. After each slice the machine's hook may harvest the dirty log.
 //
 // Timer slack: a guest with a periodic tick (Debian's i386 kernel: HZ_PERIODIC at 250 Hz) is woken
-// 250 times a second even when it has nothing to do, and each wake-up costs v86 0.2-1 ms. Once the
-// guest has done nothing but sleep for `slackAfterMs`, its timers are served at most every `slackMs`
-// (Linux programs its tick as a one-shot hrtimer and counts jiffies from the clocksource, so a late
-// tick is caught up, not lost: the guest's time stays right, its timers fire up to slackMs late).
-// Any input, and any slice in which the guest ran on its own, ends the slack at once.
+// 250 times a second even when it has nothing to do, and each wake-up costs v86 0.5-1 ms (the
+// guest's tick code runs cold). Once the guest has done nothing but sleep for `slackAfterMs`, its
+// timers are served late by at most a tenth of the time it has slept, and never later than
+// `slackMs`: after 1 s asleep every 100 ms, after 2.5 s every 250 ms (the default cap). Linux
+// programs its tick as a one-shot hrtimer and counts jiffies from the clocksource, so a late tick is
+// caught up, not lost: the guest's clock stays right; its timers fire late by that much, no more.
+// Any input, and any run in which the guest worked, ends the slack at once.
 import type { V86Core } from './internals.js';
 
 export interface SchedulerCounters {
@@ -31,7 +33,7 @@ export interface SchedulerOptions {
   afterSlice: ((ranMs: number) => void) | null;
   /** The shortest sleep of a halted guest (ms). */
   haltedFloorMs?: number;
-  /** A long-idle guest's timers are served at most this often (ms; 0: never late). */
+  /** A long-idle guest's timers are served at least this often (ms; 0: never late). See the header. */
   slackMs?: number;
   /** How long the guest must have only slept before the slack applies (ms). */
   slackAfterMs?: number;
@@ -46,9 +48,12 @@ export interface SchedulerOptions {
  */
 const BUSY_INSTRUCTIONS = 500_000;
 
+/** A sleeping guest's timers are served late by at most this share of the time it has slept. */
+const SLACK_SHARE = 0.1;
+
 export class IdleScheduler {
   readonly counters: SchedulerCounters = { slices: 0, haltedSlices: 0, sleeps: 0, immediates: 0, slackSleeps: 0 };
-  /** See the header: 0 turns the slack off. */
+  /** The most a long-idle guest's timers are served late (ms). See the header: 0 turns the slack off. */
   slackMs: number;
   readonly slackAfterMs: number;
   /** performance.now() when the guest last did something besides sleeping (or input arrived). */
@@ -115,8 +120,10 @@ export class IdleScheduler {
       this.counters.sleeps++;
       // Node's timers have whole milliseconds and would fire before a fractional due time
       let ms = Math.max(this.haltedFloorMs, Math.ceil(t));
-      if (this.slackMs > ms && performance.now() - this.#busyAt >= this.slackAfterMs) {
-        ms = this.slackMs;
+      const asleep = performance.now() - this.#busyAt;
+      const slack = Math.min(this.slackMs, Math.floor(asleep * SLACK_SHARE));
+      if (slack > ms && asleep >= this.slackAfterMs) {
+        ms = slack;
         this.counters.slackSleeps++;
       }
       this.#timer = setTimeout(run, ms);
