@@ -5,22 +5,25 @@ export {
   createNeedle,
   DEFAULT_MARGIN,
   DEFAULT_MATCH_LEVEL,
-  describeMatch,
-  diffImage,
   findNeedles,
   loadNeedle,
   loadNeedleDir,
-  matchNeedle,
-  matchNeedles,
   NeedleError,
   needlesWithTag,
   needleToJson,
+  saveNeedle,
+} from './needle.js';
+export {
+  describeMatch,
+  diffImage,
+  matchNeedle,
+  matchNeedles,
   mseForLevel,
   similarityOfMse,
-  saveNeedle,
   writeMatchFailure,
-} from './needle.js';
-export type { AreaMatch, FailureFiles, Needle, NeedleArea, NeedleJson, NeedleMatch } from './needle.js';
+} from './needle-match.js';
+export type { Needle, NeedleArea, NeedleJson } from './needle.js';
+export type { AreaMatch, FailureFiles, NeedleMatch } from './needle-match.js';
 export { copyImage, encodePng, fillRect, readPng } from './image.js';
 export type { Rect, RgbaImage } from './image.js';
 export { charKeysym, keysymOf, parseKeyCombo } from '../../src/rfb/wire/keysyms.js';

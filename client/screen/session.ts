@@ -6,17 +6,19 @@ import { RfbClient, type UpdateInfo } from '../headless/rfb-client.js';
 import { copyImage, encodePng, intersects, type Rect, type RgbaImage } from './image.js';
 import { charKeyEvents, parseKeyCombo } from '../../src/rfb/wire/keysyms.js';
 import {
-  describeMatch,
   findNeedles,
   loadNeedle,
+  searchRegions,
+  type Needle,
+} from './needle.js';
+import {
+  describeMatch,
   matchNeedle,
   matchNeedles,
-  searchRegions,
   writeMatchFailure,
   type FailureFiles,
-  type Needle,
   type NeedleMatch,
-} from './needle.js';
+} from './needle-match.js';
 
 
 /** typeText's pace: this many characters (at most 16 bytes of set-1 scancodes), then a pause. */

@@ -1,7 +1,7 @@
 // A vitest matcher: `await expect(screen).toMatchNeedle(needle, { timeoutMs })`, or on a picture, synchronously.
 //   import { installScreenMatchers } from 'vramvnc/screen/vitest'; installScreenMatchers();
 import { expect } from 'vitest';
-import { describeMatch, matchNeedles, writeMatchFailure } from './needle.js';
+import { describeMatch, matchNeedles, writeMatchFailure } from './needle-match.js';
 import { resolveNeedles, Screen, type NeedleInput } from './session.js';
 import type { RgbaImage } from './image.js';
 

@@ -5,18 +5,20 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   createNeedle,
-  describeMatch,
   loadNeedle,
-  matchNeedle,
-  matchNeedles,
-  mseForLevel,
   NeedleError,
   needlesWithTag,
   saveNeedle,
-  similarityOfMse,
   validateNeedleJson,
   type Needle,
 } from '../../client/screen/needle.js';
+import {
+  describeMatch,
+  matchNeedle,
+  matchNeedles,
+  mseForLevel,
+  similarityOfMse,
+} from '../../client/screen/needle-match.js';
 import { copyImage, fillRect, type RgbaImage } from '../../client/screen/image.js';
 
 /** A w x h picture of one grey level. */
