@@ -19,31 +19,15 @@ import { refineLinear32, refineRows } from '../display/refine.js';
 import { Surface, type Rect } from '../display/surface.js';
 import { palette16, palette256, paletteDiff } from './dac.js';
 import { LegacyWindow, LEGACY_WINDOW_BASE, LEGACY_WINDOW_SIZE } from './legacy-window.js';
-import {
-  AR_INDEX_PAS,
-  AR_PLANE_ENABLE,
-  CR_MAX_SCAN,
-  CR_MODE,
-  CR_OFFSET,
-  CR_H_DISP,
-  CR_V_DISP_END,
-  CR_OVERFLOW,
-  CR_LINE_COMPARE,
-  GR06_GRAPHICS_MODE,
-  GR_MISC,
-  GR_MODE,
-  SR01_SCREEN_OFF,
-  SR04_CHN_4M,
-  SR_CLOCK_MODE,
-  SR_MEMORY_MODE,
-  SR_PLANE_WRITE,
-  VgaRegisters,
-} from './registers.js';
-import { graphicsLayout, type GraphicsLayout } from './render/graphics-layout.js';
+import { AR_PLANE_ENABLE, VgaRegisters } from './registers.js';
+import { describeMode, displayMode, programVgaForVbe, type DisplayMode } from './display-mode.js';
+import type { GraphicsLayout } from './render/graphics-layout.js';
 import { drawLinear } from './render/linear.js';
 import { drawByte8d2 } from './render/mode13.js';
 import { drawCga2, drawPlanar4 } from './render/planar.js';
-import { blinkPhases, cellColours, cellKey, drawCell, renderText, textLayout, type TextLayout } from './render/text.js';
+import { renderScreen } from './render/screen.js';
+import { blinkPhases, type TextLayout } from './render/text.js';
+import { TextCells } from './text-cells.js';
 import { VbeRegisters, VBE_DISPI_IOPORT_DATA, VBE_DISPI_IOPORT_INDEX, type VbeMode } from './vbe.js';
 import { VramDirty } from './vram-dirty.js';
 
@@ -74,12 +58,6 @@ export interface VgaDeviceOptions {
 const BLANK_WIDTH = 640;
 const BLANK_HEIGHT = 480;
 
-type DisplayMode =
-  | { kind: 'blank'; width: number; height: number; key: string }
-  | { kind: 'text'; width: number; height: number; key: string; text: TextLayout }
-  | { kind: 'graphics'; width: number; height: number; key: string; gfx: GraphicsLayout }
-  | { kind: 'vbe'; width: number; height: number; key: string; vbe: VbeMode };
-
 export class VgaDevice {
   readonly vbe: VbeRegisters;
   readonly regs = new VgaRegisters();
@@ -104,12 +82,10 @@ export class VgaDevice {
   #pal16 = new Uint32Array(16);
   #pal256 = new Uint32Array(256);
   #lastPal = new Uint32Array(0);
-  #cells = new Int32Array(0);
+  readonly #text: TextCells;
   #pending = true;
   /** Something besides the blink clock may have changed since the last update (registers, VRAM). */
   #changedOther = true;
-  #cursorShape = -1;
-  #lastCharsOn = true;
   #blinkTimer: NodeJS.Timeout | null = null;
   #stopped = false;
   readonly #now: () => number;
@@ -118,6 +94,7 @@ export class VgaDevice {
   constructor(readonly mem: VramHost, io: PortBus, readonly tracker: DirtyVramTracker, options: VgaDeviceOptions = {}) {
     this.#now = options.now ?? (() => performance.now());
     this.#useBlinkTimer = options.blinkTimer ?? true;
+    this.#text = new TextCells(this.counters);
     this.vbe = new VbeRegisters(mem.vramSize);
     this.vbe.onModeChange = () => this.#changed();
     this.vbe.onEnable = () => this.#vbeEnabled();
@@ -162,32 +139,16 @@ export class VgaDevice {
     return !this.#pending && this.#mode !== null && this.#mode.kind !== 'vbe';
   }
 
-  /** QEMU reprograms the VGA side when VBE is enabled: graphics, 64 KiB window, chain 4, 8-bit pixels. */
+
+  /** QEMU reprograms the VGA side when VBE is enabled (display-mode.ts). */
   #vbeEnabled(): void {
-    const { gr, cr, sr } = this.regs;
     const m = this.vbe.mode();
-    if (!m) return;
-    gr[GR_MISC] = (gr[GR_MISC]! & ~0x0c) | 0x04 | GR06_GRAPHICS_MODE;
-    cr[CR_MODE]! |= 3;
-    cr[CR_OFFSET] = (m.stride >>> 3) & 0xff;
-    cr[CR_H_DISP] = ((m.width >>> 3) - 1) & 0xff;
-    const h = m.height - 1;
-    cr[CR_V_DISP_END] = h & 0xff;
-    cr[CR_OVERFLOW] = (cr[CR_OVERFLOW]! & ~0x42) | ((h >> 7) & 0x02) | ((h >> 3) & 0x40);
-    cr[CR_LINE_COMPARE] = 0xff;
-    cr[CR_OVERFLOW]! |= 0x10;
-    cr[CR_MAX_SCAN]! |= 0x40;
-    let shiftControl: number;
-    if (m.bpp === 4) {
-      shiftControl = 0;
-      sr[SR_CLOCK_MODE]! &= ~8;
-    } else {
-      shiftControl = 2;
-      sr[SR_MEMORY_MODE]! |= SR04_CHN_4M;
-      sr[SR_PLANE_WRITE]! |= 0x0f;
-    }
-    gr[GR_MODE] = (gr[GR_MODE]! & ~0x60) | (shiftControl << 5);
-    cr[CR_MAX_SCAN]! &= ~0x9f;
+    if (m) programVgaForVbe(this.regs, m);
+  }
+
+  /** What the registers say is on screen now. */
+  #displayMode(): DisplayMode {
+    return displayMode(this.regs, this.vbe, this.mem.vramSize, this.surface);
   }
 
   /** A description of the mode on the surface (as of the last refresh) for logs and stats. */
@@ -204,38 +165,6 @@ export class VgaDevice {
     return { name: describeMode(m), width: m.width, height: m.height };
   }
 
-  /** What the registers say is on screen now. */
-  #displayMode(): DisplayMode {
-    const vbe = this.vbe.mode();
-    if (vbe) {
-      return {
-        kind: 'vbe',
-        width: vbe.width,
-        height: vbe.height,
-        vbe,
-        key: `vbe:${vbe.width}x${vbe.height}:${vbe.bpp}:${vbe.stride}:${vbe.startByte}`,
-      };
-    }
-    const blank = (): DisplayMode => {
-      const w = this.surface.width;
-      const h = this.surface.height;
-      return { kind: 'blank', width: w, height: h, key: `blank:${w}x${h}` };
-    };
-    // QEMU blanks while the attribute controller's palette address source is clear (and, here,
-    // while the sequencer's screen-off bit is set); a VBE mode is shown regardless (above), as
-    // Bochs VBE drivers never touch the attribute controller.
-    const { ar, sr, gr } = this.regs;
-    if (!(this.regs.arIndex & AR_INDEX_PAS) || sr[SR_CLOCK_MODE]! & SR01_SCREEN_OFF) return blank();
-    if (gr[GR_MISC]! & GR06_GRAPHICS_MODE) {
-      const gfx = graphicsLayout(this.regs, this.mem.vramSize);
-      if (!gfx) return blank();
-      return { kind: 'graphics', width: gfx.dispWidth, height: gfx.height, gfx, key: `gfx:${gfx.key}:${ar[AR_PLANE_ENABLE]}` };
-    }
-    const text = textLayout(this.regs, this.mem.vramSize);
-    if (!text) return blank();
-    const key = `text:${text.cols}x${text.rows}:${text.cw}x${text.ch}:${text.rowBase[0]}:${text.rowBase[1] ?? 0}:${this.regs.lineCompare}:${text.fontBase.join(',')}:${text.lineGraphics}:${text.blinkEnable}`;
-    return { kind: 'text', width: text.width, height: text.height, text, key };
-  }
 
   /** Force the next update to compare the whole screen (vga_invalidate_display). */
   invalidate(): void {
@@ -296,24 +225,11 @@ export class VgaDevice {
   // ----- text -----
 
   #updateText(l: TextLayout, full: boolean, out: DirtyRegion, blinkOnly = false): void {
-    const n = l.cols * l.rows;
     const { cursorOn, charsOn } = blinkPhases(this.#now(), this.regs.frameRate);
-    if (blinkOnly && !full && this.#cells.length === n && this.#lastPal.length === 16 && !(l.blinkEnable && charsOn !== this.#lastCharsOn)) {
-      // a cursor blink: only the cursor's cell can differ (no pass over the screen, no allocation)
-      const i = l.cursorCell;
-      if (i >= 0 && i < n) {
-        this.counters.cellsCompared++;
-        const key = cellKey(this.mem.vram, l, i, cursorOn, charsOn);
-        if (key !== this.#cells[i]) {
-          this.#cells[i] = key;
-          drawCell(this.surface, this.mem.vram, l, this.#lastPal, i, key);
-          this.counters.cellsDrawn++;
-          out.addRect({ x: (i % l.cols) * l.cw, y: ((i / l.cols) | 0) * l.ch, w: l.cw, h: l.ch });
-        }
-      }
+    if (blinkOnly && !full && this.#lastPal.length === 16 && this.#text.onlyCursorBlinks(l, charsOn)) {
+      this.#text.redrawCursor(this.surface, this.mem.vram, l, this.#lastPal, cursorOn, charsOn, out);
       return;
     }
-    this.#lastCharsOn = charsOn;
     const pal = palette16(this.regs, this.#pal16);
     let changedColours = 0;
     if (this.#lastPal.length !== 16) full = true;
@@ -322,32 +238,7 @@ export class VgaDevice {
     this.#lastPal.set(pal);
     // plane 2 written: the font may have changed, repaint everything (QEMU plane_updated)
     if (this.legacy.planeUpdated & 4) full = true;
-    if (this.#cells.length !== n) {
-      this.#cells = new Int32Array(n);
-      full = true;
-    }
-    const vram = this.mem.vram;
-    const cells = this.#cells;
-    this.counters.cellsCompared += n;
-    // the cursor's shape (CRTC 0x0A/0x0B) is not in a cell's key: a new shape redraws the cursor's cell
-    const shape = (l.cursorStart << 8) | l.cursorEnd;
-    const reshaped = shape !== this.#cursorShape;
-    this.#cursorShape = shape;
-    for (let i = 0; i < n; i++) {
-      const key = cellKey(vram, l, i, cursorOn, charsOn);
-      let draw = full || key !== cells[i] || (reshaped && i === l.cursorCell);
-      if (!draw && changedColours) {
-        const [fg, bg] = cellColours((key >> 8) & 0xff, l.blinkEnable);
-        draw = ((changedColours >> fg) & 1) !== 0 || ((changedColours >> bg) & 1) !== 0;
-      }
-      if (!draw) continue;
-      cells[i] = key;
-      drawCell(this.surface, vram, l, pal, i, key);
-      this.counters.cellsDrawn++;
-      const col = i % l.cols;
-      const row = (i / l.cols) | 0;
-      out.addRect({ x: col * l.cw, y: row * l.ch, w: l.cw, h: l.ch });
-    }
+    this.#text.redraw(this.surface, this.mem.vram, l, pal, changedColours, full, cursorOn, charsOn, out);
   }
 
   /** While in text mode with something blinking, wake the refresher at each blink toggle. */
@@ -356,11 +247,7 @@ export class VgaDevice {
     let blinking = false;
     if (mode.kind === 'text') {
       const l = mode.text;
-      blinking = l.cursorCell >= 0;
-      if (!blinking && l.blinkEnable) {
-        const cells = this.#cells;
-        for (let i = 0; i < cells.length && !blinking; i++) if (cells[i]! & 0x8000) blinking = true;
-      }
+      blinking = l.cursorCell >= 0 || (l.blinkEnable && this.#text.anyBlinking);
     }
     if (!blinking) {
       if (this.#blinkTimer) clearTimeout(this.#blinkTimer);
@@ -473,47 +360,10 @@ export class VgaDevice {
     drawLinear(this.mem.vram, m.startByte + y * m.stride, m.bpp, this.#pal256, tmp, x0, x1);
   }
 
+
   /** The guest's screen rendered now, straight from VRAM and the registers: the ground truth for tests. */
   screenshot(): Surface {
-    const mode = this.#displayMode();
-    const s = new Surface(mode.width, mode.height);
-    const tmp = new Uint32Array(mode.width);
-    const vram = this.mem.vram;
-    switch (mode.kind) {
-      case 'text': {
-        const { cursorOn, charsOn } = blinkPhases(this.#now(), this.regs.frameRate);
-        renderText(s, vram, mode.text, palette16(this.regs, new Uint32Array(16)), cursorOn, charsOn);
-        break;
-      }
-      case 'graphics': {
-        const g = mode.gfx;
-        const pal = g.kind === 'byte8' ? palette256(this.regs, false, new Uint32Array(256)) : palette16(this.regs, new Uint32Array(16));
-        const double = g.dispWidth !== g.width;
-        const pe = this.regs.ar[AR_PLANE_ENABLE]!;
-        for (let y = 0; y < g.height; y++) {
-          const addr = g.rowAddr[y]!;
-          if (g.kind === 'planar4') drawPlanar4(vram, addr, pe, pal, tmp, 0, g.dispWidth, double);
-          else if (g.kind === 'cga2') drawCga2(vram, addr, pe, pal, tmp, 0, g.dispWidth, double);
-          else drawByte8d2(vram, addr, pal, tmp, 0, g.dispWidth);
-          s.data.set(tmp.subarray(0, g.dispWidth), y * g.dispWidth);
-        }
-        break;
-      }
-      case 'vbe': {
-        const m = mode.vbe;
-        const pal = palette256(this.regs, this.vbe.dac8bit, new Uint32Array(256));
-        const pal16 = palette16(this.regs, new Uint32Array(16));
-        for (let y = 0; y < m.height; y++) {
-          if (m.bpp === 4) drawPlanar4(vram, m.startByte + y * m.stride, 0xf, pal16, tmp, 0, m.width, false);
-          else drawLinear(vram, m.startByte + y * m.stride, m.bpp, pal, tmp, 0, m.width);
-          s.data.set(tmp.subarray(0, m.width), y * m.width);
-        }
-        break;
-      }
-      default:
-        break; // blank: black
-    }
-    return s;
+    return renderScreen(this.#displayMode(), this.mem.vram, this.regs, this.vbe.dac8bit, this.#now());
   }
 
   /** Stop the blink timer (the device is being shut down). */
@@ -521,19 +371,5 @@ export class VgaDevice {
     this.#stopped = true;
     if (this.#blinkTimer) clearTimeout(this.#blinkTimer);
     this.#blinkTimer = null;
-  }
-}
-
-/** A mode as logs and stats show it: "text 80x25 (720x400)", "VBE 1024x768x32". */
-function describeMode(m: DisplayMode | null): string {
-  switch (m?.kind) {
-    case 'vbe':
-      return `VBE ${m.vbe.width}x${m.vbe.height}x${m.vbe.bpp}`;
-    case 'text':
-      return `text ${m.text.cols}x${m.text.rows} (${m.width}x${m.height})`;
-    case 'graphics':
-      return `VGA ${m.gfx.kind} ${m.width}x${m.height}`;
-    default:
-      return 'blank';
   }
 }
