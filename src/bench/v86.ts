@@ -159,7 +159,8 @@ async function measure(start: () => Promise<Running>, guest: 'grub' | 'linux', o
       const c0 = sampleProcess(r.pid);
       const b0 = s.client.bytesReceived;
       const t0 = performance.now();
-      await s.typeText('seq 1 2000\n');
+      // (waitStill alone could return before the guest echoed the first key: the screen was still)
+      await s.waitChange(() => s.typeText('seq 1 2000\n'), { timeoutMs: 30_000 });
       await s.waitStill({ stillMs: 2000, timeoutMs: 300_000 });
       const c1 = sampleProcess(r.pid);
       row.scrollS = (s.lastChangeAt - t0) / 1000;
