@@ -14,13 +14,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import v8 from 'node:v8';
 
-// The v86 machine compiles the guest's hot code into small WebAssembly modules, and V8 compiles each
-// again with its optimizing compiler once ~1.8 MB of it has run: at an idle Linux prompt a module
-// every few seconds for code that runs four times a second (~0.25% of a core on V8's threads).
-// Ten times that budget leaves idle code in V8's baseline tier while a boot or a scroll still tiers
-// up within milliseconds. V8 reads it at startup only (v8.setFlagsFromString later has no effect:
-// measured), so it is a relaunch flag too.
-export const SERVER_V8_FLAGS = ['--no-memory-reducer', '--wasm-tiering-budget=18000000'] as const;
+export const SERVER_V8_FLAGS = ['--no-memory-reducer'] as const;
 
 /** Set in the relaunched child: the fd of its pipe from the waiting parent. */
 const PARENT_FD = 'VRAMVNC_PARENT_FD';

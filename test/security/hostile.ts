@@ -6,7 +6,6 @@ import net from 'node:net';
 import path from 'node:path';
 import { ByteWriter } from '../../src/rfb/wire/byte-writer.js';
 import { pixelFormatKey, validatePixelFormat, writePixelFormat, type PixelFormat } from '../../src/rfb/wire/pixel-format.js';
-import { SERVER_V8_FLAGS } from '../../src/runtime/v8-flags.js';
 
 export const MAIN = path.resolve('dist/src/cli/main.js');
 export const MiB = 2 ** 20;
@@ -26,7 +25,7 @@ export interface ChildServer {
 /** `vramvnc serve` as `npm start` runs it, on ephemeral loopback ports. */
 export async function spawnServer(args: string[]): Promise<ChildServer> {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npx tsc -p . first (npm test does)`);
-  const proc = spawn(process.execPath, [...SERVER_V8_FLAGS, MAIN, 'serve', '--vnc', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--no-memory-reducer', MAIN, 'serve', '--vnc', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
   const urls = await new Promise<{ vnc: string; web: string | null }>((resolve, reject) => {
