@@ -36,6 +36,20 @@ export interface V86BenchRow {
   scrollS: number | null;
   keyLatencyMs: number | null;
   keyLatencyP90Ms: number | null;
+  /** Our server over the idle window (from its /stats; null for QEMU): what the refresher and tracker did. */
+  idle?: V86IdleCounters | null;
+}
+
+/** Our server's counters over the idle window: refresher wake-ups, tracker queries, re-arms, harvests of v86's log. */
+export interface V86IdleCounters {
+  wakeups: number;
+  queries: number;
+  rearms: number;
+  /** v86's bitmap emptied (queries and run-slice checks; the dirty backend only) */
+  harvests: number | null;
+  /** the tracker's state at the start and the end of the window */
+  stateFrom: string;
+  stateTo: string;
 }
 
 interface Running {
@@ -44,11 +58,13 @@ interface Running {
   url: string;
   startedAt: number;
   stop(): Promise<void>;
+  /** our server's /stats */
+  stats?: () => Promise<any>;
 }
 
 const STILL_MS = 5000;
 
-function images(dir: string) {
+export function images(dir: string) {
   const f = (n: string) => {
     const p = `${dir}/${n}`;
     if (!fs.existsSync(p)) throw new Error(`${p} is missing: build the guest images first (npm run guests)`);
@@ -67,7 +83,7 @@ async function startOurs(guest: 'grub' | 'linux', dir: string, slackMs?: number,
   const ran = ((await p.stats()) as { tracking: { mode: string } }).tracking.mode;
   const base = tracking === 'dirty' ? 'vramvnc v86' : `vramvnc v86 --tracking ${tracking}${ran === tracking ? '' : ` (ran ${ran})`}`;
   const name = slackMs === undefined ? base : `${base} (--idle-slack-ms ${slackMs})`;
-  return { name, pid: p.child.pid!, url: p.vnc, startedAt, stop: () => p.stop() };
+  return { name, pid: p.child.pid!, url: p.vnc, startedAt, stop: () => p.stop(), stats: () => p.stats() };
 }
 
 async function startQemuTcg(guest: 'grub' | 'linux', dir: string): Promise<Running> {
@@ -148,8 +164,10 @@ async function measure(start: () => Promise<Running>, guest: 'grub' | 'linux', o
     const row: V86BenchRow = { server: r.name, guest, bootS, idleCpuPct: null, scrollCpuS: null, scrollBytes: null, scrollS: null, keyLatencyMs: null, keyLatencyP90Ms: null };
     if (guest === 'linux') {
       await new Promise((res) => setTimeout(res, o.settleSeconds * 1000));
+      const s0 = await r.stats?.();
       row.idleCpuPct = await cpuOver(r.pid, o.idleSeconds * 1000);
-      o.log(`${r.name}: idle ${row.idleCpuPct.toFixed(2)}%`);
+      row.idle = s0 ? idleCounters(s0, await r.stats!()) : null;
+      o.log(`${r.name}: idle ${row.idleCpuPct.toFixed(2)}%${row.idle ? `, ${row.idle.wakeups} refresher wake-ups, tracking ${row.idle.stateFrom} -> ${row.idle.stateTo}` : ''}`);
       const s = screen;
       const lat = (await keyLatency(s, o.latencySamples)).sort((a, b) => a - b);
       row.keyLatencyMs = median(lat);
@@ -174,6 +192,20 @@ async function measure(start: () => Promise<Running>, guest: 'grub' | 'linux', o
   }
 }
 
+function idleCounters(a: any, b: any): V86IdleCounters {
+  const harvests = (s: any): number | undefined => s.v86?.harvests;
+  const h0 = harvests(a);
+  const h1 = harvests(b);
+  return {
+    wakeups: b.pipeline.wakeups - a.pipeline.wakeups,
+    queries: b.tracking.queries - a.tracking.queries,
+    rearms: b.tracking.rearms - a.tracking.rearms,
+    harvests: h0 === undefined || h1 === undefined ? null : h1 - h0,
+    stateFrom: a.tracking.state,
+    stateTo: b.tracking.state,
+  };
+}
+
 export async function benchV86(o: V86BenchOptions): Promise<V86BenchRow[]> {
   const rows: V86BenchRow[] = [];
   for (const guest of (['grub', 'linux'] as const).filter((g) => o.cases.includes(g))) {
@@ -190,12 +222,13 @@ export async function benchV86(o: V86BenchOptions): Promise<V86BenchRow[]> {
 export function formatV86Table(rows: V86BenchRow[]): string {
   const f = (v: number | null, d = 1) => (v === null ? '-' : v.toFixed(d));
   return table(
-    ['server', 'guest', 'boot to still screen s', 'idle CPU %', 'scroll 2000 lines: s', 'CPU s', 'bytes', 'key→update ms p50', 'p90'],
+    ['server', 'guest', 'boot to still screen s', 'idle CPU %', 'idle: wake-ups', 'queries', 're-arms', 'harvests', 'tracking', 'scroll 2000 lines: s', 'CPU s', 'bytes', 'key→update ms p50', 'p90'],
     rows.map((r) => [
       r.server,
       r.guest,
       f(r.bootS),
       f(r.idleCpuPct, 2),
+      ...idleCells(r.idle),
       f(r.scrollS),
       f(r.scrollCpuS, 2),
       r.scrollBytes === null ? '-' : r.scrollBytes.toLocaleString('en-US'),
@@ -203,4 +236,10 @@ export function formatV86Table(rows: V86BenchRow[]): string {
       f(r.keyLatencyP90Ms),
     ]),
   );
+}
+
+/** The idle window's counters as table cells ('-' where not measured). */
+export function idleCells(c: V86IdleCounters | null | undefined): string[] {
+  if (!c) return ['-', '-', '-', '-', '-'];
+  return [String(c.wakeups), String(c.queries), String(c.rearms), c.harvests === null ? '-' : String(c.harvests), c.stateFrom === c.stateTo ? c.stateFrom : `${c.stateFrom} -> ${c.stateTo}`];
 }

@@ -249,11 +249,23 @@ export function buildProgram(): Command {
 
   bench
     .command('pages')
-    .description('pages each dirty-VRAM backend reports against the byte diff of VRAM (hw with the emulated log beside it)')
-    .option('--guest <name>', 'guest to run', 'random')
-    .option('--seconds <n>', 'how long the guest runs with one viewer', intArg('--seconds', 1, 3600), 10)
+    .description('pages each dirty-VRAM backend reports against the byte diff of VRAM (hw with the emulated log beside it; on v86, with v86\'s bitmap beside it)')
+    .option('--guest <name>', 'guest to run (scripted machine)', 'random')
+    .option('--seconds <n>', 'how long the guest runs with one viewer (scripted machine)', intArg('--seconds', 1, 3600), 10)
+    .option('--machine <kind>', 'scripted, or v86: GRUB page flips and Linux console redraws', 'scripted')
+    .option('--guests <dir>', 'v86: where npm run guests put the images', 'guests')
+    .option('--cases <list>', 'v86: guests to boot: grub, linux', 'grub,linux')
+    .option('--rounds <n>', 'v86: redraws per guest and view', intArg('--rounds', 2, 1000), 8)
     .option('--json', 'print JSON instead of a table')
     .action(async (opts) => {
+      if (opts.machine === 'v86') {
+        const { benchPagesV86, formatPagesV86 } = await import('../bench/pages-v86.js');
+        const o = { guests: opts.guests, cases: String(opts.cases).split(','), rounds: opts.rounds, log: (l: string) => process.stderr.write(`${l}\n`) };
+        const results = await benchPagesV86(o);
+        process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, results }, null, 2)}\n` : `${formatPagesV86(results)}\n`);
+        return;
+      }
+      if (opts.machine !== 'scripted') fail(`--machine: unknown machine '${opts.machine}' (scripted, v86)`);
       const r = await benchPages({ guest: opts.guest, seconds: opts.seconds, log: (l) => process.stderr.write(`${l}\n`) });
       const title = `guest ${opts.guest}, ${opts.seconds} s, one viewer; the device queries ${r.primary}; the other backend is asked for the same range at each query`;
       process.stdout.write(opts.json ? `${JSON.stringify(r, null, 2)}\n` : `${formatPagesTable(r.rows, title)}\n`);
