@@ -250,19 +250,27 @@ static int arm_async(track *t) {
   return uffd_register(t->async_fd, t->base, t->len);
 }
 
-// dropped -> armed: called by the handler thread on a fault, or by the main thread
-static void rearm_locked(track *t) {
+// dropped -> armed, the switch: from the synchronous registration to the asynchronous one (every
+// protection bit is gone after it). Returns 0, or the errno that broke tracking.
+static int leave_sync(track *t) {
   int e = uffd_unregister(t->sync_fd, t->base, t->len);
-  if (e) {
-    // cannot leave the synchronous registration: release the writers at least
-    uffd_protect(t->sync_fd, t->base, t->len, 0);
-    t->broken = e;
-  } else if ((e = arm_async(t))) {
-    t->broken = e;
-  }
+  if (e) uffd_protect(t->sync_fd, t->base, t->len, 0); // cannot leave it: release the writers at least
+  else e = arm_async(t);
+  if (e) t->broken = e;
+  return e;
+}
+
+// dropped -> armed, the end: release every writer blocked on a fault (unregistering does not)
+static void woken_armed(track *t, int exact) {
   uffd_wake(t->sync_fd, t->base, t->len);
   t->state = ARMED;
-  t->rearmed = 1;
+  t->rearmed = !exact;
+}
+
+// dropped -> armed by the main thread: the next scan reports all
+static void rearm_locked(track *t) {
+  leave_sync(t);
+  woken_armed(t, 0);
 }
 
 // How many times a thread of this process has been scheduled in (schedstat's third field), or -1.
@@ -288,13 +296,7 @@ static void rearm_after_fault(track *t, const uint32_t *tids, int n) {
   int known = n > 0;
   for (int i = 0; i < n; i++)
     if ((before[i] = thread_runs(tids[i])) < 0) known = 0;
-  int e = uffd_unregister(t->sync_fd, t->base, t->len);
-  if (e) {
-    uffd_protect(t->sync_fd, t->base, t->len, 0);
-    t->broken = e;
-  } else if ((e = arm_async(t))) {
-    t->broken = e;
-  }
+  int e = leave_sync(t);
   int exact = 0;
   if (!e && known) {
     if (t->switch_delay_us) usleep((useconds_t)t->switch_delay_us);
@@ -304,9 +306,7 @@ static void rearm_after_fault(track *t, const uint32_t *tids, int n) {
         if (thread_runs(tids[i]) != before[i]) exact = 0;
     }
   }
-  uffd_wake(t->sync_fd, t->base, t->len);
-  t->state = ARMED;
-  t->rearmed = !exact;
+  woken_armed(t, exact);
   t->rearms++;
   if (exact) t->exact_rearms++;
 }
@@ -405,6 +405,13 @@ static void track_close(track *t) {
   t->vec = NULL;
 }
 
+// close and free a handle that never reached JavaScript
+static void track_free(track *t) {
+  track_close(t);
+  pthread_mutex_destroy(&t->mu);
+  free(t);
+}
+
 static void env_cleanup(void *arg) {
   track_close(arg);
 }
@@ -461,6 +468,23 @@ static int get_range(napi_env env, track *t, napi_value a, napi_value b, uint32_
     return 0;
   }
   return 1;
+}
+
+// The arguments of a call on a handle: `want` of them (fewer throws `usage`), the open handle in argv[0],
+// and, with first and nr given, the page range in argv[1] and argv[2]. NULL after throwing.
+static track *handle_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, const char *usage, uint32_t *first, uint32_t *nr) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    throw_msg(env, "napi_get_cb_info", 0);
+    return NULL;
+  }
+  if (argc < want) {
+    throw_msg(env, usage, 0);
+    return NULL;
+  }
+  track *t = get_track(env, argv[0]);
+  if (t && first && !get_range(env, t, argv[1], argv[2], first, nr)) return NULL;
+  return t;
 }
 
 // ----- the JavaScript API -----
@@ -528,9 +552,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (e) {
     char what[128];
     snprintf(what, sizeof what, "open: %s", step);
-    track_close(t);
-    pthread_mutex_destroy(&t->mu);
-    free(t);
+    track_free(t);
     return throw_msg(env, what, e);
   }
   // a dropped tracker must not keep the process alive by itself
@@ -539,9 +561,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   napi_value out;
   if (napi_create_external(env, t, finalize_track, NULL, &out) != napi_ok) {
     napi_remove_env_cleanup_hook(env, env_cleanup, t);
-    track_close(t);
-    pthread_mutex_destroy(&t->mu);
-    free(t);
+    track_free(t);
     return throw_msg(env, "open: napi_create_external", 0);
   }
   return out;
@@ -549,13 +569,10 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 
 // protect(h, first, nr): armed, with pages [first, first+nr) protected: the next scan starts clean.
 static napi_value js_protect(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3) return throw_msg(env, "protect: expected (h, first, nr)", 0);
-  track *t = get_track(env, argv[0]);
   uint32_t first, nr;
-  if (!t || !get_range(env, t, argv[1], argv[2], &first, &nr)) return NULL;
+  track *t = handle_args(env, info, 3, argv, "protect: expected (h, first, nr)", &first, &nr);
+  if (!t) return NULL;
   pthread_mutex_lock(&t->mu);
   if (t->state == DROPPED) rearm_locked(t);
   int e = t->broken;
@@ -568,11 +585,8 @@ static napi_value js_protect(napi_env env, napi_callback_info info) {
 
 // unprotect(h): armed, nothing protected: stores cost nothing (tracking stopped).
 static napi_value js_unprotect(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) return throw_msg(env, "unprotect: expected (h)", 0);
-  track *t = get_track(env, argv[0]);
+  track *t = handle_args(env, info, 1, argv, "unprotect: expected (h)", NULL, NULL);
   if (!t) return NULL;
   pthread_mutex_lock(&t->mu);
   if (t->state == DROPPED) rearm_locked(t);
@@ -620,13 +634,10 @@ static int scan_locked(track *t, uint32_t first, uint32_t nr, uint32_t *bits, in
 // bit i = page first+i, which it protects again), SCAN_DIRTY (-1) after a re-arm (all may be written;
 // protected again now), or SCAN_DROPPED (-2) while dropped (no system call).
 static napi_value js_scan(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 4) return throw_msg(env, "scan: expected (h, first, nr, bitmap)", 0);
-  track *t = get_track(env, argv[0]);
   uint32_t first, nr;
-  if (!t || !get_range(env, t, argv[1], argv[2], &first, &nr)) return NULL;
+  track *t = handle_args(env, info, 4, argv, "scan: expected (h, first, nr, bitmap)", &first, &nr);
+  if (!t) return NULL;
   uint8_t *bp;
   size_t blen;
   if (!get_view(env, argv[3], &bp, &blen) || blen < ((size_t)nr + 31) / 32 * 4 || ((uintptr_t)bp & 3))
@@ -656,13 +667,10 @@ static napi_value js_scan(napi_env env, napi_callback_info info) {
 
 // peek(h, first, nr) -> whether any page was written since the last scan (nothing is cleared)
 static napi_value js_peek(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3) return throw_msg(env, "peek: expected (h, first, nr)", 0);
-  track *t = get_track(env, argv[0]);
   uint32_t first, nr;
-  if (!t || !get_range(env, t, argv[1], argv[2], &first, &nr)) return NULL;
+  track *t = handle_args(env, info, 3, argv, "peek: expected (h, first, nr)", &first, &nr);
+  if (!t) return NULL;
   pthread_mutex_lock(&t->mu);
   long count = 0;
   int e = 0;
@@ -679,13 +687,10 @@ static napi_value js_peek(napi_env env, napi_callback_info info) {
 // drop(h, first, nr): synchronous write-protect of [first, first+nr); the next store there faults.
 // Call it right after a scan that found nothing, on the thread that writes the memory.
 static napi_value js_drop(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3) return throw_msg(env, "drop: expected (h, first, nr)", 0);
-  track *t = get_track(env, argv[0]);
   uint32_t first, nr;
-  if (!t || !get_range(env, t, argv[1], argv[2], &first, &nr)) return NULL;
+  track *t = handle_args(env, info, 3, argv, "drop: expected (h, first, nr)", &first, &nr);
+  if (!t) return NULL;
   pthread_mutex_lock(&t->mu);
   int e = 0;
   const char *step = "";
@@ -740,11 +745,8 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 
 // setHold(h, on): test hook. While on, faulting writers are left blocked; off releases them.
 static napi_value js_set_hold(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) return throw_msg(env, "setHold: expected (h, on)", 0);
-  track *t = get_track(env, argv[0]);
+  track *t = handle_args(env, info, 2, argv, "setHold: expected (h, on)", NULL, NULL);
   bool on;
   if (!t || napi_get_value_bool(env, argv[1], &on) != napi_ok) return NULL;
   pthread_mutex_lock(&t->mu);
@@ -757,11 +759,8 @@ static napi_value js_set_hold(napi_env env, napi_callback_info info) {
 
 // _setSwitchDelayForTest(h, us): pause that long inside each re-arm, between the two registrations.
 static napi_value js_set_switch_delay(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) return throw_msg(env, "_setSwitchDelayForTest: expected (h, us)", 0);
-  track *t = get_track(env, argv[0]);
+  track *t = handle_args(env, info, 2, argv, "_setSwitchDelayForTest: expected (h, us)", NULL, NULL);
   int32_t us;
   if (!t || napi_get_value_int32(env, argv[1], &us) != napi_ok) return NULL;
   pthread_mutex_lock(&t->mu);
@@ -790,11 +789,8 @@ static void set_num(napi_env env, napi_value obj, const char *k, double v) {
 
 // stats(h) -> { dropped, faults, rearms, drops, pending, userModeOnly, broken }
 static napi_value js_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) return throw_msg(env, "stats: expected (h)", 0);
-  track *t = get_track(env, argv[0]);
+  track *t = handle_args(env, info, 1, argv, "stats: expected (h)", NULL, NULL);
   if (!t) return NULL;
   napi_value o;
   NAPI_OK(napi_create_object(env, &o));
