@@ -3,27 +3,23 @@ import { GuestMemory, PAGE_SHIFT, PAGE_SIZE } from './memory.js';
 import { openHwTracker } from './hw-tracker.js';
 import type { DirtyVramTracker, TrackerCounters, TrackerOptions, TrackerState, TrackingMode, TrackResult } from './tracker-types.js';
 import { bitmapWords, newTrackerCounters, rangeInvalid } from './tracker-types.js';
+import { XenRangeBook } from './range-book.js';
 
 export type { DirtyVramTracker, TrackerCounters, TrackerOptions, TrackerState, TrackingMode, TrackResult } from './tracker-types.js';
 export const TRACKING_MODES: readonly TrackingMode[] = ['dirty', 'dirty-nodrop', 'scan', 'hw'];
 
 /** Xen 3.3's log-dirty VRAM tracking over the emulated MMU in GuestMemory. */
 export class EmulatedDirtyTracker implements DirtyVramTracker {
-  readonly counters = newTrackerCounters();
+  readonly counters: TrackerCounters;
   readonly canNotify = true;
   onRearm: (() => void) | null = null;
   onDirty: (() => void) | null = null;
-  #state: TrackerState = 'off';
-  #first = 0;
-  #nr = 0;
-  #lastDirty = 0;
-  #lastDropAt: number | null = null;
-  #lastRearmAt: number | null = null;
+  readonly #book: XenRangeBook;
   #result = new Uint32Array(0);
-  readonly #now: () => number;
 
   constructor(readonly mem: GuestMemory, readonly options: TrackerOptions) {
-    this.#now = options.now ?? (() => performance.now());
+    this.#book = new XenRangeBook(options);
+    this.counters = this.#book.counters;
     mem.onWriteFault = (pfn) => this.#fault(pfn);
     mem.onDoorbell = () => this.onDirty?.();
   }
@@ -37,31 +33,29 @@ export class EmulatedDirtyTracker implements DirtyVramTracker {
   }
 
   get state(): TrackerState {
-    return this.#state;
+    return this.#book.state;
   }
 
   get lastDropAt(): number | null {
-    return this.#lastDropAt;
+    return this.#book.lastDropAt;
   }
 
   get lastRearmAt(): number | null {
-    return this.#lastRearmAt;
+    return this.#book.lastRearmAt;
   }
 
   trackDirtyVram(firstPfn: number, nr: number): TrackResult {
-    this.counters.queries++;
-    if (nr === 0) {
-      this.#stop();
-      return { kind: 'stopped' };
+    switch (this.#book.classify(firstPfn, nr, this.mem.nrPages)) {
+      case 'stop':
+        this.#stop();
+        return { kind: 'stopped' };
+      case 'einval':
+        return { kind: 'einval' };
+      case 'start':
+        this.#start(firstPfn, nr);
+        return { kind: 'enodata' };
     }
-    if (rangeInvalid(firstPfn, nr, this.mem.nrPages)) {
-      return { kind: 'einval' };
-    }
-    if (this.#state === 'off' || firstPfn !== this.#first || nr !== this.#nr) {
-      this.#start(firstPfn, nr);
-      return { kind: 'enodata' };
-    }
-    if (this.#state === 'dropped') {
+    if (this.#book.state === 'dropped') {
       // write access is gone: nothing can have been written without a fault (O(1))
       if (this.#result.length !== bitmapWords(nr)) this.#result = new Uint32Array(bitmapWords(nr));
       else this.#result.fill(0);
@@ -69,11 +63,7 @@ export class EmulatedDirtyTracker implements DirtyVramTracker {
     }
     const count = this.#collect(firstPfn, nr);
     this.mem.armDoorbell();
-    this.counters.pagesWalked += nr;
-    this.counters.pagesReported += count;
-    const now = this.#now();
-    if (count > 0) this.#lastDirty = now;
-    else if (this.options.idleDropMs !== null && now - this.#lastDirty >= this.options.idleDropMs) this.#drop(now);
+    if (this.#book.settled(count)) this.#drop();
     return { kind: 'ok', bitmap: this.#result, count };
   }
 
@@ -115,27 +105,21 @@ export class EmulatedDirtyTracker implements DirtyVramTracker {
 
   #start(first: number, nr: number): void {
     this.#setProtection(false);
-    this.#first = first;
-    this.#nr = nr;
     this.mem.dirty = new Uint32Array(bitmapWords(this.mem.nrPages));
     this.mem.armDoorbell();
-    this.#state = 'tracking';
-    this.#lastDirty = this.#now();
+    this.#book.started(first, nr);
   }
 
   #stop(): void {
     this.#setProtection(false);
     this.mem.dirty = null;
-    this.#state = 'off';
-    this.#nr = 0;
+    this.#book.stopped();
   }
 
   /** Two quiet seconds: take write access away from the range (sh_remove_write_access). */
-  #drop(now: number): void {
+  #drop(): void {
     this.#setProtection(true);
-    this.#state = 'dropped';
-    this.#lastDropAt = now;
-    this.counters.drops++;
+    this.#book.dropped();
   }
 
   #setProtection(on: boolean): void {
@@ -144,19 +128,14 @@ export class EmulatedDirtyTracker implements DirtyVramTracker {
       wp.fill(0);
       return;
     }
-    for (let p = this.#first; p < this.#first + this.#nr; p++) wp[p >>> 5]! |= 1 << (p & 31);
+    const { first, nr } = this.#book;
+    for (let p = first; p < first + nr; p++) wp[p >>> 5]! |= 1 << (p & 31);
   }
 
   /** A store hit a protected page: the page is writable again (GuestMemory cleared wp) and logging resumes. */
   #fault(_pfn: number): void {
     this.counters.faults++;
-    if (this.#state !== 'dropped') return;
-    const now = this.#now();
-    this.#state = 'tracking';
-    this.#lastDirty = now;
-    this.#lastRearmAt = now;
-    this.counters.rearms++;
-    this.onRearm?.();
+    if (this.#book.rearmed()) this.onRearm?.();
   }
 }
 

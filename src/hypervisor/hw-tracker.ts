@@ -12,7 +12,8 @@
 // The VRAM view is asked for anew on each query: WebAssembly memory growth detaches the old one; if the
 // memory ever moves, tracking restarts at the new address (ENODATA).
 import type { DirtyVramTracker, TrackerCounters, TrackerOptions, TrackerState, TrackResult, TrackingMode } from './tracker-types.js';
-import { bitmapWords, newTrackerCounters, rangeInvalid } from './tracker-types.js';
+import { bitmapWords, rangeInvalid } from './tracker-types.js';
+import { XenRangeBook } from './range-book.js';
 import { PAGE_SHIFT } from './memory.js';
 import { loadHwtrack, SCAN_ALL, SCAN_DROPPED, type HwHandle, type HwtrackAddon, type HwtrackLoad } from './hwtrack-addon.js';
 
@@ -30,30 +31,25 @@ export interface HwTrackerOptions extends TrackerOptions {
 
 export class HwDirtyTracker implements DirtyVramTracker {
   readonly mode: TrackingMode = 'hw';
-  readonly counters: TrackerCounters = newTrackerCounters();
+  readonly counters: TrackerCounters;
   readonly canNotify: boolean;
   onRearm: (() => void) | null = null;
   onDirty: (() => void) | null = null;
-  #state: TrackerState = 'off';
+  readonly #book: XenRangeBook;
   #handle: HwHandle | null = null;
   #buffer: ArrayBufferLike | null = null;
   #address = 0;
   #length = 0;
-  #first = 0;
-  #nr = 0;
-  #lastDirty = 0;
-  #lastDropAt: number | null = null;
-  #lastRearmAt: number | null = null;
   #result = new Uint32Array(0);
   #doorbellArmed = false;
   #lastPeek = -Infinity;
   #peekTimer: NodeJS.Timeout | null = null;
   #broken: string | null = null;
   #closed = false;
-  readonly #now: () => number;
 
   constructor(readonly addon: HwtrackAddon, readonly vram: () => Uint8Array, readonly options: HwTrackerOptions) {
-    this.#now = options.now ?? (() => performance.now());
+    this.#book = new XenRangeBook(options);
+    this.counters = this.#book.counters;
     this.canNotify = options.slices === true;
     this.#attach(vram());
   }
@@ -63,15 +59,15 @@ export class HwDirtyTracker implements DirtyVramTracker {
   }
 
   get state(): TrackerState {
-    return this.#state;
+    return this.#book.state;
   }
 
   get lastDropAt(): number | null {
-    return this.#lastDropAt;
+    return this.#book.lastDropAt;
   }
 
   get lastRearmAt(): number | null {
-    return this.#lastRearmAt;
+    return this.#book.lastRearmAt;
   }
 
   /** Why hardware tracking stopped working mid-run, or null. */
@@ -90,27 +86,22 @@ export class HwDirtyTracker implements DirtyVramTracker {
   }
 
   trackDirtyVram(firstPfn: number, nr: number): TrackResult {
-    this.counters.queries++;
-    if (nr === 0) {
+    // the view first: a query may find the memory moved (tracking restarts there)
+    const nrPages = nr === 0 ? 0 : this.#view().byteLength >>> PAGE_SHIFT;
+    const q = this.#book.classify(firstPfn, nr, nrPages);
+    if (q === 'stop') {
       this.#stop();
       return { kind: 'stopped' };
     }
-    const view = this.#view();
-    const nrPages = view.byteLength >>> PAGE_SHIFT;
-    if (rangeInvalid(firstPfn, nr, nrPages)) {
-      return { kind: 'einval' };
-    }
+    if (q === 'einval') return { kind: 'einval' };
     if (this.#broken !== null || this.#handle === null) {
       this.#armDoorbell();
       return { kind: 'enodata' };
     }
-    if (this.#state === 'off' || firstPfn !== this.#first || nr !== this.#nr) {
+    if (q === 'start') {
       return this.#guard(() => {
         this.addon.protect(this.#handle!, firstPfn, nr);
-        this.#first = firstPfn;
-        this.#nr = nr;
-        this.#state = 'tracking';
-        this.#lastDirty = this.#now();
+        this.#book.started(firstPfn, nr);
         this.#armDoorbell();
         return { kind: 'enodata' };
       });
@@ -123,22 +114,17 @@ export class HwDirtyTracker implements DirtyVramTracker {
     if (this.#result.length !== words) this.#result = new Uint32Array(words);
     const count = this.addon.scan(this.#handle!, firstPfn, nr, this.#result);
     if (count === SCAN_DROPPED) return { kind: 'ok', bitmap: this.#result, count: 0 }; // O(1): write access is gone
-    const now = this.#now();
-    this.#rearmed(now); // a fault re-armed tracking if we still think it dropped (its callback is on its way)
-    this.counters.pagesWalked += nr;
+    this.#book.rearmed(); // a fault re-armed tracking if we still think it dropped (its callback is on its way)
     this.#armDoorbell();
     if (count === SCAN_ALL) {
       // the writer ran while the protection was off: repaint all
-      this.#lastDirty = now;
+      this.counters.pagesWalked += nr;
+      this.#book.dirtied();
       return { kind: 'enodata' };
     }
-    this.counters.pagesReported += count;
-    if (count > 0) this.#lastDirty = now;
-    else if (this.options.idleDropMs !== null && now - this.#lastDirty >= this.options.idleDropMs) {
+    if (this.#book.settled(count)) {
       this.addon.drop(this.#handle!, firstPfn, nr);
-      this.#state = 'dropped';
-      this.#lastDropAt = now;
-      this.counters.drops++;
+      this.#book.dropped();
       this.#clearPeekTimer();
     }
     return { kind: 'ok', bitmap: this.#result, count };
@@ -149,14 +135,14 @@ export class HwDirtyTracker implements DirtyVramTracker {
    * (without clearing) whether a page was written, and ring onDirty if so. O(1) while dropped.
    */
   afterGuestRun(): void {
-    if (!this.#doorbellArmed || this.#state !== 'tracking' || this.#closed) return;
+    if (!this.#doorbellArmed || this.#book.state !== 'tracking' || this.#closed) return;
     const interval = this.options.peekIntervalMs ?? 1;
-    if (this.#now() - this.#lastPeek < interval) {
+    if (this.#book.now() - this.#lastPeek < interval) {
       // a burst of slices: look once more at the end of the interval
       if (!this.#peekTimer) {
         this.#peekTimer = setTimeout(() => {
           this.#peekTimer = null;
-          if (this.#doorbellArmed && this.#state === 'tracking' && !this.#closed) this.#peek();
+          if (this.#doorbellArmed && this.#book.state === 'tracking' && !this.#closed) this.#peek();
         }, interval);
         this.#peekTimer.unref();
       }
@@ -166,11 +152,11 @@ export class HwDirtyTracker implements DirtyVramTracker {
   }
 
   #peek(): void {
-    this.#lastPeek = this.#now();
+    this.#lastPeek = this.#book.now();
     let written = true;
     if (this.#broken === null && this.#handle !== null) {
       try {
-        written = this.addon.peek(this.#handle, this.#first, this.#nr);
+        written = this.addon.peek(this.#handle, this.#book.first, this.#book.nr);
       } catch (err) {
         this.#fail(err);
       }
@@ -189,7 +175,7 @@ export class HwDirtyTracker implements DirtyVramTracker {
     this.#clearPeekTimer();
     if (this.#handle) this.addon.close(this.#handle);
     this.#handle = null;
-    this.#state = 'off';
+    this.#book.stopped();
   }
 
   /** The current VRAM view; re-opens the range if the memory moved (tracking restarts: ENODATA). */
@@ -200,7 +186,7 @@ export class HwDirtyTracker implements DirtyVramTracker {
       if (address !== this.#address || view.byteLength !== this.#length) {
         if (this.#handle) this.addon.close(this.#handle);
         this.#handle = null;
-        this.#state = 'off';
+        this.#book.stopped();
         this.#attach(view);
       }
       this.#buffer = view.buffer;
@@ -224,30 +210,21 @@ export class HwDirtyTracker implements DirtyVramTracker {
   #onFault(): void {
     if (this.#closed) return;
     this.counters.faults++;
-    if (this.#state === 'dropped') this.#rearmed(this.#now());
+    this.#book.rearmed();
     this.onRearm?.();
-  }
-
-  #rearmed(now: number): void {
-    if (this.#state !== 'dropped') return;
-    this.#state = 'tracking';
-    this.#lastDirty = now;
-    this.#lastRearmAt = now;
-    this.counters.rearms++;
   }
 
   #stop(): void {
     this.#clearPeekTimer();
     this.#doorbellArmed = false;
-    if (this.#state !== 'off' && this.#handle && this.#broken === null) {
+    if (this.#book.state !== 'off' && this.#handle && this.#broken === null) {
       try {
         this.addon.unprotect(this.#handle);
       } catch (err) {
         this.#fail(err);
       }
     }
-    this.#state = 'off';
-    this.#nr = 0;
+    this.#book.stopped();
   }
 
   #armDoorbell(): void {
@@ -276,7 +253,7 @@ export class HwDirtyTracker implements DirtyVramTracker {
     if (this.#handle) this.addon.close(this.#handle);
     this.#handle = null;
     // nothing can ring any more: keep the refresher coming
-    this.#state = 'tracking';
+    this.#book.state = 'tracking';
   }
 }
 

@@ -11,7 +11,8 @@
 // `droppedCheckMs` of guest execution instead (nothing at all while the guest is halted), and a page
 // found there re-arms tracking like Xen's fault does.
 import type { DirtyVramTracker, TrackResult, TrackerCounters, TrackerOptions, TrackerState, TrackingMode } from '../../hypervisor/tracker-types.js';
-import { bitmapWords, newTrackerCounters, rangeInvalid } from '../../hypervisor/tracker-types.js';
+import { bitmapWords } from '../../hypervisor/tracker-types.js';
+import { XenRangeBook } from '../../hypervisor/range-book.js';
 import { PAGE_SHIFT } from '../../hypervisor/memory.js';
 import type { V86Cpu } from './internals.js';
 
@@ -53,19 +54,14 @@ export interface V86TrackerOptions extends TrackerOptions {
 const WORDS_PER_PAGE = 1 << (PAGE_SHIFT - 2);
 
 export class V86DirtyTracker implements DirtyVramTracker {
-  readonly counters: TrackerCounters = newTrackerCounters();
+  readonly counters: TrackerCounters;
   readonly canNotify = true;
   onRearm: (() => void) | null = null;
   onDirty: (() => void) | null = null;
   /** Harvests of v86's bitmap (queries and run-slice checks). */
   harvests = 0;
   readonly nrPages: number;
-  #state: TrackerState = 'off';
-  #first = 0;
-  #nr = 0;
-  #lastDirty = 0;
-  #lastDropAt: number | null = null;
-  #lastRearmAt: number | null = null;
+  readonly #book: XenRangeBook;
   /** Pages written since the last query, over all of VRAM (bit per page). */
   #pending: Uint32Array;
   #pendingCount = 0;
@@ -75,10 +71,10 @@ export class V86DirtyTracker implements DirtyVramTracker {
   #result = new Uint32Array(0);
   #destAddr: number;
   #dest: Uint32Array | null = null;
-  readonly #now: () => number;
 
   constructor(readonly log: V86DirtyLog, readonly vramSize: number, readonly options: V86TrackerOptions) {
-    this.#now = options.now ?? (() => performance.now());
+    this.#book = new XenRangeBook(options);
+    this.counters = this.#book.counters;
     this.nrPages = vramSize >>> PAGE_SHIFT;
     this.#pending = new Uint32Array(bitmapWords(this.nrPages));
     this.#destAddr = log.allocateDestBuffer(vramSize >>> 2);
@@ -91,16 +87,16 @@ export class V86DirtyTracker implements DirtyVramTracker {
     return this.options.idleDropMs === null ? 'dirty-nodrop' : 'dirty';
   }
   get state(): TrackerState {
-    return this.#state;
+    return this.#book.state;
   }
   get idleDropMs(): number | null {
     return this.options.idleDropMs;
   }
   get lastDropAt(): number | null {
-    return this.#lastDropAt;
+    return this.#book.lastDropAt;
   }
   get lastRearmAt(): number | null {
-    return this.#lastRearmAt;
+    return this.#book.lastRearmAt;
   }
 
   /** The destination buffer, re-derived when WebAssembly memory grew (the old view is detached). */
@@ -158,12 +154,12 @@ export class V86DirtyTracker implements DirtyVramTracker {
    * runs while the guest sleeps: slices only run when it has something to do.
    */
   afterGuestRun(): void {
-    if (this.#state === 'tracking') {
+    if (this.#book.state === 'tracking') {
       if (this.#doorbellArmed) this.harvest();
       return;
     }
-    if (this.#state !== 'dropped') return;
-    const now = this.#now();
+    if (this.#book.state !== 'dropped') return;
+    const now = this.#book.now();
     if (now < this.#expectUntil || now - this.#lastDroppedCheck >= (this.options.droppedCheckMs ?? 30)) {
       this.#lastDroppedCheck = now;
       this.harvest();
@@ -172,53 +168,42 @@ export class V86DirtyTracker implements DirtyVramTracker {
 
   /** Viewer input arrived: its echo is drawn within a few slices, so look after every slice for a while. */
   expectStores(ms = 100): void {
-    this.#expectUntil = this.#now() + ms;
+    this.#expectUntil = this.#book.now() + ms;
   }
 
   #noteWrite(): void {
-    if (this.#state === 'dropped') {
+    if (this.#book.rearmed()) {
       // Xen: the first write to write-protected VRAM faults; tracking resumes and the write is kept
-      const now = this.#now();
       this.counters.faults++;
-      this.counters.rearms++;
-      this.#state = 'tracking';
-      this.#lastDirty = now;
-      this.#lastRearmAt = now;
       this.#doorbellArmed = false;
       this.onRearm?.();
       return;
     }
-    if (this.#state === 'tracking' && this.#doorbellArmed) {
+    if (this.#book.state === 'tracking' && this.#doorbellArmed) {
       this.#doorbellArmed = false;
       this.onDirty?.();
     }
   }
 
   trackDirtyVram(firstPfn: number, nr: number): TrackResult {
-    this.counters.queries++;
-    if (nr === 0) {
-      this.#state = 'off';
-      this.#nr = 0;
-      this.#doorbellArmed = false;
-      return { kind: 'stopped' };
-    }
-    if (rangeInvalid(firstPfn, nr, this.nrPages)) {
-      return { kind: 'einval' };
+    switch (this.#book.classify(firstPfn, nr, this.nrPages)) {
+      case 'stop':
+        this.#book.stopped();
+        this.#doorbellArmed = false;
+        return { kind: 'stopped' };
+      case 'einval':
+        return { kind: 'einval' };
+      case 'start':
+        this.harvest();
+        this.#pending.fill(0);
+        this.#pendingCount = 0;
+        this.#book.started(firstPfn, nr);
+        this.#doorbellArmed = true;
+        return { kind: 'enodata' };
     }
     const words = bitmapWords(nr);
     if (this.#result.length !== words) this.#result = new Uint32Array(words);
-    if (this.#state === 'off' || firstPfn !== this.#first || nr !== this.#nr) {
-      this.harvest();
-      this.#pending.fill(0);
-      this.#pendingCount = 0;
-      this.#first = firstPfn;
-      this.#nr = nr;
-      this.#state = 'tracking';
-      this.#lastDirty = this.#now();
-      this.#doorbellArmed = true;
-      return { kind: 'enodata' };
-    }
-    if (this.#state === 'dropped') {
+    if (this.#book.state === 'dropped') {
       // nothing was found since the drop (a find re-arms): O(1)
       this.#result.fill(0);
       return { kind: 'ok', bitmap: this.#result, count: 0 };
@@ -226,15 +211,9 @@ export class V86DirtyTracker implements DirtyVramTracker {
     this.harvest();
     const count = this.#collect(firstPfn, nr);
     this.#doorbellArmed = true;
-    this.counters.pagesWalked += nr;
-    this.counters.pagesReported += count;
-    const now = this.#now();
-    if (count > 0) this.#lastDirty = now;
-    else if (this.options.idleDropMs !== null && now - this.#lastDirty >= this.options.idleDropMs) {
-      this.#state = 'dropped';
-      this.#lastDropAt = now;
+    if (this.#book.settled(count)) {
+      this.#book.dropped();
       this.#doorbellArmed = false;
-      this.counters.drops++;
     }
     return { kind: 'ok', bitmap: this.#result, count };
   }
