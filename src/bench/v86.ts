@@ -5,6 +5,7 @@
 // console scrolls, and the latency from a key press to the first update that shows it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { Screen } from '../../client/screen/session.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
 import { EncodingType } from '../rfb/encodings/encodings.js';
@@ -50,6 +51,8 @@ export interface V86IdleCounters {
   /** the tracker's state at the start and the end of the window */
   stateFrom: string;
   stateTo: string;
+  /** the host's 1-minute load average at the end of the window (other processes share the cores) */
+  load1: number;
 }
 
 interface Running {
@@ -203,6 +206,7 @@ function idleCounters(a: any, b: any): V86IdleCounters {
     harvests: h0 === undefined || h1 === undefined ? null : h1 - h0,
     stateFrom: a.tracking.state,
     stateTo: b.tracking.state,
+    load1: os.loadavg()[0]!,
   };
 }
 
@@ -222,7 +226,7 @@ export async function benchV86(o: V86BenchOptions): Promise<V86BenchRow[]> {
 export function formatV86Table(rows: V86BenchRow[]): string {
   const f = (v: number | null, d = 1) => (v === null ? '-' : v.toFixed(d));
   return table(
-    ['server', 'guest', 'boot to still screen s', 'idle CPU %', 'idle: wake-ups', 'queries', 're-arms', 'harvests', 'tracking', 'scroll 2000 lines: s', 'CPU s', 'bytes', 'key→update ms p50', 'p90'],
+    ['server', 'guest', 'boot to still screen s', 'idle CPU %', 'idle: wake-ups', 'queries', 're-arms', 'harvests', 'tracking', 'load', 'scroll 2000 lines: s', 'CPU s', 'bytes', 'key→update ms p50', 'p90'],
     rows.map((r) => [
       r.server,
       r.guest,
@@ -240,6 +244,6 @@ export function formatV86Table(rows: V86BenchRow[]): string {
 
 /** The idle window's counters as table cells ('-' where not measured). */
 export function idleCells(c: V86IdleCounters | null | undefined): string[] {
-  if (!c) return ['-', '-', '-', '-', '-'];
-  return [String(c.wakeups), String(c.queries), String(c.rearms), c.harvests === null ? '-' : String(c.harvests), c.stateFrom === c.stateTo ? c.stateFrom : `${c.stateFrom} -> ${c.stateTo}`];
+  if (!c) return ['-', '-', '-', '-', '-', '-'];
+  return [String(c.wakeups), String(c.queries), String(c.rearms), c.harvests === null ? '-' : String(c.harvests), c.stateFrom === c.stateTo ? c.stateFrom : `${c.stateFrom} -> ${c.stateTo}`, c.load1.toFixed(2)];
 }
