@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { describeMachine } from '../dist/src/bench/proc.js';
 import { table as padded } from '../dist/src/bench/stats.js';
+import { formatV86Table } from '../dist/src/bench/v86.js';
+import { formatPagesTable } from '../dist/src/bench/pages.js';
+import { formatPagesV86 } from '../dist/src/bench/pages-v86.js';
 
 const table = (cols, rows) => padded(cols, rows.map((r) => r.map(String)));
 
@@ -55,11 +58,10 @@ const encode = fs.readFileSync('bench-results/encode.txt', 'utf8').trim();
 const v86 = fs.existsSync('bench-results/v86.json') ? R('v86.json') : null;
 
 const hwFile = (f) => (fs.existsSync(`bench-results/${f}`) ? R(f) : null);
-const hw = { idle: hwFile('hw-idle.json'), desktop: hwFile('hw-idle-desktop.json'), lat: hwFile('hw-latency.json'), guest: hwFile('hw-guest.json'), random: hwFile('hw-pages-random.json'), desk: hwFile('hw-pages-desktop.json'), v86: hwFile('hw-v86.json') };
+const hw = { idle: hwFile('hw-idle.json'), desktop: hwFile('hw-idle-desktop.json'), lat: hwFile('hw-latency.json'), guest: hwFile('hw-guest.json'), random: hwFile('hw-pages-random.json'), desk: hwFile('hw-pages-desktop.json'), v86: hwFile('hw-v86.json'), pagesV86: hwFile('hw-pages-v86.json') };
 
-function pagesTable(rows) {
-  return table(['backend', 'queries', 'bitmaps', 'ENODATA', 'pages reported', 'pages changed (byte diff)', 'missed', 'reported/query median', 'max'], rows.map((r) => [r.backend, r.queries, r.ok, r.enodata, r.pagesReported, r.pagesChanged, r.missed, r.perQueryMedian, r.perQueryMax]));
-}
+/** bench pages' table without its title line. */
+const pagesTable = (rows) => formatPagesTable(rows, '').replace(/^\n/, '');
 
 function hwSection() {
   if (!hw.idle || !hw.lat) return '';
