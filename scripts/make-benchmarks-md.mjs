@@ -6,6 +6,7 @@ import { table as padded } from '../dist/src/bench/stats.js';
 import { formatV86Table } from '../dist/src/bench/v86.js';
 import { formatPagesTable } from '../dist/src/bench/pages.js';
 import { formatPagesV86 } from '../dist/src/bench/pages-v86.js';
+import { formatV86Idle } from '../dist/src/bench/v86-idle.js';
 
 const table = (cols, rows) => padded(cols, rows.map((r) => r.map(String)));
 
@@ -58,7 +59,7 @@ const encode = fs.readFileSync('bench-results/encode.txt', 'utf8').trim();
 const v86 = fs.existsSync('bench-results/v86.json') ? R('v86.json') : null;
 
 const hwFile = (f) => (fs.existsSync(`bench-results/${f}`) ? R(f) : null);
-const hw = { idle: hwFile('hw-idle.json'), desktop: hwFile('hw-idle-desktop.json'), lat: hwFile('hw-latency.json'), guest: hwFile('hw-guest.json'), random: hwFile('hw-pages-random.json'), desk: hwFile('hw-pages-desktop.json'), v86: hwFile('hw-v86.json'), pagesV86: hwFile('hw-pages-v86.json') };
+const hw = { idle: hwFile('hw-idle.json'), desktop: hwFile('hw-idle-desktop.json'), lat: hwFile('hw-latency.json'), guest: hwFile('hw-guest.json'), random: hwFile('hw-pages-random.json'), desk: hwFile('hw-pages-desktop.json'), v86: hwFile('hw-v86.json'), v86idle: hwFile('hw-v86-idle.json'), pagesV86: hwFile('hw-pages-v86.json') };
 
 /** bench pages' table without its title line. */
 const pagesTable = (rows) => formatPagesTable(rows, '').replace(/^\n/, '');
@@ -103,13 +104,36 @@ ${pagesTable(hw.desk.rows)}
 The desktop's clock redraw stores pixels that do not change: both backends report pages stored to, more than the
 byte diff; the refine step sends only what changed.
 ` : ''}${v86rows.length ? `
-**v86** (\`vramvnc bench v86 --trackings dirty,hw --peers none --idle-seconds ${hw.v86.options.idleSeconds} --latency-samples ${hw.v86.options.latencySamples}\`): v86's own dirty log against the hardware bits over v86's WebAssembly memory. At the
-idle Linux prompt the hardware backend has nothing to harvest after v86's slices (dropped: the fault is the
-doorbell), v86's log is harvested every 30 ms of guest execution. In the run recorded here the hw Linux boot
-overlapped a test-suite run on the same two cores (hence 80 s to a still screen): its scroll and key figures
-are not comparable; its idle figure was taken after the prompt settled.
+**v86** (\`vramvnc bench v86 --trackings dirty,hw --peers none --idle-seconds ${hw.v86.options.idleSeconds} --latency-samples ${hw.v86.options.latencySamples}\`): v86's own dirty log against the
+hardware bits over v86's WebAssembly memory, a server process each, one after another. Over the idle window:
+the refresher's wake-ups, the tracker's queries and re-arms, the harvests of v86's bitmap (the \`dirty\` rows) and
+the tracking state; \`load\` is the host's 1-minute load average after the window (other sessions' test runs
+shared the two cores: the rows' CPU figures were not taken under the same load).
 
-${table(['server', 'guest', 'boot to still screen s', 'idle CPU %', 'scroll 2000 lines: s', 'CPU s', 'bytes', 'key→update ms p50', 'p90'], v86rows.map((r) => [r.server, r.guest, r.bootS.toFixed(1), r.idleCpuPct === null ? '-' : r.idleCpuPct.toFixed(2), r.scrollS === null ? '-' : r.scrollS.toFixed(1), r.scrollCpuS === null ? '-' : r.scrollCpuS.toFixed(2), r.scrollBytes === null ? '-' : r.scrollBytes.toLocaleString('en-US'), r.keyLatencyMs === null ? '-' : r.keyLatencyMs.toFixed(1), r.keyLatencyP90Ms === null ? '-' : r.keyLatencyP90Ms.toFixed(1)]))}
+${formatV86Table(v86rows)}
+` : ''}${hw.v86idle ? `
+**v86, the idle prompt side by side** (\`vramvnc bench v86-idle --trackings ${hw.v86idle.options.trackings.join(',')} --settle-seconds ${hw.v86idle.options.settleSeconds} --seconds ${hw.v86idle.options.seconds} --repeat ${hw.v86idle.options.repeat}\`):
+a server per backend, both booted to the Linux prompt and measured in the same windows (load from other
+processes falls on both alike), one viewer each; then one keystroke each, which re-arms tracking and reaches
+the viewer. Dropped, the hardware backend runs nothing of its own (no harvest, no query, no wake-up: the
+fault is the doorbell); v86's log is still harvested every 30 ms of guest execution.
+
+${formatV86Idle(hw.v86idle, hw.v86idle.options)}
+` : ''}${hw.pagesV86 ? `
+**Pages per page flip, v86** (\`vramvnc bench pages --machine v86 --rounds ${hw.pagesV86.options.rounds}\`): the machine runs \`--tracking hw\`; at each of the
+device's queries v86's bitmap is asked beside the hardware bits, and VRAM is diffed byte by byte. GRUB
+double-buffers: each highlight move draws the other buffer and moves the display start, so the device's range
+moves at every flip and both backends answer ENODATA (Xen's contract: a new range has no history; the device
+compares the whole frame). Asked for all of VRAM instead (the device still gets its own range cut out of
+the hardware bits' answer), both report the pages GRUB wrote per flip; the byte diff shows how few changed
+(the back buffer already held that picture two flips ago). Linux's fbcon (bochs DRM) draws in one buffer:
+\`seq 1 60\` scrolls the console (a full-screen redraw per scroll step), \`clear\` redraws the screen.
+
+${formatPagesV86(hw.pagesV86.results)}
+
+In vramvnc's v86 machine our device owns the Bochs VBE registers, so v86's own VGA never marks all 4,096
+pages dirty on a display-start write (its \`complete_redraw\`): both backends report exactly the pages stored
+to, none missed, and the same count.
 ` : ''}`;
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every benchmark behind BENCHMARKS.md (about 45 minutes) and regenerates the plots.
+# Runs every benchmark behind BENCHMARKS.md (about an hour) and regenerates the plots.
 # Results: bench-results/*.txt (tables) and *.json; plots: docs/bench-*.svg.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,5 +27,7 @@ $V bench latency --samples 200 --modes dirty,hw,dirty/event,hw/event --json > be
 cp bench-results/guest.json bench-results/hw-guest.json
 $V bench pages --guest random --seconds 10 --json > bench-results/hw-pages-random.json
 $V bench pages --guest desktop --seconds 10 --json > bench-results/hw-pages-desktop.json
-$V bench v86 --trackings dirty,hw --peers none --idle-seconds 20 --latency-samples 10 --json > bench-results/hw-v86.json
+$V bench v86 --trackings dirty,hw --peers none --idle-seconds 60 --latency-samples 10 --json > bench-results/hw-v86.json
+$V bench v86-idle --trackings dirty,hw --settle-seconds 30 --seconds 60 --repeat 5 --json > bench-results/hw-v86-idle.json
+$V bench pages --machine v86 --rounds 8 --json > bench-results/hw-pages-v86.json
 echo done

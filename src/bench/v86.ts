@@ -55,7 +55,7 @@ export interface V86IdleCounters {
   load1: number;
 }
 
-interface Running {
+export interface Running {
   name: string;
   pid: number;
   url: string;
@@ -76,7 +76,7 @@ export function images(dir: string) {
   return { iso: f('grub.iso'), kernel: f('vmlinuz'), initrd: f('initrd.img') };
 }
 
-async function startOurs(guest: 'grub' | 'linux', dir: string, slackMs?: number, tracking = 'dirty'): Promise<Running> {
+export async function startOurs(guest: 'grub' | 'linux', dir: string, slackMs?: number, tracking = 'dirty'): Promise<Running> {
   const img = images(dir);
   const args = guest === 'grub' ? ['--cdrom', img.iso] : ['--kernel', img.kernel, '--initrd', img.initrd, '--append', 'console=tty1'];
   if (slackMs !== undefined) args.push('--idle-slack-ms', String(slackMs));
@@ -124,7 +124,7 @@ async function startQemuTcg(guest: 'grub' | 'linux', dir: string): Promise<Runni
 }
 
 /** Seconds from start to the last change before the screen sat still for STILL_MS. */
-async function bootTime(r: Running, screen: Screen, minWidth: number): Promise<number> {
+export async function bootTime(r: Running, screen: Screen, minWidth: number): Promise<number> {
   await screen.client.waitUntil(() => screen.width >= minWidth, 600_000);
   await screen.waitStill({ stillMs: STILL_MS, timeoutMs: 600_000 });
   return (screen.lastChangeAt - r.startedAt) / 1000;

@@ -237,6 +237,24 @@ export function buildProgram(): Command {
     });
 
   bench
+    .command('v86-idle')
+    .description('the idle Linux prompt on v86, a server per tracking backend booted and measured in the same windows: CPU, refresher wake-ups, queries, re-arms; then a keystroke each')
+    .option('--guests <dir>', 'where npm run guests put the images', 'guests')
+    .option('--trackings <list>', 'tracking backends, a server each', 'dirty,hw')
+    .option('--settle-seconds <s>', 'let the prompts sit this long first', intArg('--settle-seconds', 0, 3600), 30)
+    .option('--seconds <s>', 'one measurement window', intArg('--seconds', 5, 3600), 60)
+    .option('--repeat <n>', 'windows', intArg('--repeat', 1, 100), 3)
+    .option('--json', 'print JSON instead of a table')
+    .action(async (opts) => {
+      const { benchV86Idle, formatV86Idle } = await import('../bench/v86-idle.js');
+      const trackings = String(opts.trackings).split(',').filter(Boolean);
+      for (const t of trackings) if (!TRACKING_MODES.includes(t as TrackingMode)) fail(`--trackings: unknown mode '${t}' (${TRACKING_MODES.join(', ')})`);
+      const o = { guests: opts.guests, trackings, settleSeconds: opts.settleSeconds, seconds: opts.seconds, repeat: opts.repeat, log: (l: string) => process.stderr.write(`${l}\n`) };
+      const r = await benchV86Idle(o);
+      process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, ...r }, null, 2)}\n` : `${formatV86Idle(r, o)}\n`);
+    });
+
+  bench
     .command('guest')
     .description("the guest's side: redraw time with plain memory, dirty logging, from dropped, and trapping")
     .option('--rounds <n>', 'redraws per case (median reported)', intArg('--rounds', 1, 10000), 15)
