@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { describeMachine } from '../dist/src/bench/proc.js';
-import { table as padded } from '../dist/src/bench/stats.js';
+import { median, table as padded } from '../dist/src/bench/stats.js';
 import { formatV86Table } from '../dist/src/bench/v86.js';
 import { formatPagesTable } from '../dist/src/bench/pages.js';
 import { formatPagesV86 } from '../dist/src/bench/pages-v86.js';
@@ -62,7 +62,12 @@ const hwFile = (f) => (fs.existsSync(`bench-results/${f}`) ? R(f) : null);
 const hw = { idle: hwFile('hw-idle.json'), desktop: hwFile('hw-idle-desktop.json'), lat: hwFile('hw-latency.json'), guest: hwFile('hw-guest.json'), random: hwFile('hw-pages-random.json'), desk: hwFile('hw-pages-desktop.json'), v86: hwFile('hw-v86.json'), v86idle: hwFile('hw-v86-idle.json'), pagesV86: hwFile('hw-pages-v86.json') };
 
 /** bench pages' table without its title line. */
-const pagesTable = (rows) => formatPagesTable(rows, '').replace(/^\n/, '');
+const pagesTable = (rows) => formatPagesTable(rows, '').replace(/^\n+/, '');
+
+/** One sentence on the side-by-side idle rows: each one's median and the range of its windows. */
+function idleSpread(j) {
+  return j.rows.map((r) => `${r.server}: median ${median(r.cpuPct).toFixed(2)} %, windows ${Math.min(...r.cpuPct).toFixed(2)}-${Math.max(...r.cpuPct).toFixed(2)} %`).join('; ');
+}
 
 function hwSection() {
   if (!hw.idle || !hw.lat) return '';
@@ -70,8 +75,9 @@ function hwSection() {
   return `## 8. Hardware dirty bits: \`--tracking hw\` (userfaultfd write-protect + PAGEMAP_SCAN)
 
 Linux ${os.release()}: the kernel's page tables as the dirty log (README, "Hardware dirty bits"), beside the emulated
-log (\`dirty\`) on the scripted machine. The machine was shared and loaded while these ran (load average 12-24 on 2
-cores): CPU and latency figures are noisy; counts are exact.
+log (\`dirty\`) on the scripted machine, and beside v86's own dirty log on \`--machine v86\`. The machine was shared
+while these ran (the scripted machine's idle and latency rows under load average 12-24 on 2 cores; each v86 table
+says its load): CPU and latency figures are noisy; counts are exact.
 
 **Idle**: \`vramvnc bench idle --seconds ${hw.idle.options.seconds} --modes ${hw.idle.options.modes.join(',')} --repeat ${hw.idle.options.repeat}\` (guest \`idle\`, one viewer):
 
@@ -108,7 +114,9 @@ byte diff; the refine step sends only what changed.
 hardware bits over v86's WebAssembly memory, a server process each, one after another. Over the idle window:
 the refresher's wake-ups, the tracker's queries and re-arms, the harvests of v86's bitmap (the \`dirty\` rows) and
 the tracking state; \`load\` is the host's 1-minute load average after the window (other sessions' test runs
-shared the two cores: the rows' CPU figures were not taken under the same load).
+shared the two cores: the rows' CPU figures were not taken under the same load). This run predates two changes
+to the v86 machine's idle path (a harvest that reads v86's dirty span instead of scanning 16 MB, and timer
+slack that grows with the guest's sleep): section 7 and the side-by-side table below have the current figures.
 
 ${formatV86Table(v86rows)}
 ` : ''}${hw.v86idle ? `
@@ -116,7 +124,9 @@ ${formatV86Table(v86rows)}
 a server per backend, both booted to the Linux prompt and measured in the same windows (load from other
 processes falls on both alike), one viewer each; then one keystroke each, which re-arms tracking and reaches
 the viewer. Dropped, the hardware backend runs nothing of its own (no harvest, no query, no wake-up: the
-fault is the doorbell); v86's log is still harvested every 30 ms of guest execution.
+fault is the doorbell); v86's log is still harvested every 30 ms of guest execution, but a harvest with nothing
+dirty costs next to nothing (it reads v86's dirty span), so what is left is v86's idle guest itself. In this
+run: ${idleSpread(hw.v86idle)}.
 
 ${formatV86Idle(hw.v86idle, hw.v86idle.options)}
 ` : ''}${hw.pagesV86 ? `
@@ -125,8 +135,9 @@ device's queries v86's bitmap is asked beside the hardware bits, and VRAM is dif
 double-buffers: each highlight move draws the other buffer and moves the display start, so the device's range
 moves at every flip and both backends answer ENODATA (Xen's contract: a new range has no history; the device
 compares the whole frame). Asked for all of VRAM instead (the device still gets its own range cut out of
-the hardware bits' answer), both report the pages GRUB wrote per flip; the byte diff shows how few changed
-(the back buffer already held that picture two flips ago). Linux's fbcon (bochs DRM) draws in one buffer:
+the hardware bits' answer), both report the pages GRUB wrote per flip, a few dozen of the frame's 768 (its
+menu); the byte diff shows fewer changed (Down, Down, Up, Up: the back buffer holds the picture of two flips
+ago, sometimes the same one). Linux's fbcon (bochs DRM) draws in one buffer:
 \`seq 1 60\` scrolls the console (a full-screen redraw per scroll step), \`clear\` redraws the screen.
 
 ${formatPagesV86(hw.pagesV86.results)}
@@ -180,7 +191,7 @@ function peerTable(j) {
   );
 }
 
-const hw = hwSection();
+const hwText = hwSection();
 const md = `# Benchmarks
 
 All figures come from the project's own bench commands, run one after another by
@@ -349,6 +360,6 @@ shared machine; bytes are exact).
 \`\`\`
 ${encode}
 \`\`\`
-${v86 ? '\n' + v86Section(v86) : ''}${hw ? '\n' + hw : ''}`;
+${v86 ? '\n' + v86Section(v86) : ''}${hwText ? '\n' + hwText : ''}`;
 fs.writeFileSync('BENCHMARKS.md', md);
 console.log('BENCHMARKS.md written');

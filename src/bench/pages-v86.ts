@@ -9,7 +9,7 @@
 import { connect, type Screen } from '../../client/screen/session.js';
 import { DEFAULT_APP_OPTIONS, VramVnc } from '../app.js';
 import { createV86Machine, type V86Machine } from '../machine/v86/machine.js';
-import { V86DirtyTracker } from '../machine/v86/tracker.js';
+import { V86DirtyTracker, v86DirtyLog } from '../machine/v86/tracker.js';
 import { images as guestImages } from './v86.js';
 import { comparePages, formatPagesTable, type PagesRow } from './pages.js';
 
@@ -65,7 +65,7 @@ export async function benchPagesV86(o: PagesV86Options): Promise<PagesV86Result[
         const cpu = machine.core.cpu;
         // v86's bitmap beside the hardware bits (where hw fell back, the device's tracker is v86's log already)
         const beside = isHw
-          ? new V86DirtyTracker({ wasmMemory: () => cpu.wasm_memory.buffer, allocateDestBuffer: (n) => cpu.svga_allocate_dest_buffer(n) >>> 0, fill: () => cpu.svga_fill_pixel_buffer(32, 0) }, machine.vram.vramSize, { idleDropMs: null })
+          ? new V86DirtyTracker(v86DirtyLog(cpu), machine.vram.vramSize, { idleDropMs: null })
           : null;
         // our device's own stores reach v86's bitmap only this way (the hardware bits see them anyway)
         if (beside) machine.vram.onDeviceWrite = (off, len) => beside.noteDeviceWrite(off, len);

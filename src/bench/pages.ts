@@ -179,6 +179,7 @@ export async function benchPages(o: PagesOptions): Promise<{ rows: PagesRow[]; p
 export function formatPagesTable(rows: PagesRow[], title: string): string {
   return [
     title,
+    '',
     table(
       ['backend', 'queries', 'bitmaps', 'ENODATA', 'pages reported', 'pages changed (byte diff)', 'missed', 'reported/query median', 'max', 'changed/query median', 'max'],
       rows.map((r) => [r.backend, String(r.queries), String(r.ok), String(r.enodata), String(r.pagesReported), String(r.pagesChanged), String(r.missed), String(r.perQueryMedian), String(r.perQueryMax), String(r.changedMedian), String(r.changedMax)]),

@@ -117,6 +117,7 @@ export async function benchV86Idle(o: V86IdleOptions): Promise<V86IdleResult> {
 export function formatV86Idle(res: V86IdleResult, o: Pick<V86IdleOptions, 'seconds' | 'repeat'>): string {
   return [
     `${o.repeat} windows of ${o.seconds} s, every server measured in the same windows; load average (1 min) after each: ${res.load1.map((l) => l.toFixed(2)).join(', ')}`,
+    '',
     table(
       ['server', 'boot s', 'CPU % median', 'every window', 'ctxsw/s', 'refresher wake-ups', 'queries', 're-arms', 'harvests', 'tracking', 'key: re-arms', 'key→update ms'],
       res.rows.map((r) => [

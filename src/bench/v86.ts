@@ -243,7 +243,7 @@ export function formatV86Table(rows: V86BenchRow[]): string {
 }
 
 /** The idle window's counters as table cells ('-' where not measured). */
-export function idleCells(c: V86IdleCounters | null | undefined): string[] {
+function idleCells(c: V86IdleCounters | null | undefined): string[] {
   if (!c) return ['-', '-', '-', '-', '-', '-'];
   return [String(c.wakeups), String(c.queries), String(c.rearms), c.harvests === null ? '-' : String(c.harvests), c.stateFrom === c.stateTo ? c.stateFrom : `${c.stateFrom} -> ${c.stateTo}`, c.load1.toFixed(2)];
 }
