@@ -8,7 +8,7 @@ import { Screen } from '../../client/screen/session.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
 import { EncodingType } from '../rfb/encodings/encodings.js';
 import { sampleProcess, type ProcSample } from './proc.js';
-import { bootTime, startOurs, type Running } from './v86.js';
+import { bootTime, idleCounters, startOurs, type Running, type V86IdleCounters } from './v86.js';
 import { median, table } from './stats.js';
 
 export interface V86IdleOptions {
@@ -20,20 +20,14 @@ export interface V86IdleOptions {
   log: (line: string) => void;
 }
 
-export interface V86IdleRow {
+/** Counters over all windows (the state: before the first and after the last). */
+export interface V86IdleRow extends V86IdleCounters {
   server: string;
   bootS: number;
   /** CPU % of one core over each window */
   cpuPct: number[];
   /** over all windows */
   contextSwitchesPerS: number;
-  wakeups: number;
-  queries: number;
-  rearms: number;
-  harvests: number | null;
-  /** the tracker's state before the first window and after the last */
-  stateFrom: string;
-  stateTo: string;
   /** the keystroke after the windows: re-arms it caused, ms until the viewer's first update */
   keyRearms: number;
   keyToUpdateMs: number;
@@ -50,8 +44,6 @@ interface Server {
   screen: Screen;
   bootS: number;
 }
-
-const counters = (s: any) => ({ wakeups: s.pipeline.wakeups as number, queries: s.tracking.queries as number, rearms: s.tracking.rearms as number, harvests: (s.v86?.harvests ?? null) as number | null, state: s.tracking.state as string });
 
 export async function benchV86Idle(o: V86IdleOptions): Promise<V86IdleResult> {
   const servers: Server[] = [];
@@ -82,12 +74,10 @@ export async function benchV86Idle(o: V86IdleOptions): Promise<V86IdleResult> {
     const last = await Promise.all(servers.map((s) => s.r.stats!()));
     const rows: V86IdleRow[] = [];
     for (const [i, s] of servers.entries()) {
-      const a = counters(first[i]);
-      const b = counters(last[i]);
       const t0 = performance.now();
       await s.screen.waitChange(() => s.screen.sendKey('x'), { timeoutMs: 20_000 });
       const keyToUpdateMs = performance.now() - t0;
-      const keyRearms = counters(await s.r.stats!()).rearms - b.rearms;
+      const keyRearms = idleCounters(last[i], await s.r.stats!()).rearms;
       await s.screen.waitStill({ stillMs: 300, timeoutMs: 10_000 });
       await s.screen.waitChange(() => s.screen.sendKey('backspace'), { timeoutMs: 20_000 });
       rows.push({
@@ -95,12 +85,7 @@ export async function benchV86Idle(o: V86IdleOptions): Promise<V86IdleResult> {
         bootS: s.bootS,
         cpuPct: cpu[i]!,
         contextSwitchesPerS: (p0[i]!.contextSwitches - start[i]!.contextSwitches) / ((p0[i]!.at - start[i]!.at) / 1000),
-        wakeups: b.wakeups - a.wakeups,
-        queries: b.queries - a.queries,
-        rearms: b.rearms - a.rearms,
-        harvests: a.harvests === null || b.harvests === null ? null : b.harvests - a.harvests,
-        stateFrom: a.state,
-        stateTo: b.state,
+        ...idleCounters(first[i], last[i]),
         keyRearms,
         keyToUpdateMs,
       });

@@ -195,7 +195,8 @@ async function measure(start: () => Promise<Running>, guest: 'grub' | 'linux', o
   }
 }
 
-function idleCounters(a: any, b: any): V86IdleCounters {
+/** What the refresher and the tracker did between two of our server's /stats. */
+export function idleCounters(a: any, b: any): V86IdleCounters {
   const harvests = (s: any): number | undefined => s.v86?.harvests;
   const h0 = harvests(a);
   const h1 = harvests(b);
