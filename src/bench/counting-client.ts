@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { ByteQueue } from '../rfb/wire/byte-queue.js';
 import { clientMessages } from '../rfb/wire/client-messages.js';
-import { EncodingType } from '../rfb/wire/encodings.js';
+import { EncodingType, TIGHT_MIN_TO_COMPRESS, TightControl, TightFilter } from '../rfb/wire/encodings.js';
 import { protocolVersion, SecurityType } from '../rfb/wire/handshake.js';
 import { NATIVE_FORMAT } from '../rfb/wire/pixel-format.js';
 import { parseRectHeader, parseServerInit, serverInitLength, ServerMessageType } from '../rfb/wire/server-messages.js';
@@ -190,19 +190,19 @@ export function tightLength(b: Uint8Array, w: number, h: number): number | null 
   const rd = new PeekReader(b);
   try {
     const ctl = rd.u8();
-    const kind = ctl >> 4;
-    if (kind === 8) return 4; // fill
-    if (kind > 9) throw new Error(`counting client: bad Tight control byte 0x${ctl.toString(16)}`);
-    let raw = kind === 9 ? Infinity : w * h * 3; // a JPEG always has a compact length
-    if (kind < 8 && ctl & 0x40) {
+    const kind = ctl & 0xf0;
+    if (kind === TightControl.Fill) return 4; // fill
+    if (kind & 0x80 && kind !== TightControl.Jpeg) throw new Error(`counting client: bad Tight control byte 0x${ctl.toString(16)}`);
+    let raw = kind === TightControl.Jpeg ? Infinity : w * h * 3; // a JPEG always has a compact length
+    if (!(kind & 0x80) && ctl & TightControl.ExplicitFilter) {
       const filter = rd.u8();
-      if (filter === 1) {
+      if (filter === TightFilter.Palette) {
         const colours = rd.u8() + 1;
         rd.off += colours * 3;
         raw = colours === 2 ? ((w + 7) >> 3) * h : w * h;
-      } else if (filter !== 0 && filter !== 2) throw new Error(`counting client: bad Tight filter ${filter}`);
+      } else if (filter !== TightFilter.Copy && filter !== TightFilter.Gradient) throw new Error(`counting client: bad Tight filter ${filter}`);
     }
-    if (raw < 12) return rd.off + raw;
+    if (raw < TIGHT_MIN_TO_COMPRESS) return rd.off + raw;
     const len = rd.compactLength(); // advances rd.off past itself
     return rd.off + len;
   } catch (err) {

@@ -1,6 +1,7 @@
 // Hextile (RFC 6143 §7.7.4) for the headless client: parse the whole rectangle from what has
 // arrived, consume only when it is complete.
 import type { ByteQueue } from '../../../src/rfb/wire/byte-queue.js';
+import { HextileSub } from '../../../src/rfb/wire/encodings.js';
 import type { ClientFramebuffer } from '../framebuffer.js';
 import type { Decoder, RectHeader } from './decoder.js';
 import { NeedMore, PeekReader } from './reader.js';
@@ -21,19 +22,19 @@ export class HextileDecoder implements Decoder {
           const x0 = r.x + tx;
           const y0 = r.y + ty;
           const mask = rd.u8();
-          if (mask & 1) {
+          if (mask & HextileSub.Raw) {
             const px = rd.bytes(tw * th * bpp);
             ops.push(() => fb.putPixels(x0, y0, tw, th, px));
             continue;
           }
-          if (mask & 2) bg = fb.readPixel(rd.bytes(bpp), 0);
-          if (mask & 4) fg = fb.readPixel(rd.bytes(bpp), 0);
+          if (mask & HextileSub.BackgroundSpecified) bg = fb.readPixel(rd.bytes(bpp), 0);
+          if (mask & HextileSub.ForegroundSpecified) fg = fb.readPixel(rd.bytes(bpp), 0);
           const tileBg = bg;
           ops.push(() => fb.fillRgb(x0, y0, tw, th, fb.toRgb(tileBg)));
-          if (mask & 8) {
+          if (mask & HextileSub.AnySubrects) {
             const n = rd.u8();
             for (let i = 0; i < n; i++) {
-              const c = mask & 16 ? fb.readPixel(rd.bytes(bpp), 0) : fg;
+              const c = mask & HextileSub.SubrectsColoured ? fb.readPixel(rd.bytes(bpp), 0) : fg;
               const xy = rd.u8();
               const wh = rd.u8();
               const sx = xy >> 4;

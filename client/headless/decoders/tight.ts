@@ -3,6 +3,7 @@
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { ByteQueue } from '../../../src/rfb/wire/byte-queue.js';
+import { TIGHT_MIN_TO_COMPRESS, TightControl, TightFilter } from '../../../src/rfb/wire/encodings.js';
 import { InflateStream } from '../../../src/rfb/wire/zlib-stream.js';
 import type { ClientFramebuffer } from '../framebuffer.js';
 import type { Decoder, RectHeader } from './decoder.js';
@@ -32,7 +33,7 @@ export class TightDecoder implements Decoder {
   #parse(r: RectHeader, rd: PeekReader, fb: ClientFramebuffer): () => void {
     const ctl = rd.u8();
     const resets = ctl & 15;
-    const kind = ctl >> 4;
+    const kind = ctl & 0xf0;
     const tp = tpixelReader(fb);
     const doResets = () => {
       for (let i = 0; i < 4; i++)
@@ -41,14 +42,14 @@ export class TightDecoder implements Decoder {
           this.#streams[i] = null;
         }
     };
-    if (kind === 8) {
+    if (kind === TightControl.Fill) {
       const v = tp.read(rd.bytes(tp.size), 0);
       return () => {
         doResets();
         fb.fillRgb(r.x, r.y, r.w, r.h, fb.toRgb(v));
       };
     }
-    if (kind === 9) {
+    if (kind === TightControl.Jpeg) {
       const data = rd.bytes(rd.compactLength());
       return () => {
         doResets();
@@ -57,7 +58,7 @@ export class TightDecoder implements Decoder {
         this.#putRgbThroughFormat(fb, r, img.data);
       };
     }
-    if (kind === 10) {
+    if (kind === TightControl.Png) {
       if (!this.png) throw new Error('PNG rectangle in Tight (only TightPNG has it)');
       const data = rd.bytes(rd.compactLength());
       return () => {
@@ -67,26 +68,26 @@ export class TightDecoder implements Decoder {
         this.#putRgbThroughFormat(fb, r, img.data);
       };
     }
-    if (kind > 7) throw new Error(`Tight compression control ${ctl.toString(16)} is not defined`);
+    if (kind & 0x80) throw new Error(`Tight compression control ${ctl.toString(16)} is not defined`);
     if (this.png) throw new Error('basic compression in TightPNG');
-    const stream = kind & 3;
-    const filter = kind & 4 ? rd.u8() : 0;
+    const stream = (ctl >> 4) & 3;
+    const filter = ctl & TightControl.ExplicitFilter ? rd.u8() : TightFilter.Copy;
     let palette: number[] | null = null;
     let size: number;
-    if (filter === 1) {
+    if (filter === TightFilter.Palette) {
       const n = rd.u8() + 1;
       palette = [];
       for (let i = 0; i < n; i++) palette.push(tp.read(rd.bytes(tp.size), 0));
       size = n === 2 ? ((r.w + 7) >> 3) * r.h : r.w * r.h;
-    } else if (filter === 2) {
+    } else if (filter === TightFilter.Gradient) {
       if (!isTight888(fb.pf)) throw new Error('gradient filter is only decoded for 888 formats here');
       size = r.w * r.h * 3;
-    } else if (filter === 0) {
+    } else if (filter === TightFilter.Copy) {
       size = r.w * r.h * tp.size;
     } else {
       throw new Error(`Tight filter ${filter} is not defined`);
     }
-    const compressed = size >= 12;
+    const compressed = size >= TIGHT_MIN_TO_COMPRESS;
     const data = compressed ? rd.bytes(rd.compactLength()) : rd.bytes(size);
     return () => {
       doResets();
@@ -104,7 +105,7 @@ export class TightDecoder implements Decoder {
             v[i] = c;
           }
         }
-      } else if (filter === 2) {
+      } else if (filter === TightFilter.Gradient) {
         const rgb = new Uint8Array(raw.length);
         for (let y = 0; y < r.h; y++)
           for (let x = 0; x < r.w; x++)

@@ -4,16 +4,9 @@ import type { Rect, Surface } from '../../display/surface.js';
 import type { ByteWriter } from '../wire/byte-writer.js';
 import type { PixelTranslator } from '../wire/pixel-format.js';
 import type { Encoder } from './encoder.js';
-import { EncodingType } from '../wire/encodings.js';
+import { EncodingType, HextileSub } from '../wire/encodings.js';
 import { clientPixels, mostFrequent, palette, subrects, writePixel } from './pixels.js';
 
-export const HextileSub = {
-  Raw: 1,
-  BackgroundSpecified: 2,
-  ForegroundSpecified: 4,
-  AnySubrects: 8,
-  SubrectsColoured: 16,
-} as const;
 
 export class HextileEncoder implements Encoder {
   readonly type = EncodingType.Hextile;

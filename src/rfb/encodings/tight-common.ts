@@ -1,25 +1,13 @@
-// Pieces Tight and TightPNG share (rfbproto "Tight Encoding"): the compact length, the
-// compression-control values, and the photo test and JPEG that both use.
+// Pieces Tight and TightPNG share (rfbproto "Tight Encoding"): the compact length, the size limits,
+// and the photo test and JPEG that both use (the control byte's values: wire/encodings.ts).
 import jpeg from 'jpeg-js';
 import type { Rect, Surface } from '../../display/surface.js';
 import type { ByteWriter } from '../wire/byte-writer.js';
 import { splitRect } from './split.js';
 
-export const TightControl = {
-  Fill: 0x80,
-  Jpeg: 0x90,
-  Png: 0xa0, // TightPNG only
-  /** Basic compression: stream id in bits 4-5, explicit filter in bit 6. */
-  ExplicitFilter: 0x40,
-} as const;
-
-export const TightFilter = { Copy: 0, Palette: 1, Gradient: 2 } as const;
-
 /** Tight takes rectangles up to 2048 pixels wide; we also keep their data under 64 Ki pixels. */
 export const TIGHT_MAX_WIDTH = 2048;
 export const TIGHT_MAX_AREA = 65536;
-/** Data shorter than this goes uncompressed, with no length (TIGHT_MIN_TO_COMPRESS). */
-export const TIGHT_MIN_TO_COMPRESS = 12;
 
 /** JPEG rectangles may be larger (no zlib data to bound): one JPEG costs much less than many small ones. */
 export const TIGHT_MAX_JPEG_AREA = 2048 * 1024;

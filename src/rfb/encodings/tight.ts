@@ -5,7 +5,7 @@ import type { Rect, Surface } from '../../display/surface.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 import type { PixelTranslator } from '../wire/pixel-format.js';
 import { DEFAULT_ENCODE_PARAMS, type EncodeParams, type Encoder } from './encoder.js';
-import { EncodingType } from '../wire/encodings.js';
+import { EncodingType, TIGHT_MIN_TO_COMPRESS, TightControl, TightFilter } from '../wire/encodings.js';
 import { ColourIndex } from './colour-index.js';
 import { clientPixels, isTpixel888, tpixelPacker, writePacked } from './pixels.js';
 import {
@@ -16,9 +16,6 @@ import {
   TIGHT_MAX_AREA,
   TIGHT_MAX_WIDTH,
   tightSplit,
-  TIGHT_MIN_TO_COMPRESS,
-  TightControl,
-  TightFilter,
   writeCompactLength,
 } from './tight-common.js';
 import { DeflateStream, type ParallelDeflate } from '../wire/zlib-stream.js';

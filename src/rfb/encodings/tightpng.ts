@@ -5,9 +5,9 @@ import type { Rect, Surface } from '../../display/surface.js';
 import type { ByteWriter } from '../wire/byte-writer.js';
 import type { PixelFormat, PixelTranslator } from '../wire/pixel-format.js';
 import { DEFAULT_ENCODE_PARAMS, type EncodeParams, type Encoder } from './encoder.js';
-import { EncodingType } from '../wire/encodings.js';
+import { EncodingType, TightControl } from '../wire/encodings.js';
 import { clientPixels, isTpixel888, palette, tpixelPacker, writePacked } from './pixels.js';
-import { encodeJpeg, isPhotoLike, JPEG_QUALITY, TIGHT_MAX_AREA, TIGHT_MAX_WIDTH, TightControl, tightSplit, writeCompactLength } from './tight-common.js';
+import { encodeJpeg, isPhotoLike, JPEG_QUALITY, TIGHT_MAX_AREA, TIGHT_MAX_WIDTH, tightSplit, writeCompactLength } from './tight-common.js';
 
 export class TightPngEncoder implements Encoder {
   readonly type = EncodingType.TightPNG;
