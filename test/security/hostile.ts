@@ -4,8 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { ByteWriter } from '../../src/rfb/wire/byte-writer.js';
-import { pixelFormatKey, validatePixelFormat, writePixelFormat, type PixelFormat } from '../../src/rfb/wire/pixel-format.js';
+import { clientMessages } from '../../src/rfb/wire/client-messages.js';
+import { pixelFormatKey, validatePixelFormat, type PixelFormat } from '../../src/rfb/wire/pixel-format.js';
 
 export const MAIN = path.resolve('dist/src/cli/main.js');
 export const MiB = 2 ** 20;
@@ -149,13 +149,11 @@ export class RawPeer {
   }
 
   setEncodings(list: number[]): void {
-    const w = new ByteWriter(4 + 4 * list.length).u8(2).pad(1).u16(list.length);
-    for (const e of list) w.s32(e);
-    this.write(w.toBuffer());
+    this.write(clientMessages.setEncodings(list));
   }
 
   setPixelFormat(pf: PixelFormat): void {
-    this.write(writePixelFormat(new ByteWriter(20).u8(0).pad(3), pf).toBuffer());
+    this.write(clientMessages.setPixelFormat(pf));
   }
 
   request(incremental: boolean, x = 0, y = 0, w = this.width, h = this.height): void {
@@ -258,7 +256,7 @@ export class RawPeer {
 }
 
 export function updateRequest(incremental: boolean, x: number, y: number, w: number, h: number): Buffer {
-  return new ByteWriter(10).u8(3).u8(incremental ? 1 : 0).u16(x).u16(y).u16(w).u16(h).toBuffer();
+  return clientMessages.framebufferUpdateRequest(incremental, x, y, w, h);
 }
 
 /** n distinct valid true-colour pixel formats (8, 16 and 32 bpp, both byte orders, all channel orders). */
