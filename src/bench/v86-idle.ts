@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { Screen } from '../../client/screen/session.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
-import { EncodingType } from '../rfb/encodings/encodings.js';
+import { EncodingType } from '../rfb/wire/encodings.js';
 import { sampleProcess, type ProcSample } from './proc.js';
 import { bootTime, idleCounters, startOurs, type Running, type V86IdleCounters } from './v86.js';
 import { median, table } from './stats.js';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { Screen } from '../../client/screen/session.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
-import { EncodingType } from '../rfb/encodings/encodings.js';
+import { EncodingType } from '../rfb/wire/encodings.js';
 import { sampleProcess } from './proc.js';
 import { startServerProcess } from './server-process.js';
 import { median, table } from './stats.js';
