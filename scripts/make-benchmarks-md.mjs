@@ -114,9 +114,11 @@ byte diff; the refine step sends only what changed.
 hardware bits over v86's WebAssembly memory, a server process each, one after another. Over the idle window:
 the refresher's wake-ups, the tracker's queries and re-arms, the harvests of v86's bitmap (the \`dirty\` rows) and
 the tracking state; \`load\` is the host's 1-minute load average after the window (other sessions' test runs
-shared the two cores: the rows' CPU figures were not taken under the same load). This run predates two changes
-to the v86 machine's idle path (a harvest that reads v86's dirty span instead of scanning 16 MB, and timer
-slack that grows with the guest's sleep): section 7 and the side-by-side table below have the current figures.
+shared the two cores: the rows' CPU figures were not taken under the same load; the side-by-side table below
+measures both backends in the same windows). One window per row is one sample: in the run recorded here the
+hw row's idle window cost 4.8 % with tracking dropped throughout and nothing of the tracker's running (0
+queries, 0 wake-ups); the side-by-side runs below never showed such a gap. The scroll is the per-frame cost
+of full-screen redraws: fbcon redraws the whole console for each line it scrolls.
 
 ${formatV86Table(v86rows)}
 ` : ''}${hw.v86idle ? `
@@ -126,7 +128,9 @@ processes falls on both alike), one viewer each; then one keystroke each, which 
 the viewer. Dropped, the hardware backend runs nothing of its own (no harvest, no query, no wake-up: the
 fault is the doorbell); v86's log is still harvested every 30 ms of guest execution, but a harvest with nothing
 dirty costs next to nothing (it reads v86's dirty span), so what is left is v86's idle guest itself. In this
-run: ${idleSpread(hw.v86idle)}.
+run (the machine quiet): ${idleSpread(hw.v86idle)}. An earlier run of the same command under load 4.2-6.7 gave
+0.53 % (v86's log) and 0.67 % (hw), windows 0.49-0.77 and 0.53-0.81; before v86's harvest read its dirty span,
+1.50 % and 0.98 %.
 
 ${formatV86Idle(hw.v86idle, hw.v86idle.options)}
 ` : ''}${hw.pagesV86 ? `
