@@ -45,7 +45,7 @@ export function addMachineOptions(cmd: Command): Command {
     .option('--initrd <file>', 'v86: initramfs for --kernel')
     .option('--append <cmdline>', 'v86: kernel command line for --kernel')
     .option('--memory-mb <n>', 'v86: guest RAM in MiB (default 128)')
-    .option('--idle-slack-ms <ms>', 'v86: once the guest has only slept for 1 s, serve its timers late by up to a tenth of that time, at most this much (default 250; 0: never late)');
+    .option('--idle-slack-ms <ms>', 'v86: once the guest has only slept for 1 s, serve its timers late by up to a tenth of that time, at most this much (default 1000; 0: never late)');
 }
 
 const SCRIPTED_ONLY = ['guest', 'seed', 'duration'] as const;

@@ -22,7 +22,7 @@ const stderrLine = (line: string) => process.stderr.write(`${line}\n`);
 
 export const DEFAULT_BIOS = '/usr/share/seabios/bios.bin';
 export const DEFAULT_VGA_BIOS = '/usr/share/seabios/vgabios-stdvga.bin';
-export const DEFAULT_IDLE_SLACK_MS = 250;
+export const DEFAULT_IDLE_SLACK_MS = 1000;
 
 export interface V86MachineOptions extends MachineCommon {
   bios?: string;
@@ -39,7 +39,7 @@ export interface V86MachineOptions extends MachineCommon {
   acpi?: boolean;
   /**
    * Once the guest has only slept for a second, its timers may be served late by a tenth of the time
-   * it has slept, at most this much (ms; default 250; 0: never late). Input ends it at once. See scheduler.ts.
+   * it has slept, at most this much (ms; default 1000; 0: never late). Input ends it at once. See scheduler.ts.
    */
   idleSlackMs?: number;
   /** While tracking is dropped, v86's log is harvested at most this often while the guest runs (default 30 ms). */

@@ -10,7 +10,7 @@
 // 250 times a second even when it has nothing to do, and each wake-up costs v86 0.5-1 ms (the
 // guest's tick code runs cold). Once the guest has done nothing but sleep for `slackAfterMs`, its
 // timers are served late by at most a tenth of the time it has slept, and never later than
-// `slackMs`: after 1 s asleep every 100 ms, after 2.5 s every 250 ms (the default cap). Linux
+// `slackMs`: after 1 s asleep every 100 ms, after 10 s every second (the default cap). Linux
 // programs its tick as a one-shot hrtimer and counts jiffies from the clocksource, so a late tick is
 // caught up, not lost: the guest's clock stays right; its timers fire late by that much, no more.
 // Any input, and any run in which the guest worked, ends the slack at once.
