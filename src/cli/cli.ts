@@ -12,7 +12,7 @@ import { RfbClient } from '../../client/headless/rfb-client.js';
 import { securityFromFlags, type SecurityFlags } from './security-flags.js';
 import { SHARE_POLICIES } from '../rfb/admission.js';
 import { benchIdle, formatIdleTable } from '../bench/idle.js';
-import { LAUNCHES, type Launch } from '../bench/server-process.js';
+import { LAUNCHES } from '../bench/server-process.js';
 import { benchLatency, formatLatencyTable } from '../bench/latency.js';
 import { benchGuest, formatGuestTable } from '../bench/guest.js';
 import { benchSlowClient, benchThroughput, formatThroughputTable } from '../bench/throughput.js';
@@ -22,8 +22,8 @@ import { barChartSvg } from '../bench/plot.js';
 import { passwordOption, registerScreenCommands } from './screen-commands.js';
 import { DeflatePool, defaultDeflateThreads } from '../rfb/encodings/deflate-pool.js';
 import { addMachineOptions, checkMachineFlags, DEFAULT_VRAM_MB, flagMessage, v86FromFlags, type MachineKind } from './machine-flags.js';
-import { benchEncode, defaultFramesDir, formatBenchTable, FRAME_NAMES, loadFrame, writeFrames, type FrameName } from './bench-encode.js';
-import { benchEncodePeers, ENCODE_PEERS, formatPeerTable, type EncodePeer } from '../bench/encode-peers.js';
+import { benchEncode, defaultFramesDir, formatBenchTable, FRAME_NAMES, loadFrame, writeFrames } from './bench-encode.js';
+import { benchEncodePeers, ENCODE_PEERS, formatPeerTable } from '../bench/encode-peers.js';
 import { benchPages, formatPagesTable } from '../bench/pages.js';
 
 /** Exit code for bad usage: a bad flag, an unknown guest, a port in use. */
@@ -54,6 +54,16 @@ function fail(message: string, code = EXIT_USAGE): never {
   process.stderr.write(`vramvnc: ${message}\n`);
   process.exit(code);
 }
+
+/** A comma list flag whose every item must be one of `known` (else one line naming it, and exit 2). */
+function listOf<T extends string>(flag: string, value: unknown, known: readonly T[], what: string): T[] {
+  const items = String(value).split(',').filter(Boolean);
+  for (const v of items) if (!known.includes(v as T)) fail(`${flag}: unknown ${what} '${v}' (known: ${known.join(', ')})`);
+  return items as T[];
+}
+
+/** Progress lines of the benchmarks, on stderr (stdout carries the table or the JSON). */
+const logLine = (l: string) => process.stderr.write(`${l}\n`);
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -190,16 +200,14 @@ export function buildProgram(): Command {
     .option('--launch <list>', 'how the server is started: node (plain `node dist/src/cli/main.js serve`), flags (node with the V8 flags the server sets itself), bare (plain node, relaunch off: the cost without them); several: every mode once each', 'node')
     .option('--json', 'print JSON instead of a table')
     .action(async (opts) => {
-      const launches = String(opts.launch).split(',').filter(Boolean) as Launch[];
-      for (const l of launches) if (!LAUNCHES.includes(l)) fail(`--launch: unknown way '${l}' (node, flags, bare)`);
+      const launches = listOf('--launch', opts.launch, LAUNCHES, 'way');
       const modes = String(opts.modes).split(',').filter(Boolean);
       for (const m of modes) {
         const [t, r = 'poll'] = m.split('/');
         if (!TRACKING_MODES.includes(t as TrackingMode) || !REFRESH_MODES.includes(r as RefreshMode)) fail(`--modes: unknown mode '${m}' (tracking dirty|dirty-nodrop|scan|hw, optionally /poll or /event)`);
       }
-      const peers = String(opts.peers).split(',').filter(Boolean);
-      for (const p of peers) if (p !== 'qemu-text' && p !== 'qemu-vbe') fail(`--peers: unknown peer '${p}' (known: qemu-text, qemu-vbe)`);
-      const o = { seconds: opts.seconds, settleSeconds: opts.settleSeconds, repeat: opts.repeat, guest: opts.guest, modes, clients: opts.clients, peers, launches, log: (l: string) => process.stderr.write(`${l}\n`) };
+      const peers = listOf('--peers', opts.peers, ['qemu-text', 'qemu-vbe'], 'peer');
+      const o = { seconds: opts.seconds, settleSeconds: opts.settleSeconds, repeat: opts.repeat, guest: opts.guest, modes, clients: opts.clients, peers, launches, log: logLine };
       const results = await benchIdle(o);
       process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, results }, null, 2)}\n` : `${formatIdleTable(results, o)}\n`);
     });
@@ -211,7 +219,7 @@ export function buildProgram(): Command {
     .option('--modes <list>', 'tracking modes, each optionally /poll or /event', 'scan,dirty-nodrop,dirty,dirty-nodrop/event,dirty/event')
     .option('--json', 'print JSON instead of a table')
     .action(async (opts) => {
-      const o = { samples: opts.samples, modes: String(opts.modes).split(','), log: (l: string) => process.stderr.write(`${l}\n`) };
+      const o = { samples: opts.samples, modes: String(opts.modes).split(','), log: logLine };
       const results = await benchLatency(o);
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatLatencyTable(results)}\n`);
     });
@@ -229,9 +237,8 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON instead of a table')
     .action(async (opts) => {
       const { benchV86, formatV86Table } = await import('../bench/v86.js');
-      const trackings = String(opts.trackings).split(',').filter(Boolean);
-      for (const t of trackings) if (!TRACKING_MODES.includes(t as TrackingMode)) fail(`--trackings: unknown mode '${t}' (${TRACKING_MODES.join(', ')})`);
-      const o = { guests: opts.guests, idleSeconds: opts.idleSeconds, settleSeconds: opts.settleSeconds, latencySamples: opts.latencySamples, peers: String(opts.peers).split(','), cases: String(opts.cases).split(','), trackings, log: (l: string) => process.stderr.write(`${l}\n`) };
+      const trackings = listOf('--trackings', opts.trackings, TRACKING_MODES, 'mode');
+      const o = { guests: opts.guests, idleSeconds: opts.idleSeconds, settleSeconds: opts.settleSeconds, latencySamples: opts.latencySamples, peers: String(opts.peers).split(','), cases: String(opts.cases).split(','), trackings, log: logLine };
       const rows = await benchV86(o);
       process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, rows }, null, 2)}\n` : `${formatV86Table(rows)}\n`);
     });
@@ -247,9 +254,8 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON instead of a table')
     .action(async (opts) => {
       const { benchV86Idle, formatV86Idle } = await import('../bench/v86-idle.js');
-      const trackings = String(opts.trackings).split(',').filter(Boolean);
-      for (const t of trackings) if (!TRACKING_MODES.includes(t as TrackingMode)) fail(`--trackings: unknown mode '${t}' (${TRACKING_MODES.join(', ')})`);
-      const o = { guests: opts.guests, trackings, settleSeconds: opts.settleSeconds, seconds: opts.seconds, repeat: opts.repeat, log: (l: string) => process.stderr.write(`${l}\n`) };
+      const trackings = listOf('--trackings', opts.trackings, TRACKING_MODES, 'mode');
+      const o = { guests: opts.guests, trackings, settleSeconds: opts.settleSeconds, seconds: opts.seconds, repeat: opts.repeat, log: logLine };
       const r = await benchV86Idle(o);
       process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, ...r }, null, 2)}\n` : `${formatV86Idle(r, o)}\n`);
     });
@@ -278,7 +284,7 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       if (opts.machine === 'v86') {
         const { benchPagesV86, formatPagesV86 } = await import('../bench/pages-v86.js');
-        const o = { guests: opts.guests, cases: String(opts.cases).split(','), rounds: opts.rounds, log: (l: string) => process.stderr.write(`${l}\n`) };
+        const o = { guests: opts.guests, cases: String(opts.cases).split(','), rounds: opts.rounds, log: logLine };
         const results = await benchPagesV86(o);
         process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, results }, null, 2)}\n` : `${formatPagesV86(results)}\n`);
         return;
@@ -308,7 +314,7 @@ export function buildProgram(): Command {
         clients: String(opts.clients).split(',').map(intArg('--clients', 1, 1000)),
         encodings,
         regions: String(opts.guests).split(','),
-        log: (l: string) => process.stderr.write(`${l}\n`),
+        log: logLine,
       };
       const results = await benchThroughput(o);
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatThroughputTable(results, o)}\n`);
@@ -370,11 +376,9 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       if (opts.writeFrames) for (const f of writeFrames(opts.frames)) process.stdout.write(`wrote ${f}\n`);
       if (opts.peers !== undefined) {
-        const peers = String(opts.peers).split(',').filter(Boolean) as EncodePeer[];
-        for (const p of peers) if (!ENCODE_PEERS.includes(p)) fail(`--peers: unknown peer '${p}' (known: ${ENCODE_PEERS.join(', ')})`);
-        const names = String(opts.pictures).split(',').filter(Boolean);
-        for (const n of names) if (!FRAME_NAMES.includes(n as FrameName)) fail(`--pictures: unknown picture '${n}' (known: ${FRAME_NAMES.join(', ')})`);
-        const o = { frames: names.map((name) => ({ name, surface: loadFrame(name as FrameName, opts.frames) })), peers, iterations: opts.iterations, log: (l: string) => process.stderr.write(`${l}\n`) };
+        const peers = listOf('--peers', opts.peers, ENCODE_PEERS, 'peer');
+        const names = listOf('--pictures', opts.pictures, FRAME_NAMES, 'picture');
+        const o = { frames: names.map((name) => ({ name, surface: loadFrame(name, opts.frames) })), peers, iterations: opts.iterations, log: logLine };
         const rows = await benchEncodePeers(o);
         process.stdout.write(opts.json ? `${JSON.stringify({ options: { peers, iterations: o.iterations, pictures: names }, rows }, null, 2)}\n` : `${formatPeerTable(rows, o)}\n`);
         return;

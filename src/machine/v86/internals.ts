@@ -42,6 +42,16 @@ export interface V86Core {
   next_tick(t: number): void;
 }
 
+/** A typed view of v86's WebAssembly memory, made again whenever the memory grew (the old one is detached). */
+export function wasmView<T extends Uint8Array | Uint32Array>(cpu: Pick<V86Cpu, 'wasm_memory'>, make: (buf: ArrayBuffer) => T): () => T {
+  let view: T | null = null;
+  return () => {
+    const buf = cpu.wasm_memory.buffer;
+    if (view === null || view.buffer !== buf) view = make(buf);
+    return view;
+  };
+}
+
 export class V86InternalsError extends Error {
   readonly code = 'V86_INTERNALS_CHANGED';
 }

@@ -14,7 +14,7 @@
 // programs its tick as a one-shot hrtimer and counts jiffies from the clocksource, so a late tick is
 // caught up, not lost: the guest's clock stays right; its timers fire late by that much, no more.
 // Any input, and any run in which the guest worked, ends the slack at once.
-import type { V86Core } from './internals.js';
+import { wasmView, type V86Core } from './internals.js';
 
 export interface SchedulerCounters {
   /** Slices run (do_tick calls). */
@@ -65,7 +65,9 @@ export class IdleScheduler {
   #stopped = false;
   /** The shortest sleep of a halted guest (ms). */
   haltedFloorMs: number;
-  readonly #inHlt: { view: Uint8Array | null; addr: number };
+  /** v86's WebAssembly memory as bytes (its in_hlt view is made anew on every access: we read our own). */
+  readonly #bytes: () => Uint8Array;
+  readonly #hltAddr: number;
   readonly #insnAddr: number;
 
   constructor(readonly core: V86Core, readonly options: SchedulerOptions) {
@@ -73,8 +75,8 @@ export class IdleScheduler {
     this.slackMs = options.slackMs ?? 0;
     this.slackAfterMs = options.slackAfterMs ?? 1000;
     const cpu = core.cpu;
-    // in_hlt is a one-byte view v86 re-creates on every access; read it through our own view instead
-    this.#inHlt = { view: null, addr: cpu.in_hlt.byteOffset };
+    this.#bytes = wasmView(cpu, (buf) => new Uint8Array(buf));
+    this.#hltAddr = cpu.in_hlt.byteOffset;
     this.#insnAddr = cpu.instruction_counter.byteOffset;
     const doTick = core.do_tick.bind(core);
     core.do_tick = () => {
@@ -94,18 +96,13 @@ export class IdleScheduler {
   }
 
   #instructions(): number {
-    const buf = this.core.cpu.wasm_memory.buffer;
-    let v = this.#inHlt.view;
-    if (v === null || v.buffer !== buf) v = this.#inHlt.view = new Uint8Array(buf);
+    const v = this.#bytes();
     const a = this.#insnAddr;
     return (v[a]! | (v[a + 1]! << 8) | (v[a + 2]! << 16) | (v[a + 3]! << 24)) >>> 0;
   }
 
   #halted(): boolean {
-    const buf = this.core.cpu.wasm_memory.buffer;
-    let v = this.#inHlt.view;
-    if (v === null || v.buffer !== buf) v = this.#inHlt.view = new Uint8Array(buf);
-    return v[this.#inHlt.addr] !== 0;
+    return this.#bytes()[this.#hltAddr] !== 0;
   }
 
   #yield(t: number, tick: number): void {

@@ -14,7 +14,7 @@ import type { DirtyVramTracker, TrackResult, TrackerCounters, TrackerOptions, Tr
 import { bitmapWords } from '../../hypervisor/tracker-types.js';
 import { XenRangeBook } from '../../hypervisor/range-book.js';
 import { PAGE_SHIFT } from '../../hypervisor/memory.js';
-import type { V86Cpu } from './internals.js';
+import { wasmView, type V86Cpu } from './internals.js';
 
 /** The part of v86's CPU this backend uses (checked at start: see internals.ts). */
 export interface V86DirtyLog {
@@ -33,15 +33,15 @@ export interface V86DirtyLog {
 export function v86DirtyLog(cpu: V86Cpu): V86DirtyLog {
   const minAt = cpu.svga_dirty_bitmap_min_offset.byteOffset >>> 2;
   const maxAt = cpu.svga_dirty_bitmap_max_offset.byteOffset >>> 2;
-  let words = new Uint32Array(cpu.wasm_memory.buffer);
+  const words = wasmView(cpu, (buf) => new Uint32Array(buf));
   return {
     wasmMemory: () => cpu.wasm_memory.buffer,
     allocateDestBuffer: (n) => cpu.svga_allocate_dest_buffer(n) >>> 0,
     fill: () => {
       cpu.svga_fill_pixel_buffer(32, 0);
-      if (words.buffer !== cpu.wasm_memory.buffer) words = new Uint32Array(cpu.wasm_memory.buffer);
-      const min = words[minAt]!;
-      return min === 0xffffffff ? null : [min >>> PAGE_SHIFT, words[maxAt]! >>> PAGE_SHIFT];
+      const w = words();
+      const min = w[minAt]!;
+      return min === 0xffffffff ? null : [min >>> PAGE_SHIFT, w[maxAt]! >>> PAGE_SHIFT];
     },
   };
 }
