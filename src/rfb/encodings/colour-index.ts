@@ -28,18 +28,23 @@ export class ColourIndex {
 
   /** Add v; false when v is new and the set already holds `limit` values (v is then not added). */
   add(v: number): boolean {
+    return this.put(v) >= 0;
+  }
+
+  /** Add v and return its index; -1 when v is new and the set already holds `limit` values. */
+  put(v: number): number {
     let h = (Math.imul(v, 0x9e3779b1) >>> 22) & MASK;
     const gen = this.#gen;
     while (this.#stamp[h] === gen) {
-      if (this.#keys[h] === v) return true;
+      if (this.#keys[h] === v) return this.#index[h]!;
       h = (h + 1) & MASK;
     }
-    if (this.size >= this.limit) return false;
+    if (this.size >= this.limit) return -1;
     this.#stamp[h] = gen;
     this.#keys[h] = v;
     this.#index[h] = this.size;
-    this.colours[this.size++] = v;
-    return true;
+    this.colours[this.size] = v;
+    return this.size++;
   }
 
   /** The index of a value that was added. */

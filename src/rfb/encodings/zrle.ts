@@ -21,81 +21,103 @@ function cpixelKind(cp: Packer, tr: PixelTranslator): number {
   return cp.size === 3 && !pf.bigEndian && mask <= 0xffffff ? 0 : 1;
 }
 
+// One tile's runs (in pixel order, across rows), found by the analysis pass and written from by
+// the RLE and packed forms without reading the pixels again: colour, length, palette index.
+const TILE_PIXELS = ZRLE_TILE * ZRLE_TILE;
+const runColour = new Uint32Array(TILE_PIXELS);
+const runLength = new Uint16Array(TILE_PIXELS);
+const runIndex = new Uint8Array(TILE_PIXELS);
+
+/** Length bytes of a run in plain RLE: (len - 1) as 255s and a final byte < 255. */
+const lengthBytes = (len: number) => (len <= 255 ? 1 : (((len - 1) / 255) | 0) + 1);
+
 /**
  * Encode one tile into out, choosing the smallest subencoding (exact sizes: raw, solid, packed
  * palette, plain RLE, palette RLE; LibVNCServer estimates them). The tile is w x h pixels of
- * client pixel values at src[base + y * stride + x]. One pass finds a solid tile (stopping at the
- * first other pixel), one more counts runs and the palette (hashing once per run, giving up the
- * palette past 127 colours); the chosen form is written straight into out's buffer.
+ * client pixel values at src[base + y * stride + x]. One pass over the pixels only finds the runs
+ * (a tight loop); one over the runs sizes the forms and builds the palette (hashing once per run,
+ * and not at all for a run of the colour two runs back: text alternates two colours; giving the
+ * palette up past 127 colours); the chosen form is written straight into out's buffer, the RLE
+ * and packed forms from the runs kept.
  */
 export function encodeTile(src: Uint32Array, base: number, stride: number, w: number, h: number, cp: Packer, kind: number, out: ByteWriter): void {
+  if (w * h > TILE_PIXELS) throw new RangeError(`a ZRLE tile holds at most ${TILE_PIXELS} pixels, not ${w}x${h}`);
   const cs = cp.size;
-  const v0 = src[base]!;
-  let solid = true;
-  for (let y = 0; y < h && solid; y++) {
-    const row = base + y * stride;
-    for (let x = 0; x < w; x++) {
-      if (src[row + x] !== v0) {
-        solid = false;
-        break;
-      }
+  pal.clear();
+  let palOk = true;
+  let runs = 0;
+  let runBytes = 0; // plain RLE's run-length bytes
+  let palRunBytes = 0; // palette RLE's index and run-length bytes
+  let prev = src[base]!;
+  let start = 0; // where the open run started, in pixels from the tile's start
+  // the colours (and indexes) of the last two runs closed (-1: none; pixel values are unsigned)
+  let c1 = -1;
+  let i1 = 0;
+  let c2 = -1;
+  let i2 = 0;
+  // the pixel pass only closes runs (a tight loop); their sizes and palette in a pass over the runs
+  for (let y = 0, rowStart = 0; y < h; y++, rowStart += w) {
+    let i = base + y * stride;
+    const end = i + w;
+    const toTile = rowStart - i;
+    for (; i < end; i++) {
+      const v = src[i]!;
+      if (v === prev) continue;
+      runColour[runs] = prev;
+      runLength[runs++] = i + toTile - start;
+      start = i + toTile;
+      prev = v;
+    }
+  }
+  for (let r = 0; r < runs; r++) {
+    const len = runLength[r]!;
+    const c = runColour[r]!;
+    if (len === 1) {
+      runBytes++;
+      palRunBytes++;
+    } else {
+      const lb = lengthBytes(len);
+      runBytes += lb;
+      palRunBytes += 1 + lb;
+    }
+    if (palOk) {
+      const i = c === c2 ? i2 : pal.put(c);
+      if (i < 0) palOk = false;
+      runIndex[r] = i;
+      c2 = c1;
+      i2 = i1;
+      c1 = c;
+      i1 = i;
     }
   }
   const at0 = out.reserve(1 + w * h * cs); // the chosen form is never larger than raw + 1
   const b = out.raw;
   let o = at0;
-  if (solid) {
-    b[o++] = 1;
-    o = putC(b, o, v0, cp, kind);
+  if (runs === 0) {
+    b[o++] = 1; // solid
+    o = putC(b, o, prev, cp, kind);
     out.truncate(o);
     return;
   }
-  // runs (in pixel order, across rows) and the palette, hashed once per run
-  pal.clear();
-  let palOk = true;
-  let runs = 0;
-  let runBytes = 0; // plain RLE's run-length bytes
-  let palRunBytes = 0;
-  let prev = v0;
-  let len = 0;
-  // the colours of the last two runs closed (-1: none; pixel values are unsigned): text alternates
-  // two colours, so a run's colour is most often the one two runs back, already in the palette
-  let c1 = -1;
-  let c2 = -1;
-  for (let y = 0; y < h; y++) {
-    const row = base + y * stride;
-    for (let x = 0; x < w; x++) {
-      const v = src[row + x]!;
-      if (v === prev) {
-        len++;
-        continue;
-      }
-      runs++;
-      if (len === 1) {
-        runBytes++;
-        palRunBytes++;
-      } else {
-        const lb = ((len - 1) / 255 + 1) | 0;
-        runBytes += lb;
-        palRunBytes += 1 + lb;
-      }
-      if (palOk && prev !== c2) palOk = pal.add(prev);
-      c2 = c1;
-      c1 = prev;
-      prev = v;
-      len = 1;
+  {
+    const len = w * h - start;
+    runColour[runs] = prev;
+    runLength[runs] = len;
+    if (len === 1) {
+      runBytes++;
+      palRunBytes++;
+    } else {
+      const lb = lengthBytes(len);
+      runBytes += lb;
+      palRunBytes += 1 + lb;
     }
+    if (palOk) {
+      const i = prev === c2 ? i2 : pal.put(prev);
+      if (i < 0) palOk = false;
+      runIndex[runs] = i;
+    }
+    runs++;
   }
-  runs++;
-  if (len === 1) {
-    runBytes++;
-    palRunBytes++;
-  } else {
-    const lb = ((len - 1) / 255 + 1) | 0;
-    runBytes += lb;
-    palRunBytes += 1 + lb;
-  }
-  if (palOk && prev !== c2) palOk = pal.add(prev);
   const n = palOk ? pal.size : 128;
   const rawSize = w * h * cs;
   const plainRle = runs * cs + runBytes;
@@ -112,67 +134,76 @@ export function encodeTile(src: Uint32Array, base: number, stride: number, w: nu
   } else if (best === packed) {
     b[o++] = n;
     for (let k = 0; k < n; k++) o = putC(b, o, pal.colours[k]!, cp, kind);
-    let lastV = pal.colours[0]!;
-    let lastI = 0;
-    let otherV = lastV; // the colour before: two-colour text looks each up once
-    let otherI = 0;
-    for (let y = 0; y < h; y++) {
-      const row = base + y * stride;
-      let acc = 0;
-      let nb = 0;
-      for (let x = 0; x < w; x++) {
-        const v = src[row + x]!;
-        if (v !== lastV) {
-          const i = v === otherV ? otherI : pal.indexOf(v);
-          otherV = lastV;
-          otherI = lastI;
-          lastV = v;
-          lastI = i;
-        }
-        acc = (acc << bits) | lastI;
-        nb += bits;
-        if (nb === 8) {
-          b[o++] = acc;
-          acc = 0;
-          nb = 0;
-        }
+    o = writePacked(b, o, runs, w, bits);
+  } else if (best === palRle) {
+    b[o++] = 128 + n;
+    for (let k = 0; k < n; k++) o = putC(b, o, pal.colours[k]!, cp, kind);
+    for (let r = 0; r < runs; r++) {
+      const len = runLength[r]!;
+      if (len === 1) b[o++] = runIndex[r]!;
+      else {
+        b[o++] = runIndex[r]! | 128;
+        o = putRunLength(b, o, len);
       }
-      if (nb > 0) b[o++] = acc << (8 - nb);
     }
   } else {
-    const usePal = best === palRle;
-    b[o++] = usePal ? 128 + n : 128;
-    if (usePal) for (let k = 0; k < n; k++) o = putC(b, o, pal.colours[k]!, cp, kind);
-    prev = v0;
-    len = 0;
-    for (let y = 0; y <= h; y++) {
-      const row = base + y * stride;
-      for (let x = 0; x < w; x++) {
-        // one past the last row: a sentinel that closes the last run
-        const last = y === h;
-        const v = last ? ~prev >>> 0 : src[row + x]!;
-        if (v === prev) {
-          len++;
-          continue;
-        }
-        if (usePal) {
-          const idx = pal.indexOf(prev);
-          if (len === 1) b[o++] = idx;
-          else {
-            b[o++] = idx | 128;
-            o = putRunLength(b, o, len);
-          }
-        } else {
-          o = putC(b, o, prev, cp, kind);
-          o = putRunLength(b, o, len);
-        }
-        if (last) break;
-        prev = v;
-        len = 1;
-      }
+    b[o++] = 128;
+    for (let r = 0; r < runs; r++) {
+      o = putC(b, o, runColour[r]!, cp, kind);
+      o = putRunLength(b, o, runLength[r]!);
     }
   }
   out.truncate(o);
+}
+
+/**
+ * The packed-palette indexes of the tile's runs: `bits` per pixel, the leftmost in the high bits,
+ * each row padded to a byte; as many pixels of a run at once as fit the byte being filled, and
+ * whole bytes of one index where a run covers them.
+ */
+function writePacked(b: Uint8Array, o: number, runs: number, w: number, bits: number): number {
+  const perByte = 8 / bits;
+  const repeat = bits === 1 ? 0xff : bits === 2 ? 0x55 : 0x11; // index x repeat: a byte of that index
+  let x = 0;
+  let acc = 0;
+  let nb = 0;
+  for (let r = 0; r < runs; r++) {
+    const fill = (runIndex[r]! * repeat) & 0xff;
+    let len = runLength[r]!;
+    while (len > 0) {
+      const rowLeft = w - x;
+      if (nb === 0 && len >= perByte && rowLeft >= perByte) {
+        const whole = ((len < rowLeft ? len : rowLeft) / perByte) | 0;
+        for (let k = 0; k < whole; k++) b[o++] = fill;
+        len -= whole * perByte;
+        x += whole * perByte;
+        if (x === w) x = 0;
+        continue;
+      }
+      let k = (8 - nb) / bits; // pixels that fit the byte being filled
+      if (k > rowLeft) k = rowLeft;
+      if (k > len) k = len;
+      const kb = k * bits;
+      acc = (acc << kb) | (fill >>> (8 - kb));
+      nb += kb;
+      len -= k;
+      x += k;
+      if (nb === 8) {
+        b[o++] = acc;
+        acc = 0;
+        nb = 0;
+      }
+      if (x === w) {
+        if (nb > 0) {
+          b[o++] = acc << (8 - nb);
+          acc = 0;
+          nb = 0;
+        }
+        x = 0;
+      }
+    }
+  }
+  return o;
 }
 
 /** One CPIXEL at b[o]; returns the offset after it. */
