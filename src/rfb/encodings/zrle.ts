@@ -6,6 +6,7 @@ import type { PixelTranslator } from '../wire/pixel-format.js';
 import type { EncodeParams, Encoder } from './encoder.js';
 import { EncodingType } from '../wire/encodings.js';
 import { ColourIndex } from './colour-index.js';
+import { Runs, writePackedRuns } from './runs.js';
 import { clientPixels, cpixelPacker, type Packer } from './pixels.js';
 import { zlibLevel } from './zlib.js';
 import { DeflateStream, type ParallelDeflate } from '../wire/zlib-stream.js';
@@ -21,12 +22,9 @@ function cpixelKind(cp: Packer, tr: PixelTranslator): number {
   return cp.size === 3 && !pf.bigEndian && mask <= 0xffffff ? 0 : 1;
 }
 
-// One tile's runs (in pixel order, across rows), found by the analysis pass and written from by
-// the RLE and packed forms without reading the pixels again: colour, length, palette index.
+// One tile's runs, found by the analysis pass; the RLE and packed forms are written from them.
 const TILE_PIXELS = ZRLE_TILE * ZRLE_TILE;
-const runColour = new Uint32Array(TILE_PIXELS);
-const runLength = new Uint16Array(TILE_PIXELS);
-const runIndex = new Uint8Array(TILE_PIXELS);
+const tileRuns = new Runs(TILE_PIXELS);
 
 /** Length bytes of a run in plain RLE: (len - 1) as 255s and a final byte < 255. */
 const lengthBytes = (len: number) => (len <= 255 ? 1 : (((len - 1) / 255) | 0) + 1);
@@ -43,6 +41,9 @@ const lengthBytes = (len: number) => (len <= 255 ? 1 : (((len - 1) / 255) | 0) +
 export function encodeTile(src: Uint32Array, base: number, stride: number, w: number, h: number, cp: Packer, kind: number, out: ByteWriter): void {
   if (w * h > TILE_PIXELS) throw new RangeError(`a ZRLE tile holds at most ${TILE_PIXELS} pixels, not ${w}x${h}`);
   const cs = cp.size;
+  const runColour = tileRuns.colour;
+  const runLength = tileRuns.length;
+  const runIndex = tileRuns.index;
   pal.clear();
   let palOk = true;
   let runs = 0;
@@ -134,7 +135,8 @@ export function encodeTile(src: Uint32Array, base: number, stride: number, w: nu
   } else if (best === packed) {
     b[o++] = n;
     for (let k = 0; k < n; k++) o = putC(b, o, pal.colours[k]!, cp, kind);
-    o = writePacked(b, o, runs, w, bits);
+    tileRuns.count = runs;
+    o = writePackedRuns(tileRuns, b, o, w, bits);
   } else if (best === palRle) {
     b[o++] = 128 + n;
     for (let k = 0; k < n; k++) o = putC(b, o, pal.colours[k]!, cp, kind);
@@ -154,56 +156,6 @@ export function encodeTile(src: Uint32Array, base: number, stride: number, w: nu
     }
   }
   out.truncate(o);
-}
-
-/**
- * The packed-palette indexes of the tile's runs: `bits` per pixel, the leftmost in the high bits,
- * each row padded to a byte; as many pixels of a run at once as fit the byte being filled, and
- * whole bytes of one index where a run covers them.
- */
-function writePacked(b: Uint8Array, o: number, runs: number, w: number, bits: number): number {
-  const perByte = 8 / bits;
-  const repeat = bits === 1 ? 0xff : bits === 2 ? 0x55 : 0x11; // index x repeat: a byte of that index
-  let x = 0;
-  let acc = 0;
-  let nb = 0;
-  for (let r = 0; r < runs; r++) {
-    const fill = (runIndex[r]! * repeat) & 0xff;
-    let len = runLength[r]!;
-    while (len > 0) {
-      const rowLeft = w - x;
-      if (nb === 0 && len >= perByte && rowLeft >= perByte) {
-        const whole = ((len < rowLeft ? len : rowLeft) / perByte) | 0;
-        for (let k = 0; k < whole; k++) b[o++] = fill;
-        len -= whole * perByte;
-        x += whole * perByte;
-        if (x === w) x = 0;
-        continue;
-      }
-      let k = (8 - nb) / bits; // pixels that fit the byte being filled
-      if (k > rowLeft) k = rowLeft;
-      if (k > len) k = len;
-      const kb = k * bits;
-      acc = (acc << kb) | (fill >>> (8 - kb));
-      nb += kb;
-      len -= k;
-      x += k;
-      if (nb === 8) {
-        b[o++] = acc;
-        acc = 0;
-        nb = 0;
-      }
-      if (x === w) {
-        if (nb > 0) {
-          b[o++] = acc << (8 - nb);
-          acc = 0;
-          nb = 0;
-        }
-        x = 0;
-      }
-    }
-  }
-  return o;
 }
 
 /** One CPIXEL at b[o]; returns the offset after it. */
