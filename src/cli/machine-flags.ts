@@ -45,7 +45,7 @@ export function addMachineOptions(cmd: Command): Command {
     .option('--initrd <file>', 'v86: initramfs for --kernel')
     .option('--append <cmdline>', 'v86: kernel command line for --kernel')
     .option('--memory-mb <n>', 'v86: guest RAM in MiB (default 128)')
-    .option('--idle-slack-ms <ms>', 'v86: once the guest has only slept for 1 s, serve its timers late by up to a tenth of that time, at most this much (default 1000; 0: never late)');
+    .option('--idle-slack-ms <ms>', 'v86: once the guest has only slept for 1 s, serve its timers late by up to a tenth of that time, at most this much while the screen is still, 1 s while it draws (default 5000; 0: never late)');
 }
 
 const SCRIPTED_ONLY = ['guest', 'seed', 'duration'] as const;
@@ -71,7 +71,7 @@ export async function v86FromFlags(flags: V86Flags, common: { tracking: Tracking
     return Number(v);
   };
   const memoryMb = int(flags.memoryMb, '--memory-mb', '8 to 2048');
-  const idleSlackMs = int(flags.idleSlackMs, '--idle-slack-ms', '0 to 1000');
+  const idleSlackMs = int(flags.idleSlackMs, '--idle-slack-ms', '0 to 60000');
   const { createV86Machine } = await import('../machine/v86/machine.js');
   try {
     return await createV86Machine({ ...common, ...flags, memoryMb, idleSlackMs });

@@ -116,4 +116,26 @@ describe('the v86 scheduler', () => {
     expect(late).toBeGreaterThanOrEqual(1);
     expect(late).toBeLessThanOrEqual(5); // had the slack stayed at 30 ms: 20
   });
+
+  it('while the screen changes the slack stays under changingSlackMs; once it is still it grows to slackMs', async () => {
+    const { core, halt } = fakeCore();
+    let still = false;
+    sched = new IdleScheduler(core as unknown as V86Core, { afterSlice: null, slackMs: 400, changingSlackMs: 25, slackAfterMs: 200, screenStill: () => still });
+    halt(true);
+    core.next_tick(4);
+    const served = async (ms: number) => {
+      const n = core.slices;
+      await new Promise((r) => setTimeout(r, ms));
+      return core.slices - n;
+    };
+    await served(1000); // asleep 1 s: a tenth is 100 ms, but the screen changes: every 25 ms
+    const changing = await served(600);
+    expect(changing).toBeGreaterThanOrEqual(10); // 24 (fewer only when the host is slow to fire timers); the still cap: 6
+    expect(changing).toBeLessThanOrEqual(25);
+    still = true; // the tracker dropped: asleep ~1.6-2.5 s, served every 160-250 ms
+    await served(300);
+    const stillSlices = await served(900);
+    expect(stillSlices).toBeGreaterThanOrEqual(1);
+    expect(stillSlices).toBeLessThanOrEqual(6); // under the changing cap: 36
+  });
 });

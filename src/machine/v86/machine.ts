@@ -22,7 +22,9 @@ const stderrLine = (line: string) => process.stderr.write(`${line}\n`);
 
 export const DEFAULT_BIOS = '/usr/share/seabios/bios.bin';
 export const DEFAULT_VGA_BIOS = '/usr/share/seabios/vgabios-stdvga.bin';
-export const DEFAULT_IDLE_SLACK_MS = 1000;
+export const DEFAULT_IDLE_SLACK_MS = 5000;
+/** The largest --idle-slack-ms (ms). */
+export const MAX_IDLE_SLACK_MS = 60_000;
 
 export interface V86MachineOptions extends MachineCommon {
   bios?: string;
@@ -39,7 +41,8 @@ export interface V86MachineOptions extends MachineCommon {
   acpi?: boolean;
   /**
    * Once the guest has only slept for a second, its timers may be served late by a tenth of the time
-   * it has slept, at most this much (ms; default 1000; 0: never late). Input ends it at once. See scheduler.ts.
+   * it has slept, at most this much while the screen is still and at most 1 s while the guest draws
+   * (ms; default 5000; 0: never late). Input ends it at once. See scheduler.ts.
    */
   idleSlackMs?: number;
   /** While tracking is dropped, v86's log is harvested at most this often while the guest runs (default 30 ms). */
@@ -81,7 +84,7 @@ export async function createV86Machine(options: V86MachineOptions): Promise<V86M
     throw new MachineOptionError('memoryMb', `memoryMb must be an integer from 8 to 2048, got ${memoryMb}`);
   }
   const slack = options.idleSlackMs ?? DEFAULT_IDLE_SLACK_MS;
-  if (!Number.isInteger(slack) || slack < 0 || slack > 1000) throw new MachineOptionError('idleSlackMs', `idleSlackMs must be an integer from 0 to 1000, got ${slack}`);
+  if (!Number.isInteger(slack) || slack < 0 || slack > MAX_IDLE_SLACK_MS) throw new MachineOptionError('idleSlackMs', `idleSlackMs must be an integer from 0 to ${MAX_IDLE_SLACK_MS}, got ${slack}`);
   if (options.initrd && !options.kernel) throw new MachineOptionError('initrd', 'initrd needs kernel');
   if (options.append !== undefined && !options.kernel) throw new MachineOptionError('append', 'append needs kernel');
   const seabios = ' (Debian: apt-get install seabios)';
@@ -158,6 +161,8 @@ export class V86Machine implements Machine {
       // the run slices are when the guest can have written: the tracker looks after them
       afterSlice: () => this.tracker.afterGuestRun?.(),
       slackMs: options.idleSlackMs ?? DEFAULT_IDLE_SLACK_MS,
+      // nothing drawn for the tracker's idle period (it dropped): the guest's timers can wait longer
+      screenStill: () => this.tracker.state === 'dropped',
     });
     this.input = {
       keyEvent: (down, keysym, keycode) => this.#key(down, keysym, keycode),

@@ -7,13 +7,17 @@
 // guest keeps running back to back. After each slice the machine's hook may harvest the dirty log.
 //
 // Timer slack: a guest with a periodic tick (Debian's i386 kernel: HZ_PERIODIC at 250 Hz) is woken
-// 250 times a second even when it has nothing to do, and each wake-up costs v86 0.5-1 ms (the
-// guest's tick code runs cold). Once the guest has done nothing but sleep for `slackAfterMs`, its
-// timers are served late by at most a tenth of the time it has slept, and never later than
-// `slackMs`: after 1 s asleep every 100 ms, after 10 s every second (the default cap). Linux
-// programs its tick as a one-shot hrtimer and counts jiffies from the clocksource, so a late tick is
-// caught up, not lost: the guest's clock stays right; its timers fire late by that much, no more.
-// Any input, and any run in which the guest worked, ends the slack at once.
+// 250 times a second even when it has nothing to do. Each wake-up costs v86 0.5 ms on a busy host and
+// 5-30 ms on a quiet one (a vCPU that slept a second comes back with cold caches and TLBs: the same
+// 60,000 memory reads cost 1 ms 5 ms after the last and 25 ms a second after; the guest's tick code,
+// v86's interpreter and its compiled modules touch ~700 pages), and the longer the sleep the more it
+// costs, so only fewer wake-ups help. Once the guest has done nothing but sleep for `slackAfterMs`,
+// its timers are served late by at most a tenth of the time it has slept, and never later than
+// `slackMs` while the screen is still (the machine says: the dirty tracker dropped, nothing drawn for
+// its idle period) or `changingSlackMs` while the guest still draws on its own (a blinking cursor, a
+// clock: they keep their pace within a second). The guest's clock stays right (Linux counts time from
+// its clocksource, not from ticks); its timers fire late by that much, no more. Any input, and any
+// run in which the guest worked, ends the slack at once.
 import { wasmView, type V86Core } from './internals.js';
 
 export interface SchedulerCounters {
@@ -33,8 +37,12 @@ export interface SchedulerOptions {
   afterSlice: ((ranMs: number) => void) | null;
   /** The shortest sleep of a halted guest (ms). */
   haltedFloorMs?: number;
-  /** A long-idle guest's timers are served at least this often (ms; 0: never late). See the header. */
+  /** A long-idle guest's timers are served at least this often while the screen is still (ms; 0: never late). See the header. */
   slackMs?: number;
+  /** ... and at least this often while it changes (ms; capped by slackMs). */
+  changingSlackMs?: number;
+  /** Whether the screen has been still (nothing drawn) for a while: the longer slack applies. */
+  screenStill?: () => boolean;
   /** How long the guest must have only slept before the slack applies (ms). */
   slackAfterMs?: number;
 }
@@ -51,10 +59,15 @@ const BUSY_INSTRUCTIONS = 500_000;
 /** A sleeping guest's timers are served late by at most this share of the time it has slept. */
 const SLACK_SHARE = 0.1;
 
+/** The slack's cap while the guest draws on its own (ms): see the header. */
+export const CHANGING_SLACK_MS = 1000;
+
 export class IdleScheduler {
   readonly counters: SchedulerCounters = { slices: 0, haltedSlices: 0, sleeps: 0, immediates: 0, slackSleeps: 0 };
-  /** The most a long-idle guest's timers are served late (ms). See the header: 0 turns the slack off. */
+  /** The most a long-idle guest's timers are served late while the screen is still (ms). See the header: 0 turns the slack off. */
   slackMs: number;
+  /** ... and while the guest draws on its own. */
+  changingSlackMs: number;
   readonly slackAfterMs: number;
   /** performance.now() when the guest last did something besides sleeping (or input arrived). */
   #busyAt = performance.now();
@@ -73,6 +86,7 @@ export class IdleScheduler {
   constructor(readonly core: V86Core, readonly options: SchedulerOptions) {
     this.haltedFloorMs = options.haltedFloorMs ?? 1;
     this.slackMs = options.slackMs ?? 0;
+    this.changingSlackMs = options.changingSlackMs ?? CHANGING_SLACK_MS;
     this.slackAfterMs = options.slackAfterMs ?? 1000;
     const cpu = core.cpu;
     this.#bytes = wasmView(cpu, (buf) => new Uint8Array(buf));
@@ -118,7 +132,8 @@ export class IdleScheduler {
       // Node's timers have whole milliseconds and would fire before a fractional due time
       let ms = Math.max(this.haltedFloorMs, Math.ceil(t));
       const asleep = performance.now() - this.#busyAt;
-      const slack = Math.min(this.slackMs, Math.floor(asleep * SLACK_SHARE));
+      const cap = this.options.screenStill?.() ? this.slackMs : Math.min(this.slackMs, this.changingSlackMs);
+      const slack = Math.min(cap, Math.floor(asleep * SLACK_SHARE));
       if (slack > ms && asleep >= this.slackAfterMs) {
         ms = slack;
         this.counters.slackSleeps++;
