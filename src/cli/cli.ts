@@ -234,11 +234,12 @@ export function buildProgram(): Command {
     .option('--peers <list>', 'qemu, or none', 'qemu')
     .option('--cases <list>', 'guests to boot: grub, linux', 'grub,linux')
     .option('--trackings <list>', "our server's tracking backends, a row each (dirty = v86's log, hw, scan)", 'dirty')
+    .option('--repeat <n>', 'runs of every server, interleaved; a row is the median run (by idle CPU; GRUB: by boot time)', intArg('--repeat', 1, 100), 1)
     .option('--json', 'print JSON instead of a table')
     .action(async (opts) => {
       const { benchV86, formatV86Table } = await import('../bench/v86.js');
       const trackings = listOf('--trackings', opts.trackings, TRACKING_MODES, 'mode');
-      const o = { guests: opts.guests, idleSeconds: opts.idleSeconds, settleSeconds: opts.settleSeconds, latencySamples: opts.latencySamples, peers: String(opts.peers).split(','), cases: String(opts.cases).split(','), trackings, log: logLine };
+      const o = { guests: opts.guests, idleSeconds: opts.idleSeconds, settleSeconds: opts.settleSeconds, latencySamples: opts.latencySamples, peers: String(opts.peers).split(','), cases: String(opts.cases).split(','), trackings, repeat: opts.repeat, log: logLine };
       const rows = await benchV86(o);
       process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, rows }, null, 2)}\n` : `${formatV86Table(rows)}\n`);
     });
