@@ -153,3 +153,44 @@ export class DirtyRegion {
     return out;
   }
 }
+
+/**
+ * Join nearby rectangles where one rectangle over both wastes little: a changed line of text
+ * comes out of takeRects as a rectangle for nearly every scanline (each has its own run of changed
+ * chunks), and each costs a 12-byte header and its own encoder stream state, more than the unchanged
+ * pixels between them cost a compressing encoder. Two join when their bounding box holds at most
+ * `slackPx` pixels beyond what both hold. Rectangles from takeRects do not overlap; joined ones may
+ * cover pixels of another (they are sent twice, from the same picture: harmless).
+ */
+export function coalesceRects(rects: Rect[], slackPx: number): Rect[] {
+  if (rects.length < 2) return rects;
+  const out: Rect[] = [];
+  for (const r of rects) {
+    let best = -1;
+    let bestWaste = slackPx + 1;
+    for (let i = out.length - 1; i >= 0; i--) {
+      const a = out[i]!;
+      const x0 = Math.min(a.x, r.x);
+      const y0 = Math.min(a.y, r.y);
+      const w = Math.max(a.x + a.w, r.x + r.w) - x0;
+      const h = Math.max(a.y + a.h, r.y + r.h) - y0;
+      const waste = w * h - a.w * a.h - r.w * r.h;
+      if (waste < bestWaste) {
+        bestWaste = waste;
+        best = i;
+      }
+    }
+    if (best < 0) {
+      out.push({ ...r });
+      continue;
+    }
+    const a = out[best]!;
+    const x1 = Math.max(a.x + a.w, r.x + r.w);
+    const y1 = Math.max(a.y + a.h, r.y + r.h);
+    a.x = Math.min(a.x, r.x);
+    a.y = Math.min(a.y, r.y);
+    a.w = x1 - a.x;
+    a.h = y1 - a.y;
+  }
+  return out;
+}

@@ -16,6 +16,24 @@ import type { PixelTranslator } from '../wire/pixel-format.js';
 import { beginFramebufferUpdate, rectHeader } from '../wire/server-messages.js';
 import type { ClientCapabilities } from './capabilities.js';
 
+/**
+ * How many unchanged pixels may join two dirty rectangles into one (coalesceRects) for a client
+ * whose rectangles go as `type`: a compressing encoding sends a run of unchanged pixels for less
+ * than the 12-byte header (and fresh tile or stream state) of another rectangle; Raw, RRE and
+ * Hextile pay for every pixel.
+ */
+export function joinSlackPx(type: number): number {
+  switch (type) {
+    case EncodingType.ZRLE:
+    case EncodingType.Tight:
+    case EncodingType.TightPNG:
+    case EncodingType.Zlib:
+      return 512;
+    default:
+      return 0;
+  }
+}
+
 /** Updates of at least this many bytes as Raw are sent as they are encoded, in parts of about STREAM_CHUNK_BYTES. */
 const STREAM_MIN_BYTES = 512 * 1024;
 const STREAM_CHUNK_BYTES = 256 * 1024;
