@@ -305,21 +305,35 @@ describe('the re-arm is exact unless the writer ran while the range was unprotec
     expect(t.state).toBe('dropped');
     hw.addon._setSwitchDelayForTest(t.handleForTest()!, 300_000);
     let worker: Worker | null = null;
+    let exited: Promise<unknown> = Promise.resolve();
+    // the signal must come while the store is held in the fault; a loaded host can start the worker
+    // late or early, so it signals every 50 ms until the store is through (a signal before it is harmless)
+    const stored = new Int32Array(new SharedArrayBuffer(4));
     if (signal) {
       worker = new Worker(
         `const { parentPort, workerData } = require('node:worker_threads');
          const addon = require(workerData.addon);
          parentPort.postMessage('ready');
-         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-         addon._signalThreadForTest(workerData.tid, workerData.signo);`,
-        { eval: true, workerData: { addon: defaultAddonPath(), tid: process.pid, signo: os.constants.signals.SIGUSR2 } },
+         while (Atomics.load(workerData.stored, 0) === 0) {
+           Atomics.wait(workerData.stored, 0, 0, 50);
+           if (Atomics.load(workerData.stored, 0) === 0) addon._signalThreadForTest(workerData.tid, workerData.signo);
+         }`,
+        { eval: true, workerData: { addon: defaultAddonPath(), tid: process.pid, signo: os.constants.signals.SIGUSR2, stored } },
       );
-      await new Promise((r) => worker!.once('message', r));
+      const w = worker;
+      exited = new Promise((r) => w.once('exit', r));
+      // a worker that fails says why here, not as a test timeout
+      await new Promise((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
     }
     view()[40 * PAGE_SIZE + 8] = 99; // faults; with the signal, gets through during the switch
+    Atomics.store(stored, 0, 1);
+    Atomics.notify(stored, 0);
     const res = t.trackDirtyVram(0, NP);
     const stats = t.nativeStats();
-    if (worker) await new Promise((r) => worker!.once('exit', r));
+    await exited;
     return { res, stats, value: view()[40 * PAGE_SIZE + 8]! };
   }
 
