@@ -71,6 +71,7 @@ export class VramVnc {
     this.pipeline = new DisplayPipeline(this.display, {
       refreshIntervalMs: options.refreshIntervalMs,
       mode: options.refreshMode ?? 'event',
+      minIntervalMs: m.refreshMinIntervalMs,
     });
     this.rfb = new RfbServer(this.pipeline, m.input, {
       log: options.log,

@@ -22,6 +22,11 @@ export interface Machine {
   onGuestClipboard?(cb: (text: string) => void): void;
   /** The guest set its keyboard's LEDs (bit 0 Scroll, 1 Num, 2 Caps Lock), for QEMU LED state viewers. */
   onKeyboardLeds?(cb: (leds: number) => void): void;
+  /**
+   * While changes keep coming, refresh the display at most this often (ms; default 4). A guest that
+   * runs on the server's own thread gets the time a refresh would have taken.
+   */
+  readonly refreshMinIntervalMs?: number;
   /** Boot the guest (resolves once the first picture can be taken). */
   start(): Promise<void>;
   stop(): Promise<void>;
