@@ -156,15 +156,15 @@ function v86Section(j) {
   const f = (v, d = 1) => (v === null || v === undefined ? '-' : v.toFixed(d));
   return `## 7. Real guests: the v86 machine beside QEMU TCG
 
-\`vramvnc bench v86 --idle-seconds ${j.options.idleSeconds}${j.options.settleSeconds !== undefined ? ' --settle-seconds ' + j.options.settleSeconds : ''} --latency-samples ${j.options.latencySamples}\` — \`serve --machine v86\` (started as
+\`vramvnc bench v86 --idle-seconds ${j.options.idleSeconds}${j.options.settleSeconds !== undefined ? ' --settle-seconds ' + j.options.settleSeconds : ''} --latency-samples ${j.options.latencySamples}${(j.options.repeat ?? 1) > 1 ? ' --repeat ' + j.options.repeat : ''}\` — \`serve --machine v86\` (started as
 \`node dist/src/cli/main.js serve\`) and \`qemu-system-i386 -accel tcg -vga std\` (QEMU 7.2, its own VNC server) on the
 same images from \`npm run guests\` and the same SeaBIOS, each with one viewer (the headless client asking for ZRLE
 and CopyRect). Boot = from process start to the last screen change before the screen sat still for 5 s (GRUB's
 menu; Linux's shell prompt). Idle = the whole process tree's CPU at the still prompt, after it has sat there for the settle time. Scroll = \`seq 1 2000\` at
 the prompt: wall time to the last change, CPU seconds above idle, bytes to the viewer. Key latency = a key press
-sent to the first update that shows it.${j.note ? '\n\n' + j.note : ''}
+sent to the first update that shows it.${(j.options.repeat ?? 1) > 1 ? ` Every server ran ${j.options.repeat} times, the rounds one after another; a row is the median run (by idle CPU; GRUB: by boot time), and "every run" lists each run's figure in run order.` : ''}${j.note ? '\n\n' + j.note : ''}
 
-${table(['server', 'guest', 'boot s', 'idle CPU %', 'scroll s', 'scroll CPU s', 'scroll bytes', 'key→update p50 ms', 'p90 ms'], j.rows.map((r) => [r.server, r.guest, f(r.bootS), f(r.idleCpuPct, 2), f(r.scrollS), f(r.scrollCpuS, 2), r.scrollBytes === null ? '-' : r.scrollBytes.toLocaleString('en-US'), f(r.keyLatencyMs), f(r.keyLatencyP90Ms)]))}
+${table(['server', 'guest', 'boot s', 'idle CPU %', 'every run', 'scroll s', 'scroll CPU s', 'scroll bytes', 'key→update p50 ms', 'p90 ms'], j.rows.map((r) => [r.server, r.guest, f(r.bootS), f(r.idleCpuPct, 2), r.runs ? r.runs.map((v) => v.toFixed(r.guest === 'linux' ? 2 : 1)).join(', ') : '-', f(r.scrollS), f(r.scrollCpuS, 2), r.scrollBytes === null ? '-' : r.scrollBytes.toLocaleString('en-US'), f(r.keyLatencyMs), f(r.keyLatencyP90Ms)]))}
 `;
 }
 
