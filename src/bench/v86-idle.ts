@@ -104,13 +104,14 @@ export function formatV86Idle(res: V86IdleResult, o: Pick<V86IdleOptions, 'secon
     `${o.repeat} windows of ${o.seconds} s, every server measured in the same windows; load average (1 min) after each: ${res.load1.map((l) => l.toFixed(2)).join(', ')}`,
     '',
     table(
-      ['server', 'boot s', 'CPU % median', 'every window', 'ctxsw/s', 'refresher wake-ups', 'queries', 're-arms', 'harvests', 'tracking', 'key: re-arms', 'key→update ms'],
+      ['server', 'boot s', 'CPU % median', 'every window', 'ctxsw/s', 'guest slices', 'refresher wake-ups', 'queries', 're-arms', 'harvests', 'tracking', 'key: re-arms', 'key→update ms'],
       res.rows.map((r) => [
         r.server,
         r.bootS.toFixed(1),
         median(r.cpuPct).toFixed(2),
         r.cpuPct.map((c) => c.toFixed(2)).join(', '),
         r.contextSwitchesPerS.toFixed(1),
+        r.slices === null ? '-' : String(r.slices),
         String(r.wakeups),
         String(r.queries),
         String(r.rearms),

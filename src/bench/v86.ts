@@ -52,6 +52,8 @@ export interface V86IdleCounters {
   rearms: number;
   /** v86's bitmap emptied (queries and run-slice checks; the dirty backend only) */
   harvests: number | null;
+  /** the guest's run slices (each a wake-up of v86 from its timer or an interrupt) */
+  slices: number | null;
   /** the tracker's state at the start and the end of the window */
   stateFrom: string;
   stateTo: string;
@@ -204,11 +206,15 @@ export function idleCounters(a: any, b: any): V86IdleCounters {
   const harvests = (s: any): number | undefined => s.v86?.harvests;
   const h0 = harvests(a);
   const h1 = harvests(b);
+  const slices = (s: any): number | undefined => s.v86?.scheduler?.slices;
+  const s0 = slices(a);
+  const s1 = slices(b);
   return {
     wakeups: b.pipeline.wakeups - a.pipeline.wakeups,
     queries: b.tracking.queries - a.tracking.queries,
     rearms: b.tracking.rearms - a.tracking.rearms,
     harvests: h0 === undefined || h1 === undefined ? null : h1 - h0,
+    slices: s0 === undefined || s1 === undefined ? null : s1 - s0,
     stateFrom: a.tracking.state,
     stateTo: b.tracking.state,
     load1: os.loadavg()[0]!,
@@ -246,7 +252,7 @@ export function medianRun(runs: V86BenchRow[], guest: 'grub' | 'linux'): V86Benc
 export function formatV86Table(rows: V86BenchRow[]): string {
   const f = (v: number | null, d = 1) => (v === null ? '-' : v.toFixed(d));
   return table(
-    ['server', 'guest', 'boot to still screen s', 'idle CPU %', 'every run', 'idle: wake-ups', 'queries', 're-arms', 'harvests', 'tracking', 'load', 'scroll 2000 lines: s', 'CPU s', 'bytes', 'key→update ms p50', 'p90'],
+    ['server', 'guest', 'boot to still screen s', 'idle CPU %', 'every run', 'guest slices', 'idle: wake-ups', 'queries', 're-arms', 'harvests', 'tracking', 'load', 'scroll 2000 lines: s', 'CPU s', 'bytes', 'key→update ms p50', 'p90'],
     rows.map((r) => [
       r.server,
       r.guest,
@@ -265,6 +271,6 @@ export function formatV86Table(rows: V86BenchRow[]): string {
 
 /** The idle window's counters as table cells ('-' where not measured). */
 function idleCells(c: V86IdleCounters | null | undefined): string[] {
-  if (!c) return ['-', '-', '-', '-', '-', '-'];
-  return [String(c.wakeups), String(c.queries), String(c.rearms), c.harvests === null ? '-' : String(c.harvests), c.stateFrom === c.stateTo ? c.stateFrom : `${c.stateFrom} -> ${c.stateTo}`, c.load1.toFixed(2)];
+  if (!c) return ['-', '-', '-', '-', '-', '-', '-'];
+  return [c.slices === null ? '-' : String(c.slices), String(c.wakeups), String(c.queries), String(c.rearms), c.harvests === null ? '-' : String(c.harvests), c.stateFrom === c.stateTo ? c.stateFrom : `${c.stateFrom} -> ${c.stateTo}`, c.load1.toFixed(2)];
 }
