@@ -111,7 +111,7 @@ export function formatV86Idle(res: V86IdleResult, o: Pick<V86IdleOptions, 'secon
         median(r.cpuPct).toFixed(2),
         r.cpuPct.map((c) => c.toFixed(2)).join(', '),
         r.contextSwitchesPerS.toFixed(1),
-        r.slices === null ? '-' : String(r.slices),
+        r.slices == null ? '-' : String(r.slices),
         String(r.wakeups),
         String(r.queries),
         String(r.rearms),

@@ -272,5 +272,5 @@ export function formatV86Table(rows: V86BenchRow[]): string {
 /** The idle window's counters as table cells ('-' where not measured). */
 function idleCells(c: V86IdleCounters | null | undefined): string[] {
   if (!c) return ['-', '-', '-', '-', '-', '-', '-'];
-  return [c.slices === null ? '-' : String(c.slices), String(c.wakeups), String(c.queries), String(c.rearms), c.harvests === null ? '-' : String(c.harvests), c.stateFrom === c.stateTo ? c.stateFrom : `${c.stateFrom} -> ${c.stateTo}`, c.load1.toFixed(2)];
+  return [c.slices == null ? '-' : String(c.slices), String(c.wakeups), String(c.queries), String(c.rearms), c.harvests === null ? '-' : String(c.harvests), c.stateFrom === c.stateTo ? c.stateFrom : `${c.stateFrom} -> ${c.stateTo}`, c.load1.toFixed(2)];
 }
