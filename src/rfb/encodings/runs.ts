@@ -26,21 +26,21 @@ export class Runs {
 }
 
 /**
- * Packed palette indexes of the runs (ZRLE's packed palette, Tight's mono data): `bits` per pixel
+ * Packed palette indexes of the runs `from` up to `to` (ZRLE's packed palette, Tight's mono data) of
+ * one block w pixels wide: `bits` per pixel
  * (1, 2 or 4), the leftmost pixel in the high bits, each row of w pixels padded to a byte. As many
  * pixels of a run at once as fit the byte being filled, and whole bytes of one index where a run
  * covers them. Returns the offset after the last byte.
  */
-export function writePackedRuns(runs: Runs, b: Uint8Array, o: number, w: number, bits: number): number {
+export function writePackedRuns(runs: Runs, from: number, to: number, b: Uint8Array, o: number, w: number, bits: number): number {
   const perByte = 8 / bits;
   const repeat = bits === 1 ? 0xff : bits === 2 ? 0x55 : 0x11; // index x repeat: a byte of that index
   const index = runs.index;
   const length = runs.length;
-  const n = runs.count;
   let x = 0;
   let acc = 0;
   let nb = 0;
-  for (let r = 0; r < n; r++) {
+  for (let r = from; r < to; r++) {
     const fill = (index[r]! * repeat) & 0xff;
     let len = length[r]!;
     while (len > 0) {

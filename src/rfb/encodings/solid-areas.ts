@@ -29,25 +29,31 @@ export function solidAreas(r: Rect, fb: Surface): { solid: Rect[]; rest: Rect[] 
   const d = fb.data;
   const W = fb.width;
   let anySolid = false;
+  // row by row across each row of blocks (sequential memory), each block compared with its first pixel
   for (let by = 0; by < bh; by++) {
     const y0 = r.y + by * B;
     const h = Math.min(B, r.y + r.h - y0);
-    for (let bx = 0; bx < bw; bx++) {
-      const x0 = r.x + bx * B;
-      const w = Math.min(B, r.x + r.w - x0);
-      const c = d[y0 * W + x0]!;
-      let solid = true;
-      for (let y = 0; y < h && solid; y++) {
-        const row = (y0 + y) * W + x0;
-        for (let x = 0; x < w; x++)
-          if (d[row + x] !== c) {
-            solid = false;
+    const blocks = by * bw;
+    // (as Int32: -1 marks a block found not solid; a block of 0xffffffff counts as one, harmlessly)
+    for (let bx = 0; bx < bw; bx++) colour[blocks + bx] = d[y0 * W + r.x + bx * B]! | 0;
+    let open = 0;
+    for (let bx = 0; bx < bw; bx++) if (colour[blocks + bx] !== -1) open++;
+    for (let y = 0; y < h && open > 0; y++) {
+      const row = (y0 + y) * W + r.x;
+      for (let bx = 0; bx < bw; bx++) {
+        const c = colour[blocks + bx]!;
+        if (c === -1) continue;
+        const x0 = bx * B;
+        const end = row + Math.min(x0 + B, r.w);
+        for (let i = row + x0; i < end; i++)
+          if ((d[i]! | 0) !== c) {
+            colour[blocks + bx] = -1;
+            open--;
             break;
           }
       }
-      colour[by * bw + bx] = solid ? c : -1;
-      anySolid ||= solid;
     }
+    anySolid ||= open > 0;
   }
   const solid: Rect[] = [];
   if (anySolid) {

@@ -143,7 +143,7 @@ export class TightEncoder implements Encoder {
       if (colours === 2) {
         // 1 bit per pixel (1 = the second colour), rows padded to a byte, leftmost pixel in bit 7
         const at = data.reserve(((r.w + 7) >> 3) * r.h);
-        writePackedRuns(tightRuns, data.raw, at, r.w, 1);
+        writePackedRuns(tightRuns, 0, tightRuns.count, data.raw, at, r.w, 1);
       } else indices(tightRuns, data, n);
       this.#writeData(out, stream);
       return;

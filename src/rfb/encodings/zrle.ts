@@ -22,66 +22,132 @@ function cpixelKind(cp: Packer, tr: PixelTranslator): number {
   return cp.size === 3 && !pf.bigEndian && mask <= 0xffffff ? 0 : 1;
 }
 
-// One tile's runs, found by the analysis pass; the RLE and packed forms are written from them.
 const TILE_PIXELS = ZRLE_TILE * ZRLE_TILE;
-const tileRuns = new Runs(TILE_PIXELS);
 
-/** Length bytes of a run in plain RLE: (len - 1) as 255s and a final byte < 255. */
-const lengthBytes = (len: number) => (len <= 255 ? 1 : (((len - 1) / 255) | 0) + 1);
+/** The runs of one band's tiles (tile k's from k * TILE_PIXELS), grown for wider bands. */
+const band = {
+  runs: new Runs(16 * TILE_PIXELS),
+  /** per tile: runs so far, the open run's colour and start (pixels from the tile's start) */
+  count: new Int32Array(16),
+  prev: new Uint32Array(16),
+  start: new Int32Array(16),
+};
+
+function bandFor(tiles: number): typeof band {
+  if (band.count.length < tiles) {
+    band.count = new Int32Array(tiles);
+    band.prev = new Uint32Array(tiles);
+    band.start = new Int32Array(tiles);
+  }
+  band.runs.ensure(tiles * TILE_PIXELS);
+  return band;
+}
 
 /**
- * Encode one tile into out, choosing the smallest subencoding (exact sizes: raw, solid, packed
- * palette, plain RLE, palette RLE; LibVNCServer estimates them). The tile is w x h pixels of
- * client pixel values at src[base + y * stride + x]. One pass over the pixels only finds the runs
- * (a tight loop); one over the runs sizes the forms and builds the palette (hashing once per run,
- * and not at all for a run of the colour two runs back: text alternates two colours; giving the
- * palette up past 127 colours); the chosen form is written straight into out's buffer, the RLE
- * and packed forms from the runs kept.
+ * Encode a band of tiles into out, left to right: a block w pixels wide and h <= 64 high of client
+ * pixel values at src[base + y * stride + x], cut into tiles `tileW` (64) pixels wide. The pixels are read
+ * once, row by row across the band (sequential memory, which a frame not in the cache reads much
+ * faster than 64 short pieces of rows per tile), closing each tile's runs; then each tile is
+ * finished from its runs (encodeFromRuns).
  */
+export function encodeBand(src: Uint32Array, base: number, stride: number, w: number, h: number, cp: Packer, kind: number, out: ByteWriter, tileW = ZRLE_TILE): void {
+  if (tileW * h > TILE_PIXELS) throw new RangeError(`a ZRLE tile holds at most ${TILE_PIXELS} pixels, not ${tileW}x${h}`);
+  const tiles = Math.ceil(w / tileW);
+  const t = bandFor(tiles);
+  const colour = t.runs.colour;
+  const length = t.runs.length;
+  const count = t.count;
+  const prevs = t.prev;
+  const starts = t.start;
+  for (let k = 0; k < tiles; k++) {
+    count[k] = 0;
+    prevs[k] = src[base + k * tileW]!;
+    starts[k] = 0;
+  }
+  const last = tiles - 1;
+  const lastW = w - last * tileW;
+  for (let y = 0; y < h; y++) {
+    const row = base + y * stride;
+    for (let k = 0; k < tiles; k++) {
+      const tw = k === last ? lastW : tileW;
+      const off = k * TILE_PIXELS;
+      let n = count[k]!;
+      let prev = prevs[k]!;
+      let start = starts[k]!;
+      let i = row + k * tileW;
+      const end = i + tw;
+      const toTile = y * tw - i; // i + toTile: the pixel's index in its tile
+      for (; i < end; i++) {
+        const v = src[i]!;
+        if (v === prev) continue;
+        colour[off + n] = prev;
+        length[off + n++] = i + toTile - start;
+        start = i + toTile;
+        prev = v;
+      }
+      count[k] = n;
+      prevs[k] = prev;
+      starts[k] = start;
+    }
+  }
+  for (let k = 0; k < tiles; k++) {
+    const tw = k === last ? lastW : tileW;
+    const off = k * TILE_PIXELS;
+    let n = count[k]!;
+    if (n > 0) {
+      colour[off + n] = prevs[k]!; // the last run
+      length[off + n++] = tw * h - starts[k]!;
+    }
+    encodeFromRuns(src, base + k * tileW, stride, tw, h, cp, kind, off, n, out);
+  }
+}
+
+/** Encode one tile of w x h <= 4096 pixels: a band of one. */
 export function encodeTile(src: Uint32Array, base: number, stride: number, w: number, h: number, cp: Packer, kind: number, out: ByteWriter): void {
-  if (w * h > TILE_PIXELS) throw new RangeError(`a ZRLE tile holds at most ${TILE_PIXELS} pixels, not ${w}x${h}`);
+  encodeBand(src, base, stride, w, h, cp, kind, out, w);
+}
+
+/**
+ * Finish one tile from its runs (band.runs from `off`, n of them; none: solid), choosing the
+ * smallest subencoding (exact sizes: raw, solid, packed palette, plain RLE, palette RLE;
+ * LibVNCServer estimates them). One pass over the runs sizes the forms and builds the palette
+ * (hashing once per run, and not at all for a run of the colour two runs back: text alternates two
+ * colours; giving the palette up past 127 colours); the chosen form is written straight into out's
+ * buffer, from the runs but for raw (from the pixels).
+ */
+function encodeFromRuns(src: Uint32Array, base: number, stride: number, w: number, h: number, cp: Packer, kind: number, off: number, n: number, out: ByteWriter): void {
   const cs = cp.size;
-  const runColour = tileRuns.colour;
-  const runLength = tileRuns.length;
-  const runIndex = tileRuns.index;
+  const runColour = band.runs.colour;
+  const runLength = band.runs.length;
+  const runIndex = band.runs.index;
+  const at0 = out.reserve(1 + w * h * cs); // the chosen form is never larger than raw + 1
+  const b = out.raw;
+  let o = at0;
+  if (n === 0) {
+    b[o++] = 1; // solid
+    o = putC(b, o, src[base]!, cp, kind);
+    out.truncate(o);
+    return;
+  }
+  const end = off + n;
   pal.clear();
   let palOk = true;
-  let runs = 0;
-  let runBytes = 0; // plain RLE's run-length bytes
-  let palRunBytes = 0; // palette RLE's index and run-length bytes
-  let prev = src[base]!;
-  let start = 0; // where the open run started, in pixels from the tile's start
-  // the colours (and indexes) of the last two runs closed (-1: none; pixel values are unsigned)
+  // the colours (and indexes) of the last two runs (-1: none; pixel values are unsigned)
   let c1 = -1;
   let i1 = 0;
   let c2 = -1;
   let i2 = 0;
-  // the pixel pass only closes runs (a tight loop); their sizes and palette in a pass over the runs
-  for (let y = 0, rowStart = 0; y < h; y++, rowStart += w) {
-    let i = base + y * stride;
-    const end = i + w;
-    const toTile = rowStart - i;
-    for (; i < end; i++) {
-      const v = src[i]!;
-      if (v === prev) continue;
-      runColour[runs] = prev;
-      runLength[runs++] = i + toTile - start;
-      start = i + toTile;
-      prev = v;
-    }
-  }
-  for (let r = 0; r < runs; r++) {
+  // run lengths take one byte each up to 255 (palette RLE: none for a single pixel), one more per 255
+  let multi = 0; // runs longer than one pixel
+  let extra = 0; // length bytes past the first
+  for (let r = off; r < end; r++) {
     const len = runLength[r]!;
-    const c = runColour[r]!;
-    if (len === 1) {
-      runBytes++;
-      palRunBytes++;
-    } else {
-      const lb = lengthBytes(len);
-      runBytes += lb;
-      palRunBytes += 1 + lb;
+    if (len > 1) {
+      multi++;
+      if (len > 255) extra += ((len - 1) / 255) | 0;
     }
     if (palOk) {
+      const c = runColour[r]!;
       const i = c === c2 ? i2 : pal.put(c);
       if (i < 0) palOk = false;
       runIndex[r] = i;
@@ -91,40 +157,12 @@ export function encodeTile(src: Uint32Array, base: number, stride: number, w: nu
       i1 = i;
     }
   }
-  const at0 = out.reserve(1 + w * h * cs); // the chosen form is never larger than raw + 1
-  const b = out.raw;
-  let o = at0;
-  if (runs === 0) {
-    b[o++] = 1; // solid
-    o = putC(b, o, prev, cp, kind);
-    out.truncate(o);
-    return;
-  }
-  {
-    const len = w * h - start;
-    runColour[runs] = prev;
-    runLength[runs] = len;
-    if (len === 1) {
-      runBytes++;
-      palRunBytes++;
-    } else {
-      const lb = lengthBytes(len);
-      runBytes += lb;
-      palRunBytes += 1 + lb;
-    }
-    if (palOk) {
-      const i = prev === c2 ? i2 : pal.put(prev);
-      if (i < 0) palOk = false;
-      runIndex[runs] = i;
-    }
-    runs++;
-  }
-  const n = palOk ? pal.size : 128;
+  const colours = palOk ? pal.size : 128;
   const rawSize = w * h * cs;
-  const plainRle = runs * cs + runBytes;
-  const palRle = palOk ? n * cs + palRunBytes : Infinity;
-  const bits = n <= 2 ? 1 : n <= 4 ? 2 : n <= 16 ? 4 : 0;
-  const packed = bits ? n * cs + h * ((w * bits + 7) >> 3) : Infinity;
+  const plainRle = n * cs + n + extra;
+  const palRle = palOk ? colours * cs + n + multi + extra : Infinity;
+  const bits = colours <= 2 ? 1 : colours <= 4 ? 2 : colours <= 16 ? 4 : 0;
+  const packed = bits ? colours * cs + h * ((w * bits + 7) >> 3) : Infinity;
   const best = Math.min(rawSize, plainRle, palRle, packed);
   if (best === rawSize) {
     b[o++] = 0;
@@ -133,24 +171,26 @@ export function encodeTile(src: Uint32Array, base: number, stride: number, w: nu
       for (let x = 0; x < w; x++) o = putC(b, o, src[row + x]!, cp, kind);
     }
   } else if (best === packed) {
-    b[o++] = n;
-    for (let k = 0; k < n; k++) o = putC(b, o, pal.colours[k]!, cp, kind);
-    tileRuns.count = runs;
-    o = writePackedRuns(tileRuns, b, o, w, bits);
+    b[o++] = colours;
+    for (let k = 0; k < colours; k++) o = putC(b, o, pal.colours[k]!, cp, kind);
+    o = writePackedRuns(band.runs, off, end, b, o, w, bits);
   } else if (best === palRle) {
-    b[o++] = 128 + n;
-    for (let k = 0; k < n; k++) o = putC(b, o, pal.colours[k]!, cp, kind);
-    for (let r = 0; r < runs; r++) {
+    b[o++] = 128 + colours;
+    for (let k = 0; k < colours; k++) o = putC(b, o, pal.colours[k]!, cp, kind);
+    for (let r = off; r < end; r++) {
       const len = runLength[r]!;
       if (len === 1) b[o++] = runIndex[r]!;
-      else {
+      else if (len <= 255) {
+        b[o++] = runIndex[r]! | 128;
+        b[o++] = len - 1;
+      } else {
         b[o++] = runIndex[r]! | 128;
         o = putRunLength(b, o, len);
       }
     }
   } else {
     b[o++] = 128;
-    for (let r = 0; r < runs; r++) {
+    for (let r = off; r < end; r++) {
       o = putC(b, o, runColour[r]!, cp, kind);
       o = putRunLength(b, o, runLength[r]!);
     }
@@ -192,7 +232,8 @@ export class ZrleEncoder implements Encoder {
   #stream: DeflateStream | null = null;
   #level = zlibLevel(null);
   #w = new ByteWriter(64 * 1024);
-  #tile = new Uint32Array(ZRLE_TILE * ZRLE_TILE);
+  /** a band of translated pixels (when the client's format is not the surface's) */
+  #band = new Uint32Array(0);
 
   /** The server's deflate threads for large rectangles (null: this thread only). */
   constructor(readonly deflate: ParallelDeflate | null = null) {}
@@ -206,18 +247,15 @@ export class ZrleEncoder implements Encoder {
     const kind = cpixelKind(cp, tr);
     const w = this.#w;
     w.reset();
-    const tile = this.#tile;
     for (let ty = 0; ty < r.h; ty += ZRLE_TILE) {
       const th = Math.min(ZRLE_TILE, r.h - ty);
-      for (let tx = 0; tx < r.w; tx += ZRLE_TILE) {
-        const tw = Math.min(ZRLE_TILE, r.w - tx);
-        const at = (r.y + ty) * fb.width + r.x + tx;
-        if (tr.identity) {
-          // the surface's pixels are the client's: read them where they are
-          encodeTile(fb.data, at, fb.width, tw, th, cp, kind, w);
-        } else {
-          encodeTile(clientPixels({ x: r.x + tx, y: r.y + ty, w: tw, h: th }, fb, tr, tile), 0, tw, tw, th, cp, kind, w);
-        }
+      if (tr.identity) {
+        // the surface's pixels are the client's: read them where they are
+        encodeBand(fb.data, (r.y + ty) * fb.width + r.x, fb.width, r.w, th, cp, kind, w);
+      } else {
+        const n = r.w * th;
+        if (this.#band.length < n) this.#band = new Uint32Array(n);
+        encodeBand(clientPixels({ x: r.x, y: r.y + ty, w: r.w, h: th }, fb, tr, this.#band), 0, r.w, r.w, th, cp, kind, w);
       }
     }
     this.#stream ??= new DeflateStream(this.#level, undefined, this.deflate);

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ByteWriter } from '../../../src/rfb/wire/byte-writer.js';
 import { cpixelPacker, type Packer } from '../../../src/rfb/encodings/pixels.js';
-import { encodeTile, encodeZrleTile } from '../../../src/rfb/encodings/zrle.js';
+import { encodeBand, encodeTile, encodeZrleTile } from '../../../src/rfb/encodings/zrle.js';
 import { NATIVE_FORMAT, PixelTranslator } from '../../../src/rfb/wire/pixel-format.js';
 import { FORMATS } from './roundtrip.js';
 
@@ -108,6 +108,27 @@ describe('ZRLE tiles, fast against the reference', () => {
         expect([...out.toBuffer()]).toEqual([0xee, ...referenceTile(px, w, h, cp)]);
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('a band of tiles read row by row across them equals the reference tile by tile (property)', () => {
+    const cp = cpixelPacker(new PixelTranslator(NATIVE_FORMAT));
+    fc.assert(
+      fc.property(fc.array(tileArb, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 0, max: 5 }), (parts, h, pad) => {
+        // tiles side by side (64 wide but the last), each from its own random tile's pixels
+        const widths = parts.map((p, i) => (i === parts.length - 1 ? p.w : 64));
+        const w = widths.reduce((a, b) => a + b, 0);
+        const stride = w + pad;
+        const surface = new Uint32Array(stride * h).fill(0xfefefe);
+        const tiles = parts.map((p, i) => Array.from({ length: widths[i]! * h }, (_, k) => p.px[k % p.px.length]!));
+        tiles.forEach((px, i) => {
+          for (let y = 0; y < h; y++) for (let x = 0; x < widths[i]!; x++) surface[y * stride + i * 64 + x] = px[y * widths[i]! + x]!;
+        });
+        const out = new ByteWriter(16);
+        encodeBand(surface, 0, stride, w, h, cp, 0, out);
+        expect([...out.toBuffer()]).toEqual(tiles.flatMap((px, i) => referenceTile(px, widths[i]!, h, cp)));
+      }),
+      { numRuns: 200 },
     );
   });
 
