@@ -112,3 +112,16 @@ export const FORMATS: Record<string, PixelFormat> = {
   'bgr233': pf(8, 8, false, [3, 7, 7], [0, 2, 5]),
   'colour-map': pf(8, 8, false, [0, 0, 0], [0, 0, 0], false),
 };
+
+/** A small deterministic random source for property tests' pictures: rnd(n) is in 0..n-1 (xorshift32). */
+export function xorshift(seed: number): (n: number) => number {
+  let z = seed >>> 0 || 1;
+  return (n) => {
+    z ^= z << 13;
+    z >>>= 0;
+    z ^= z >>> 17;
+    z ^= z << 5;
+    z >>>= 0;
+    return z % n;
+  };
+}

@@ -7,7 +7,7 @@ import { Surface } from '../../../src/display/surface.js';
 import { EncodingType } from '../../../src/rfb/wire/encodings.js';
 import { NATIVE_FORMAT } from '../../../src/rfb/wire/pixel-format.js';
 import { TightEncoder, tightZlibLevels } from '../../../src/rfb/encodings/tight.js';
-import { diffCount, encode, encoderSet, FORMATS, Peer, rawReference } from './roundtrip.js';
+import { diffCount, encode, encoderSet, FORMATS, Peer, rawReference, xorshift } from './roundtrip.js';
 
 const W = 300;
 const H = 200;
@@ -15,15 +15,7 @@ const H = 200;
 /** A picture of k colours in runs and blocks (k = 0: a smooth gradient with noise, as a photo). */
 function picture(k: number, seed: number): Surface {
   const s = new Surface(W, H);
-  let z = seed >>> 0 || 1;
-  const rnd = (n: number) => {
-    z ^= z << 13;
-    z >>>= 0;
-    z ^= z >>> 17;
-    z ^= z << 5;
-    z >>>= 0;
-    return z % n;
-  };
+  const rnd = xorshift(seed);
   if (k === 0) {
     for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) s.data[y * W + x] = (((x + rnd(3)) & 255) << 16) | (((y * 2 + rnd(3)) & 255) << 8) | ((x + y) & 255);
     return s;

@@ -8,7 +8,7 @@ import { ByteWriter } from '../../../src/rfb/wire/byte-writer.js';
 import { cpixelPacker, type Packer } from '../../../src/rfb/encodings/pixels.js';
 import { encodeBand, encodeTile, encodeZrleTile } from '../../../src/rfb/encodings/zrle.js';
 import { NATIVE_FORMAT, PixelTranslator } from '../../../src/rfb/wire/pixel-format.js';
-import { FORMATS } from './roundtrip.js';
+import { FORMATS, xorshift } from './roundtrip.js';
 
 /** Run length - 1 as 255s and a final byte < 255. */
 function runLength(len: number): number[] {
@@ -75,15 +75,7 @@ const tileArb = fc
     seed: fc.integer(),
   })
   .map(({ w, h, colours, runMax, seed }) => {
-    let s = seed >>> 0 || 1;
-    const rnd = (n: number) => {
-      s ^= s << 13;
-      s >>>= 0;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
-      return s % n;
-    };
+    const rnd = xorshift(seed);
     const cols = Array.from({ length: colours }, () => rnd(0x1000000));
     const px: number[] = [];
     while (px.length < w * h) {
