@@ -349,12 +349,42 @@ polls the screen), the median of ${peers.options.iterations}.
 
 ${peerTable(peers)}
 
+Rows within the target (CPU at most 1.5x the best peer's and bytes at most the best peer's): photo Tight and
+text ZRLE. CPU within 1.5x on 4 of 8 rows (photo ZRLE and Tight, text ZRLE, desktop ZRLE; before this round
+none but photo ZRLE), bytes at most the best peer's on 5 of 8.
+
+Where our CPU per frame goes (the server profiled with \`node --cpu-prof\` while a client asks for full frames):
+the encoder proper, all but ~0.5 ms of it (the dirty region, the socket write); formats match, so no translation; no hashing on this path; one deflate
+call per rectangle (Z_SYNC_FLUSH, the native handle driven synchronously: no thread-pool hop; the deflate pool
+only for inputs from 256 KiB, photo ZRLE). What made frames cost more in the bench than in process is the
+machine: a frame taken 40 ms after the last finds the picture out of the cache, and reading 3 MB of it in short
+pieces of rows (64 per ZRLE tile) costs 2.4 ms against 0.9 back to back (1.4 ms read row by row). So ZRLE now
+reads a band of tiles row by row across them and finishes each tile from the runs it found (one pixel pass; the
+palette, sizes and the RLE and packed forms from the runs), and Tight's solid-area search reads block rows the
+same way: in process, console ZRLE after 40 ms asleep 4.69 -> 3.34 ms, text 7.95 -> 6.58; back to back the
+tile pass went from 3.6 to 1.5 ms (console), 4.8 to 2.0 (text), 5.0 to 2.6 (desktop), the bytes unchanged.
+
+zlib, measured on each stream's own data from these frames (Node's zlib, one frame; level: bytes, ms):
+Tight's gradient data of the photo, 2.36 MB: 1: 1,173,144, 30-41; 2: 1,138,540, 34; 6: 1,090,773, 74; of the
+desktop, 1.1 MB: 2: 24,746, 1.05; 6: 14,169, 3.5. So Tight's full-colour and gradient streams take a lower level
+than its palette streams (CompressLevel 6: 2, as TigerVNC and LibVNCServer lower their raw level): photo Tight
+66.8 -> ~44 ms. Its palette streams stay at 6: text's index bytes (575 KB) give 22,498 bytes at level 5 in 4.3-5.6
+ms against 18,641 in 7.7 at 6, over TigerVNC's whole frame; the console's 9,698 at 5 against 9,140 (x11vnc's Tight
+sends what ours would at level 1: text 46,602 bytes against 47,145). ZRLE stays at 6: level 5 saves 1.4 ms on text but costs the
+console 153 bytes, over x11vnc's. memLevel 9, Z_FILTERED and windowBits 12-14 gave nothing better; Z_RLE is fast
+but 1.8-3.2x the bytes.
+
 The bytes lost on photo and desktop ZRLE are zlib's, not the tiles': Node's bundled zlib (Chromium's fork)
 packs the same ZRLE tile stream worse than the system zlib the C servers link (photo: 1,403,864 bytes against
-1,259,525, desktop 50,677 against 46,857, both at level 6). Our ZRLE tile choices are LibVNCServer's (choosing
-with its estimates instead of our exact sizes gives the same bytes on all four pictures). CPU per frame: in
-process, zlib takes 35-60% of our time on text and flat screens and the tile and palette passes the rest;
-x11vnc is 1.3-4.5x faster (its Tight sends 1.3-2.5x our bytes); Xvnc takes 0.65-1.45x our time.
+1,259,525, desktop 50,677 against 46,857, both at level 6, at about the same speed). Our ZRLE tile choices are
+LibVNCServer's (choosing with its estimates instead of our exact sizes gives the same bytes on all four
+pictures). fflate 0.8.3 (a deflate in JavaScript), measured on the same tile streams at level 6, packs photo and
+desktop like the system zlib (1,257,228 and 47,874 bytes) but text worse (19,844 against 18,669) and takes
+1.5-2.8x Node's CPU (photo 75 against 49 ms, desktop 4.7 against 2.3, console 2.3 against 0.8): photo ZRLE
+would reach the peers' bytes only at 1.5x their CPU, desktop neither: not taken. Text
+Tight stays 5% above TigerVNC's bytes, and Tight on text, desktop and console at 2.8-3.4x x11vnc's CPU (whose
+Tight sends 1.4-2.4x our bytes; TigerVNC's takes 0.8-1.1x our time): half to two thirds of it is zlib on
+Tight's one byte per pixel of palette indexes, at the level the bytes need.
 ` : ''}
 ### Every encoding, in process
 
