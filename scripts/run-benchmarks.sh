@@ -19,7 +19,7 @@ $V bench slow-client --seconds 60 > bench-results/slow-client.json
 $V bench encode > bench-results/encode.txt
 $V bench encode --peers x11vnc,xvnc --iterations 10 --json > bench-results/encode-peers.json
 $V bench plot --idle bench-results/idle.json --latency bench-results/latency.json --out docs
-$V bench v86 --json > bench-results/v86.json
+$V bench v86 --idle-seconds 60 --settle-seconds 30 --latency-samples 10 --repeat 3 --json > bench-results/v86.json
 # --tracking hw (needs the hwtrack addon and Linux 6.7+; rows say what ran where it falls back)
 $V bench idle --seconds 60 --modes dirty,hw,dirty/event,hw/event --repeat 3 --json > bench-results/hw-idle.json
 $V bench idle --seconds 60 --guest desktop --modes dirty/event,hw/event --json > bench-results/hw-idle-desktop.json

@@ -33,6 +33,13 @@ function fakeCore() {
   return { core, halt };
 }
 
+/** How many slices the scheduler ran in the next `ms`. */
+async function slicesIn(core: { slices: number }, ms: number): Promise<number> {
+  const n = core.slices;
+  await new Promise((r) => setTimeout(r, ms));
+  return core.slices - n;
+}
+
 let sched: IdleScheduler | null = null;
 afterEach(() => sched?.stop());
 
@@ -102,11 +109,7 @@ describe('the v86 scheduler', () => {
     sched = new IdleScheduler(core as unknown as V86Core, { afterSlice: null, slackMs: 150, slackAfterMs: 300 });
     halt(true);
     core.next_tick(4);
-    const served = async (ms: number) => {
-      const n = core.slices;
-      await new Promise((r) => setTimeout(r, ms));
-      return core.slices - n;
-    };
+    const served = (ms: number) => slicesIn(core, ms);
     await served(300); // asleep 0.3 s: from now on served every 30 ms or more
     const early = await served(300); // the sleeps grow from 30 to 60 ms: 5 to 10 slices
     expect(early).toBeGreaterThanOrEqual(2); // (fewer than 6 only when the host is slow to fire timers)
@@ -123,11 +126,7 @@ describe('the v86 scheduler', () => {
     sched = new IdleScheduler(core as unknown as V86Core, { afterSlice: null, slackMs: 400, changingSlackMs: 25, slackAfterMs: 200, screenStill: () => still });
     halt(true);
     core.next_tick(4);
-    const served = async (ms: number) => {
-      const n = core.slices;
-      await new Promise((r) => setTimeout(r, ms));
-      return core.slices - n;
-    };
+    const served = (ms: number) => slicesIn(core, ms);
     await served(1000); // asleep 1 s: a tenth is 100 ms, but the screen changes: every 25 ms
     const changing = await served(600);
     expect(changing).toBeGreaterThanOrEqual(10); // 24 (fewer only when the host is slow to fire timers); the still cap: 6
