@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { describeMachine } from '../dist/src/bench/proc.js';
 import { median, table as padded } from '../dist/src/bench/stats.js';
-import { formatV86Table } from '../dist/src/bench/v86.js';
+import { formatV86Table, runsCell } from '../dist/src/bench/v86.js';
 import { formatPagesTable } from '../dist/src/bench/pages.js';
 import { formatPagesV86 } from '../dist/src/bench/pages-v86.js';
 import { formatV86Idle } from '../dist/src/bench/v86-idle.js';
@@ -164,7 +164,7 @@ menu; Linux's shell prompt). Idle = the whole process tree's CPU at the still pr
 the prompt: wall time to the last change, CPU seconds above idle, bytes to the viewer. Key latency = a key press
 sent to the first update that shows it.${(j.options.repeat ?? 1) > 1 ? ` Every server ran ${j.options.repeat} times, the rounds one after another; a row is the median run (by idle CPU; GRUB: by boot time), and "every run" lists each run's figure in run order.` : ''}${j.note ? '\n\n' + j.note : ''}
 
-${table(['server', 'guest', 'boot s', 'idle CPU %', 'every run', 'scroll s', 'scroll CPU s', 'scroll bytes', 'key→update p50 ms', 'p90 ms'], j.rows.map((r) => [r.server, r.guest, f(r.bootS), f(r.idleCpuPct, 2), r.runs ? r.runs.map((v) => v.toFixed(r.guest === 'linux' ? 2 : 1)).join(', ') : '-', f(r.scrollS), f(r.scrollCpuS, 2), r.scrollBytes === null ? '-' : r.scrollBytes.toLocaleString('en-US'), f(r.keyLatencyMs), f(r.keyLatencyP90Ms)]))}
+${table(['server', 'guest', 'boot s', 'idle CPU %', 'every run', 'scroll s', 'scroll CPU s', 'scroll bytes', 'key→update p50 ms', 'p90 ms'], j.rows.map((r) => [r.server, r.guest, f(r.bootS), f(r.idleCpuPct, 2), runsCell(r), f(r.scrollS), f(r.scrollCpuS, 2), r.scrollBytes === null ? '-' : r.scrollBytes.toLocaleString('en-US'), f(r.keyLatencyMs), f(r.keyLatencyP90Ms)]))}
 `;
 }
 

@@ -8,7 +8,7 @@ import { Screen } from '../../client/screen/session.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
 import { EncodingType } from '../rfb/wire/encodings.js';
 import { sampleProcess, type ProcSample } from './proc.js';
-import { bootTime, idleCounters, startOurs, type Running, type V86IdleCounters } from './v86.js';
+import { bootTime, idleCells, idleCounters, startOurs, type Running, type V86IdleCounters } from './v86.js';
 import { median, table } from './stats.js';
 
 export interface V86IdleOptions {
@@ -111,12 +111,7 @@ export function formatV86Idle(res: V86IdleResult, o: Pick<V86IdleOptions, 'secon
         median(r.cpuPct).toFixed(2),
         r.cpuPct.map((c) => c.toFixed(2)).join(', '),
         r.contextSwitchesPerS.toFixed(1),
-        r.slices == null ? '-' : String(r.slices),
-        String(r.wakeups),
-        String(r.queries),
-        String(r.rearms),
-        r.harvests === null ? '-' : String(r.harvests),
-        r.stateFrom === r.stateTo ? r.stateFrom : `${r.stateFrom} -> ${r.stateTo}`,
+        ...idleCells(r).slice(0, 6), // (not the load: the windows' loads head the table)
         String(r.keyRearms),
         r.keyToUpdateMs.toFixed(1),
       ]),

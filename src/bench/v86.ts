@@ -203,18 +203,18 @@ async function measure(start: () => Promise<Running>, guest: 'grub' | 'linux', o
 
 /** What the refresher and the tracker did between two of our server's /stats. */
 export function idleCounters(a: any, b: any): V86IdleCounters {
-  const harvests = (s: any): number | undefined => s.v86?.harvests;
-  const h0 = harvests(a);
-  const h1 = harvests(b);
-  const slices = (s: any): number | undefined => s.v86?.scheduler?.slices;
-  const s0 = slices(a);
-  const s1 = slices(b);
+  // counters only our v86 machine has (null where a side lacks them)
+  const delta = (get: (s: any) => number | undefined): number | null => {
+    const x = get(a);
+    const y = get(b);
+    return x === undefined || y === undefined ? null : y - x;
+  };
   return {
     wakeups: b.pipeline.wakeups - a.pipeline.wakeups,
     queries: b.tracking.queries - a.tracking.queries,
     rearms: b.tracking.rearms - a.tracking.rearms,
-    harvests: h0 === undefined || h1 === undefined ? null : h1 - h0,
-    slices: s0 === undefined || s1 === undefined ? null : s1 - s0,
+    harvests: delta((s) => s.v86?.harvests),
+    slices: delta((s) => s.v86?.scheduler?.slices),
     stateFrom: a.tracking.state,
     stateTo: b.tracking.state,
     load1: os.loadavg()[0]!,
@@ -258,7 +258,7 @@ export function formatV86Table(rows: V86BenchRow[]): string {
       r.guest,
       f(r.bootS),
       f(r.idleCpuPct, 2),
-      r.runs ? r.runs.map((v) => v.toFixed(r.guest === 'linux' ? 2 : 1)).join(', ') : '-',
+      runsCell(r),
       ...idleCells(r.idle),
       f(r.scrollS),
       f(r.scrollCpuS, 2),
@@ -269,8 +269,17 @@ export function formatV86Table(rows: V86BenchRow[]): string {
   );
 }
 
-/** The idle window's counters as table cells ('-' where not measured). */
-function idleCells(c: V86IdleCounters | null | undefined): string[] {
+/** A --repeat row's "every run" cell: each run's idle CPU % (GRUB: boot s), or '-'. */
+export function runsCell(r: Pick<V86BenchRow, 'runs' | 'guest'>): string {
+  return r.runs ? r.runs.map((v) => v.toFixed(r.guest === 'linux' ? 2 : 1)).join(', ') : '-';
+}
+
+/**
+ * The idle window's counters as table cells ('-' where not measured): guest slices, refresher
+ * wake-ups, queries, re-arms, harvests, tracking state, load.
+ */
+export function idleCells(c: V86IdleCounters | null | undefined): string[] {
   if (!c) return ['-', '-', '-', '-', '-', '-', '-'];
-  return [c.slices == null ? '-' : String(c.slices), String(c.wakeups), String(c.queries), String(c.rearms), c.harvests === null ? '-' : String(c.harvests), c.stateFrom === c.stateTo ? c.stateFrom : `${c.stateFrom} -> ${c.stateTo}`, c.load1.toFixed(2)];
+  const n = (v: number | null | undefined) => (v == null ? '-' : String(v));
+  return [n(c.slices), String(c.wakeups), String(c.queries), String(c.rearms), n(c.harvests), c.stateFrom === c.stateTo ? c.stateFrom : `${c.stateFrom} -> ${c.stateTo}`, c.load1.toFixed(2)];
 }

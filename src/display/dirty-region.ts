@@ -1,5 +1,5 @@
 // A dirty region as a bitmap of 16-pixel-wide chunks per scanline (QEMU's VNC_DIRTY_PIXELS_PER_BIT).
-import type { Rect } from './surface.js';
+import { unionRect, type Rect } from './surface.js';
 
 export const CHUNK = 16;
 
@@ -167,30 +167,20 @@ export function coalesceRects(rects: Rect[], slackPx: number): Rect[] {
   const out: Rect[] = [];
   for (const r of rects) {
     let best = -1;
+    let bestUnion: Rect | null = null;
     let bestWaste = slackPx + 1;
     for (let i = out.length - 1; i >= 0; i--) {
       const a = out[i]!;
-      const x0 = Math.min(a.x, r.x);
-      const y0 = Math.min(a.y, r.y);
-      const w = Math.max(a.x + a.w, r.x + r.w) - x0;
-      const h = Math.max(a.y + a.h, r.y + r.h) - y0;
-      const waste = w * h - a.w * a.h - r.w * r.h;
+      const u = unionRect(a, r);
+      const waste = u.w * u.h - a.w * a.h - r.w * r.h;
       if (waste < bestWaste) {
         bestWaste = waste;
         best = i;
+        bestUnion = u;
       }
     }
-    if (best < 0) {
-      out.push({ ...r });
-      continue;
-    }
-    const a = out[best]!;
-    const x1 = Math.max(a.x + a.w, r.x + r.w);
-    const y1 = Math.max(a.y + a.h, r.y + r.h);
-    a.x = Math.min(a.x, r.x);
-    a.y = Math.min(a.y, r.y);
-    a.w = x1 - a.x;
-    a.h = y1 - a.y;
+    if (bestUnion) out[best] = bestUnion;
+    else out.push(r);
   }
   return out;
 }

@@ -44,6 +44,13 @@ export function clipRect(r: Rect, width: number, height: number): Rect | null {
   return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
 }
 
+/** The smallest rectangle holding both a and b. */
+export function unionRect(a: Rect, b: Rect): Rect {
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  return { x, y, w: Math.max(a.x + a.w, b.x + b.w) - x, h: Math.max(a.y + a.h, b.y + b.h) - y };
+}
+
 export function rectArea(rects: readonly Rect[]): number {
   let a = 0;
   for (const r of rects) a += r.w * r.h;

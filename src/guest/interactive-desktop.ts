@@ -7,7 +7,7 @@ import { Fb32, setVbeMode, type GuestContext, type GuestProgram } from './guest.
 import { CLOCK_BOX, DEFAULT_HEIGHT, DEFAULT_WIDTH } from './layout.js';
 import { I8042_DATA_PORT, I8042_STATUS_PORT, Status } from '../input/i8042.js';
 import { Set1Decoder } from '../input/scancodes.js';
-import type { Rect } from '../display/surface.js';
+import { unionRect, type Rect } from '../display/surface.js';
 
 /** A framebuffer in guest RAM (not VRAM): the same drawing calls, no stores to the LFB. */
 export class OffscreenFb extends Fb32 {
@@ -73,12 +73,6 @@ function intersect(a: Rect, b: Rect): Rect | null {
   const x1 = Math.min(a.x + a.w, b.x + b.w);
   const y1 = Math.min(a.y + a.h, b.y + b.h);
   return x1 > x && y1 > y ? { x, y, w: x1 - x, h: y1 - y } : null;
-}
-
-function union(a: Rect, b: Rect): Rect {
-  const x = Math.min(a.x, b.x);
-  const y = Math.min(a.y, b.y);
-  return { x, y, w: Math.max(a.x + a.w, b.x + b.w) - x, h: Math.max(a.y + a.h, b.y + b.h) - y };
 }
 
 /** A fresh interactive desktop (its state is per instance). */
@@ -163,7 +157,7 @@ export function interactiveDesktop(options: { clock?: boolean } = {}): Interacti
 
       /** Repaint an old and a new place: one blit if they overlap, two if not (no stores in between). */
       const presentBoth = (a: Rect, b: Rect) => {
-        if (intersect(a, b)) present(union(a, b));
+        if (intersect(a, b)) present(unionRect(a, b));
         else {
           present(a);
           present(b);

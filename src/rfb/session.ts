@@ -2,7 +2,7 @@
 // part: the handshake (session/handshake.ts), then client messages in, against what the client
 // can take (session/capabilities.ts), and framebuffer updates out (session/update-builder.ts),
 // paced by what the client reads (session/flow-control.ts).
-import { coalesceRects, type DirtyRegion } from '../display/dirty-region.js';
+import type { DirtyRegion } from '../display/dirty-region.js';
 import type { Rect, Surface } from '../display/surface.js';
 import type { ByteChannel } from './channel.js';
 import { ByteQueue } from './wire/byte-queue.js';
@@ -22,7 +22,7 @@ import { DesktopResize } from './session/resize.js';
 import { Handshake } from './session/handshake.js';
 import type { SessionCounters, SessionHost } from './session/host.js';
 import { checkedTransition, type SessionState } from './session/state.js';
-import { joinSlackPx, UpdateBuilder } from './session/update-builder.js';
+import { UpdateBuilder } from './session/update-builder.js';
 
 export { DEFAULT_SESSION_OPTIONS, type SessionCounters, type SessionHost, type SessionOptions } from './session/host.js';
 export type { SessionState } from './session/state.js';
@@ -337,9 +337,7 @@ export class RfbSession {
     const s = this.host.surface;
     if (!owed.sized(s.width, s.height)) return; // resize not seen yet
     if (this.#format.sendColourMapIfNeeded((b) => this.#send(b))) owed.addAll(s);
-    const taken = owed.take(area);
-    const moves = taken.moves;
-    const rects = coalesceRects(taken.rects, joinSlackPx(this.encoders.primary(this.#format.translator).type));
+    const { rects, moves } = owed.take(area);
     if (rects.length === 0 && moves.length === 0 && !anyPending(this.#caps.pending)) return;
     owed.movesTaken();
     const u = this.#builder.build(rects, moves, this.#caps, this.#format.translator, this.encoders, this.#format.cacheKey);

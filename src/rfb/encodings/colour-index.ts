@@ -26,11 +26,6 @@ export class ColourIndex {
     }
   }
 
-  /** Add v; false when v is new and the set already holds `limit` values (v is then not added). */
-  add(v: number): boolean {
-    return this.put(v) >= 0;
-  }
-
   /** Add v and return its index; -1 when v is new and the set already holds `limit` values. */
   put(v: number): number {
     let h = (Math.imul(v, 0x9e3779b1) >>> 22) & MASK;
@@ -45,12 +40,5 @@ export class ColourIndex {
     this.#index[h] = this.size;
     this.colours[this.size] = v;
     return this.size++;
-  }
-
-  /** The index of a value that was added. */
-  indexOf(v: number): number {
-    let h = (Math.imul(v, 0x9e3779b1) >>> 22) & MASK;
-    while (this.#keys[h] !== v || this.#stamp[h] !== this.#gen) h = (h + 1) & MASK;
-    return this.#index[h]!;
   }
 }

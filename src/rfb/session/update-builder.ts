@@ -2,6 +2,7 @@
 // rectangles through the client's encoders. An update of at least STREAM_MIN_BYTES (as Raw) to a
 // client that takes LastRect goes out in parts as it is encoded; the writer of a small update is
 // kept for the next, so that steady updates allocate nothing.
+import { coalesceRects } from '../../display/dirty-region.js';
 import type { Rect, Surface } from '../../display/surface.js';
 import type { BufferPool } from '../buffer-pool.js';
 import { ByteWriter } from '../wire/byte-writer.js';
@@ -68,9 +69,13 @@ export class UpdateBuilder {
     private readonly sendPart: (data: Uint8Array, written?: () => void) => boolean,
   ) {}
 
-  /** Build the update of `rects` and `moves`, with the pseudo-rectangles caps owes; null if the session closed meanwhile. */
-  build(rects: Rect[], moves: Move[], caps: ClientCapabilities, tr: PixelTranslator, encoders: EncoderSet, cacheKey: string): BuiltUpdate | null {
+  /**
+   * Build the update of `dirty` (nearby rectangles joined where the client's encoding compresses) and
+   * `moves`, with the pseudo-rectangles caps owes; null if the session closed meanwhile.
+   */
+  build(dirty: Rect[], moves: Move[], caps: ClientCapabilities, tr: PixelTranslator, encoders: EncoderSet, cacheKey: string): BuiltUpdate | null {
     const s = this.src.surface;
+    const rects = coalesceRects(dirty, joinSlackPx(encoders.primary(tr).type));
     // no encoding sends more than Raw: start at that size up to 256 KiB and let a larger update grow
     let rawBytes = 16;
     for (const r of rects) rawBytes += 12 + r.w * r.h * tr.bytesPerPixel;
