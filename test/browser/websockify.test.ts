@@ -2,9 +2,12 @@
 // the WebSocket to our TCP port. noVNC cannot start TLS inside RFB, so the security offer must leave
 // it something it can pick: None, VNC Authentication, or VeNCrypt's plain subtypes after the TLS ones.
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { VramVnc } from '../../src/app.js';
-import { idleGuest } from '../../src/guest/programs.js';
+import { idleGuest, imageGuest } from '../../src/guest/programs.js';
+import { EncodingType, encodingName } from '../../src/rfb/wire/encodings.js';
+import type { TightEncoder } from '../../src/rfb/encodings/tight.js';
 import { SecurityPolicy } from '../../src/rfb/security/policy.js';
 import { loadTlsCredentials } from '../../src/rfb/security/tls.js';
 import { countDiff, fetchScreenshot, sleep, startApp } from '../helpers/app.js';
@@ -82,5 +85,18 @@ describe('noVNC behind websockify, against the TCP port', () => {
     const a = await serve('right-pw', false);
     page = await openNovncPage(Number(/:(\d+)$/.exec(a.vncUrl!)![1]));
     await expect(page.connect('wrong-pw')).rejects.toThrow(/securityfailure authentication failed/);
+  });
+});
+
+describe('noVNC behind websockify, Tight on text', () => {
+  it('shows words in several colours exactly: one-bit layers with the words drawn over them', async () => {
+    logs = [];
+    const a = (app = await startApp(imageGuest(path.resolve('fixtures/frames/text.png')), { log: (l) => logs.push(l) }));
+    page = await openNovncPage(Number(/:(\d+)$/.exec(a.vncUrl!)![1]));
+    await page.connect(null);
+    expect(await sameAsScreenshot(page, a)).toBe(0);
+    const session = [...a.rfb.sessions][0]!;
+    expect(session.encodingName).toBe(encodingName(EncodingType.Tight));
+    expect((session.encoders.encoder(EncodingType.Tight) as TightEncoder).counters.layer).toBeGreaterThan(0);
   });
 });

@@ -61,15 +61,18 @@ async function tigerShows(a: VramVnc, x: Xvfb, label: string, out: { log: string
 
 /** The photo fixture as a guest (an image guest), and the random guest stopped after 300 ms. */
 const photoGuest = () => imageGuest(path.resolve('fixtures/frames/photo.png'));
+/** The text fixture (words in several colours): Tight sends its lines as one-bit layers with words drawn over them. */
+const textGuest = () => imageGuest(path.resolve('fixtures/frames/text.png'));
 const RANDOM_STOPS = { durationMs: 300 };
 
-const tigerCases: { label: string; guest: () => GuestProgram; args: string[]; encoding: number; opts?: object }[] = [
+const tigerCases: { label: string; guest: () => GuestProgram; args: string[]; encoding: number; opts?: object; layers?: true }[] = [
   // AutoSelect: Tight with QualityLevel 8, continuous updates and fences
   { label: 'idle-auto', guest: () => idleGuest, args: [], encoding: EncodingType.Tight },
   { label: 'desktop-auto', guest: () => desktopGuest, args: [], encoding: EncodingType.Tight },
   { label: 'random-auto', guest: () => randomGuest, args: [], encoding: EncodingType.Tight, opts: RANDOM_STOPS },
   // a photo is JPEG at TigerVNC's default quality: exact only without JPEG
   { label: 'photo-nojpeg', guest: photoGuest, args: ['-NoJPEG=1'], encoding: EncodingType.Tight },
+  { label: 'text-auto', guest: textGuest, args: [], encoding: EncodingType.Tight, layers: true },
   { label: 'desktop-zrle', guest: () => desktopGuest, args: ['-AutoSelect=0', '-PreferredEncoding=ZRLE'], encoding: EncodingType.ZRLE },
   { label: 'idle-hextile', guest: () => idleGuest, args: ['-AutoSelect=0', '-PreferredEncoding=Hextile'], encoding: EncodingType.Hextile },
   { label: 'idle-raw', guest: () => idleGuest, args: ['-AutoSelect=0', '-PreferredEncoding=Raw'], encoding: EncodingType.Raw },
@@ -97,6 +100,7 @@ describe("TigerVNC's vncviewer under Xvfb", () => {
       expect(app.rfb.sessions.size).toBe(1);
       const session = [...app.rfb.sessions][0]!;
       expect(session.encoders.counters.byEncoding.get(c.encoding) ?? 0, `rectangles by encoding: ${[...session.encoders.counters.byEncoding]}`).toBeGreaterThan(0);
+      if (c.layers) expect((session.encoders.encoder(EncodingType.Tight) as TightEncoder).counters.layer).toBeGreaterThan(0);
     }, 90_000);
   }
 });
@@ -131,6 +135,7 @@ describe("gtk-vnc's gvnccapture", () => {
     ['desktop', () => desktopGuest, {}],
     ['random', () => randomGuest, RANDOM_STOPS],
     ['photo', photoGuest, {}],
+    ['text', textGuest, {}],
     ['bios', () => biosGuest, {}],
     ['terminal', () => terminalGuest, { durationMs: 1500 }],
     ['mode13', () => mode13Guest, { durationMs: 300 }],

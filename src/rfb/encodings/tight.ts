@@ -22,6 +22,7 @@ import {
 import { DeflateStream, type ParallelDeflate } from '../wire/zlib-stream.js';
 import { SOLID_MIN_AREA, solidAreas } from './solid-areas.js';
 import { splitRect } from './split.js';
+import { beginLayers, isLayer, layerBits, textLayers } from './tight-layers.js';
 
 /** Which of the four zlib streams each kind of data goes through. */
 export const TightStream = { Full: 0, Mono: 1, Indexed: 2, Gradient: 3 } as const;
@@ -49,7 +50,7 @@ export class TightEncoder implements Encoder {
   readonly maxWidth = TIGHT_MAX_WIDTH;
   readonly maxArea = TIGHT_MAX_AREA;
   /** Rectangles by kind (for stats and tests). */
-  readonly counters = { fill: 0, jpeg: 0, mono: 0, indexed: 0, gradient: 0, full: 0 };
+  readonly counters = { fill: 0, jpeg: 0, mono: 0, layer: 0, indexed: 0, gradient: 0, full: 0 };
   #streams: (DeflateStream | null)[] = [null, null, null, null];
   #resetBits = 0;
   #params: EncodeParams = DEFAULT_ENCODE_PARAMS;
@@ -89,19 +90,46 @@ export class TightEncoder implements Encoder {
 
   split(r: Rect, fb: Surface, tr: PixelTranslator): Rect[] {
     const jpeg = this.#params.qualityLevel !== null && isTpixel888(tr.pf);
-    if (r.w * r.h < 4 * SOLID_MIN_AREA) return tightSplit(r, fb, jpeg);
-    // large one-colour areas go as fills, the rest in pieces with fewer colours
-    const { solid, rest } = solidAreas(r, fb);
-    if (solid.length === 0) return tightSplit(r, fb, jpeg);
     const out: Rect[] = [];
-    for (const s of solid) out.push(...splitRect(s, TIGHT_MAX_WIDTH, TIGHT_MAX_AREA));
-    for (const p of rest) out.push(...tightSplit(p, fb, jpeg));
+    beginLayers();
+    // large one-colour areas go as fills, the rest in pieces with fewer colours
+    const { solid, rest } = r.w * r.h < 4 * SOLID_MIN_AREA ? { solid: [], rest: [r] } : solidAreas(r, fb);
+    for (const s of solid) for (const p of splitRect(s, TIGHT_MAX_WIDTH, TIGHT_MAX_AREA)) out.push(solidPiece(p));
+    for (const p of rest) {
+      for (const piece of tightSplit(p, fb, jpeg)) {
+        // text in several colours: one-bit layers (tight-layers.ts), drawn in this order
+        const layers = textLayers(piece, fb);
+        if (layers) out.push(...layers);
+        else out.push(piece);
+      }
+    }
     return out;
   }
 
   encodeRect(r: Rect, fb: Surface, tr: PixelTranslator, out: ByteWriter): void {
     this.#lastStream = -1;
     this.#lastResetBits = 0;
+    const tp = tpixelPacker(tr);
+    if (isSolidPiece(r)) {
+      // the cut found it one colour: no pass over its pixels
+      this.counters.fill++;
+      out.u8(TightControl.Fill | this.#takeResetBits());
+      writePacked(out, tp, tr.pixel(fb.data[r.y * fb.width + r.x]!));
+      return;
+    }
+    if (isLayer(r)) {
+      // one colour of a text line over its background (the words in other colours follow)
+      this.counters.layer++;
+      out.u8(TightControl.ExplicitFilter | (TightStream.Mono << 4) | this.#takeResetBits());
+      out.u8(TightFilter.Palette).u8(1);
+      writePacked(out, tp, tr.pixel(r.layer.bg));
+      writePacked(out, tp, tr.pixel(r.layer.fg));
+      const data = this.#data;
+      data.reset();
+      layerBits(r, fb, data.raw, data.reserve(((r.w + 7) >> 3) * r.h));
+      this.#writeData(out, TightStream.Mono);
+      return;
+    }
     const n = r.w * r.h;
     // the client's pixel values: the surface itself when its format is the client's, else translated
     let src = fb.data;
@@ -113,7 +141,6 @@ export class TightEncoder implements Encoder {
       base = 0;
       stride = r.w;
     }
-    const tp = tpixelPacker(tr);
     const colours = countColours(src, base, stride, r.w, r.h, tightPalette, tightRuns);
     if (colours === 1) {
       this.counters.fill++;
@@ -219,6 +246,19 @@ export class TightEncoder implements Encoder {
     this.#streams = [null, null, null, null];
     this.#resetBits = 0;
   }
+}
+
+/** A piece the cut found to be one colour (solid-areas.ts). */
+interface SolidPiece extends Rect {
+  solid: true;
+}
+
+function solidPiece(r: Rect): SolidPiece {
+  return { ...r, solid: true };
+}
+
+function isSolidPiece(r: Rect): r is SolidPiece {
+  return (r as Partial<SolidPiece>).solid === true;
 }
 
 /**

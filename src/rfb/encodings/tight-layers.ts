@@ -1,0 +1,236 @@
+// Text in colours on a plain background, cut for Tight's 1-bit form (rfbproto "Tight Encoding",
+// palette filter with two colours) instead of one palette index byte per pixel: a text line in
+// several colours goes as one two-colour layer (background and the line's most used colour, every
+// other pixel as background) and, drawn over it, a two-colour rectangle for each word in another
+// colour. Rectangles of an update are drawn in order (RFC 6143 §7.6.1), so the words land on top.
+// zlib then packs an eighth of the bytes (on the text fixture: 17.9 KB and a third of the CPU,
+// against 19.7 KB with index bytes).
+import type { Rect, Surface } from '../../display/surface.js';
+
+/**
+ * A piece drawn as `fg` where the surface has fg and as `bg` everywhere else: Tight's 1-bit data
+ * in `bits` when the cut made it already (a line's layer), else read from the surface.
+ */
+export interface LayerPiece extends Rect {
+  layer: { bg: number; fg: number; bits: Uint8Array | null };
+}
+
+export function isLayer(r: Rect): r is LayerPiece {
+  return (r as Partial<LayerPiece>).layer !== undefined;
+}
+
+/** At most this many colours besides the background in one line (more: not text). */
+const MAX_FG = 8;
+/**
+ * Lines narrower or lower than this are not worth layers. A line's 1-bit data is then at least 16
+ * bytes, over Tight's 12-byte minimum to compress: it always goes through a zlib stream, so its
+ * bytes are never shared with another client as if they were the rectangle's pixels.
+ */
+const MIN_W = 64;
+const MIN_H = 2;
+
+const EMPTY = 0;
+const ONE = 1;
+const MULTI = 2;
+
+// scratch, reused (encoding is synchronous)
+let bitScratch = new Uint8Array(64 * 1024);
+let bitsUsed = 0;
+let colState = new Uint8Array(0);
+let colColour = new Uint32Array(0);
+const fgColour = new Uint32Array(MAX_FG);
+const fgWidth = new Uint32Array(MAX_FG);
+
+/**
+ * Start a cut: the layers' bits of the previous cut may be overwritten from now on (the pieces of a
+ * cut are encoded before the next cut is made).
+ */
+export function beginLayers(): void {
+  bitsUsed = 0;
+}
+
+/** n zeroed bytes of the bit scratch, valid until the next beginLayers(). */
+function takeBits(n: number): Uint8Array {
+  if (bitsUsed + n > bitScratch.length) {
+    // earlier views keep the old buffer alive
+    bitScratch = new Uint8Array(Math.max(bitScratch.length * 2, n));
+    bitsUsed = 0;
+  }
+  const b = bitScratch.subarray(bitsUsed, bitsUsed + n);
+  b.fill(0);
+  bitsUsed += n;
+  return b;
+}
+
+/** Clear bits x0..x1-1 of a row of 1-bit data at b[o] (bit 7 of the first byte: x = 0). */
+function clearBits(b: Uint8Array, o: number, x0: number, x1: number): void {
+  let x = x0;
+  while (x < x1 && x & 7) {
+    b[o + (x >> 3)]! &= ~(0x80 >> (x & 7));
+    x++;
+  }
+  if (x1 - x >= 8) {
+    b.fill(0, o + (x >> 3), o + (x1 >> 3));
+    x = x1 & ~7;
+  }
+  for (; x < x1; x++) b[o + (x >> 3)]! &= ~(0x80 >> (x & 7));
+}
+
+/** The colour of row y of r when it has one colour, else -1. */
+function rowColour(d: Uint32Array, at: number, w: number): number {
+  const c = d[at]!;
+  for (let i = at + 1, end = at + w; i < end; i++) if (d[i] !== c) return -1;
+  return c;
+}
+
+/**
+ * r cut into text lines with layers, in drawing order, or null when r is not text on a plain
+ * background in several colours (no line has a word in a second colour). A line is a run of rows
+ * with something on them and the background rows below it; a line whose columns hold two
+ * foreground colours, or more than MAX_FG, stays whole, as do lines of one colour (merged with
+ * their neighbours of the same kind).
+ */
+export function textLayers(r: Rect, fb: Surface): Rect[] | null {
+  if (r.w < MIN_W || r.h < MIN_H) return null;
+  const d = fb.data;
+  const W = fb.width;
+  // the background: the colour of the first row of one colour
+  let bg = -1;
+  for (let y = 0; y < r.h && bg < 0; y++) bg = rowColour(d, (r.y + y) * W + r.x, r.w);
+  if (bg < 0) return null;
+  if (colState.length < r.w) {
+    colState = new Uint8Array(r.w);
+    colColour = new Uint32Array(r.w);
+  }
+  const out: Rect[] = [];
+  let layered = false;
+  let plain: Rect | null = null; // lines kept whole, merged downwards
+  let y = 0;
+  while (y < r.h) {
+    // a line: rows with something on them, then the background rows below
+    const y0 = y;
+    while (y < r.h && rowColour(d, (r.y + y) * W + r.x, r.w) === bg) y++;
+    const c0 = y;
+    while (y < r.h && rowColour(d, (r.y + y) * W + r.x, r.w) !== bg) y++;
+    const c1 = y;
+    while (y < r.h && rowColour(d, (r.y + y) * W + r.x, r.w) === bg) y++;
+    const line: Rect = { x: r.x, y: r.y + y0, w: r.w, h: y - y0 };
+    const pieces = c1 > c0 && line.h >= MIN_H ? layerLine(d, W, r, bg, c0, c1, line) : null;
+    if (pieces === null) {
+      if (plain && plain.y + plain.h === line.y) plain.h += line.h;
+      else out.push((plain = line));
+      continue;
+    }
+    plain = null;
+    layered = true;
+    for (const p of pieces) out.push(p);
+  }
+  return layered ? out : null;
+}
+
+/** One line (content rows c0..c1 of r) as a layer and the words over it, or null to keep it whole. */
+function layerLine(d: Uint32Array, W: number, r: Rect, bg: number, c0: number, c1: number, line: Rect): Rect[] | null {
+  const w = r.w;
+  const rb = (w + 7) >> 3;
+  const mark = bitsUsed;
+  const bits = takeBits(rb * line.h);
+  const top = line.y - r.y; // the line's first row (in r)
+  markColumns(d, (r.y + c0) * W + r.x, W, w, c1 - c0, bg, bits, (c0 - top) * rb, rb);
+  // words: runs of columns of one colour (empty columns between two words of a colour join them)
+  let nfg = 0;
+  const words: { x0: number; x1: number; c: number }[] = [];
+  let cur = -1;
+  let x0 = 0;
+  let x1 = 0;
+  for (let x = 0; x < w; x++) {
+    const s = colState[x]!;
+    if (s === EMPTY) continue;
+    if (s === MULTI) return giveBack(mark);
+    const c = colColour[x]!;
+    if (c !== cur) {
+      if (cur >= 0) words.push({ x0, x1, c: cur });
+      cur = c;
+      x0 = x;
+      let k = 0;
+      while (k < nfg && fgColour[k] !== c) k++;
+      if (k === nfg) {
+        if (nfg === MAX_FG) return giveBack(mark);
+        fgColour[nfg] = c;
+        fgWidth[nfg++] = 0;
+      }
+    }
+    x1 = x + 1;
+  }
+  if (cur >= 0) words.push({ x0, x1, c: cur });
+  if (nfg < 2) return giveBack(mark);
+  for (const wd of words) {
+    let k = 0;
+    while (fgColour[k] !== wd.c) k++;
+    fgWidth[k]! += wd.x1 - wd.x0;
+  }
+  let main = 0;
+  for (let k = 1; k < nfg; k++) if (fgWidth[k]! > fgWidth[main]!) main = k;
+  const fg = fgColour[main]!;
+  const layer: LayerPiece = { ...line, layer: { bg, fg, bits } };
+  const pieces: Rect[] = [layer];
+  for (const wd of words) {
+    if (wd.c === fg) continue;
+    // the layer shows this word as background; the word follows in its own colour
+    for (let y = c0; y < c1; y++) clearBits(bits, (y - top) * rb, wd.x0, wd.x1);
+    const word: LayerPiece = { x: r.x + wd.x0, y: r.y + c0, w: wd.x1 - wd.x0, h: c1 - c0, layer: { bg, fg: wd.c, bits: null } };
+    pieces.push(word);
+  }
+  return pieces;
+}
+
+/**
+ * For each column of the h rows from d[at] (w wide, rows W apart), whether it has no pixel other
+ * than bg, pixels of one other colour (and which) or of several (colState, colColour); and a bit
+ * set in the rows' 1-bit data (from b[o], rb bytes a row) for every pixel other than bg.
+ */
+function markColumns(d: Uint32Array, at: number, W: number, w: number, h: number, bg: number, b: Uint8Array, o: number, rb: number): void {
+  const state = colState;
+  const colour = colColour;
+  state.fill(EMPTY, 0, w);
+  for (let y = 0; y < h; y++, at += W, o += rb) {
+    for (let x = 0; x < w; x++) {
+      const v = d[at + x]!;
+      if (v === bg) continue;
+      b[o + (x >> 3)]! |= 0x80 >> (x & 7);
+      const s = state[x]!;
+      if (s === EMPTY) {
+        state[x] = ONE;
+        colour[x] = v;
+      } else if (s === ONE && colour[x] !== v) state[x] = MULTI;
+    }
+  }
+}
+
+/** A line kept whole: its scratch bits are not needed. */
+function giveBack(mark: number): null {
+  bitsUsed = Math.min(bitsUsed, mark);
+  return null;
+}
+
+/**
+ * Tight's 1-bit data of a layer: bit set where the surface has the layer's colour, rows padded
+ * to a byte, leftmost pixel in bit 7. Writes ceil(w / 8) * h bytes at b[o].
+ */
+export function layerBits(p: LayerPiece, fb: Surface, b: Uint8Array, o: number): void {
+  if (p.layer.bits) {
+    b.set(p.layer.bits, o);
+    return;
+  }
+  const d = fb.data;
+  const fg = p.layer.fg;
+  for (let y = 0; y < p.h; y++) {
+    let i = (p.y + y) * fb.width + p.x;
+    const end = i + p.w;
+    while (i < end) {
+      let acc = 0;
+      const n = end - i < 8 ? end - i : 8;
+      for (let k = 0; k < n; k++, i++) acc = (acc << 1) | (d[i] === fg ? 1 : 0);
+      b[o++] = acc << (8 - n);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+// Tight's text layers (tight-layers.ts): a text line in several colours goes as a one-bit layer of
+// its main colour and the words in other colours drawn over it. Random text pictures and crops,
+// every CompressLevel, in place and translated, decoded by the headless client's decoder, equal to
+// Raw pixel for pixel; and the cut itself on lines built by hand.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Surface, type Rect } from '../../../src/display/surface.js';
+import { EncodingType } from '../../../src/rfb/wire/encodings.js';
+import { NATIVE_FORMAT } from '../../../src/rfb/wire/pixel-format.js';
+import type { TightEncoder } from '../../../src/rfb/encodings/tight.js';
+import { isLayer, textLayers, type LayerPiece } from '../../../src/rfb/encodings/tight-layers.js';
+import { diffCount, encode, encoderSet, FORMATS, Peer, rawReference, xorshift } from './roundtrip.js';
+
+const W = 400;
+const H = 240;
+
+/**
+ * Lines of "words" (random dots in a 5-pixel grid, one colour each) on a background, 16 pixels a
+ * line; `clash` lines also get a column with two word colours (such a line is not layered).
+ */
+function textPicture(seed: number, colours: number, clash: boolean): Surface {
+  const rnd = xorshift(seed);
+  const s = new Surface(W, H);
+  const bg = rnd(0x1000000);
+  const fgs = Array.from({ length: colours }, () => rnd(0x1000000) | 0x010101);
+  s.data.fill(bg);
+  for (let y = 2; y + 12 <= H; y += 16) {
+    let x = 2 + rnd(8);
+    while (x < W - 30) {
+      const c = fgs[rnd(colours)]!;
+      const len = 10 + rnd(40);
+      for (let yy = 0; yy < 12; yy++) for (let xx = 0; xx < len; xx++) if (rnd(3) === 0) s.data[(y + yy) * W + x + xx] = c;
+      x += len + 3 + rnd(10);
+    }
+    if (clash && rnd(4) === 0) {
+      const cx = 1 + rnd(W - 2);
+      s.data[y * W + cx] = fgs[0]!;
+      s.data[(y + 5) * W + cx] = fgs[1 % colours]!;
+    }
+  }
+  return s;
+}
+
+describe('Tight text layers', () => {
+  it('text pictures and crops at every CompressLevel decode to exactly what Raw shows (property)', () => {
+    let layers = 0;
+    fc.assert(
+      fc.property(
+        fc.integer(),
+        fc.integer({ min: 1, max: 6 }),
+        fc.boolean(),
+        fc.record({ x: fc.nat(W - 1), y: fc.nat(H - 1), w: fc.integer({ min: 1, max: W }), h: fc.integer({ min: 1, max: H }) }),
+        fc.option(fc.integer({ min: 0, max: 9 })),
+        fc.constantFrom('native', 'rgb565-le', 'bgr888-le', 'rgb888-be', 'rgb332'),
+        (seed, colours, clash, c, level, format) => {
+          const s = textPicture(seed, colours, clash);
+          const rect = { x: c.x, y: c.y, w: Math.min(c.w, W - c.x), h: Math.min(c.h, H - c.y) };
+          const pf = format === 'native' ? NATIVE_FORMAT : FORMATS[format]!;
+          const set = encoderSet([EncodingType.Tight], { compressLevel: level });
+          const peer = new Peer(W, H, pf);
+          // the whole screen after a crop: the layers' data goes through the streams the crop used
+          const rects = [rect, { x: 0, y: 0, w: W, h: H }];
+          const { bytes, count } = encode(set, s, rects, pf);
+          peer.decode(bytes, count);
+          expect(diffCount(peer.fb, rawReference(s, rects, pf))).toBe(0);
+          layers += (set.encoder(EncodingType.Tight) as TightEncoder).counters.layer;
+        },
+      ),
+      { numRuns: 80 },
+    );
+    expect(layers).toBeGreaterThan(0);
+  });
+
+  /** A 200x20 picture: background 0, rows 4-11 hold words at the given columns and colours. */
+  function line(words: { x: number; w: number; c: number }[]): Surface {
+    const s = new Surface(200, 20);
+    for (const wd of words) for (let y = 4; y < 12; y++) for (let x = wd.x; x < wd.x + wd.w; x += 2) s.data[y * 200 + x] = wd.c;
+    return s;
+  }
+  const all: Rect = { x: 0, y: 0, w: 200, h: 20 };
+
+  it('a line in two colours: a layer of the colour with the most columns over the whole line, then each word in the other', () => {
+    const s = line([
+      { x: 10, w: 30, c: 0xaaaaaa },
+      { x: 50, w: 20, c: 0xff0000 },
+      { x: 80, w: 40, c: 0xaaaaaa },
+      { x: 130, w: 11, c: 0xff0000 },
+    ]);
+    const pieces = textLayers(all, s)!;
+    expect(pieces).not.toBeNull();
+    const [first, ...words] = pieces;
+    expect(isLayer(first!)).toBe(true);
+    const layer = first as LayerPiece;
+    expect({ x: layer.x, y: layer.y, w: layer.w, h: layer.h }).toEqual(all);
+    expect(layer.layer).toMatchObject({ bg: 0, fg: 0xaaaaaa });
+    // the words in red, over the layer, from their first to their last coloured column, rows 4-11
+    expect(words.map((p) => ({ x: p.x, y: p.y, w: p.w, h: p.h, fg: (p as LayerPiece).layer.fg }))).toEqual([
+      { x: 50, y: 4, w: 19, h: 8, fg: 0xff0000 },
+      { x: 130, y: 4, w: 11, h: 8, fg: 0xff0000 },
+    ]);
+  });
+
+  it('a line in one colour, a column holding two colours, or no background row: no layers', () => {
+    expect(textLayers(all, line([{ x: 10, w: 30, c: 0xaaaaaa }, { x: 80, w: 40, c: 0xaaaaaa }]))).toBeNull();
+    const clash = line([{ x: 10, w: 30, c: 0xaaaaaa }, { x: 50, w: 20, c: 0xff0000 }]);
+    clash.data[5 * 200 + 12] = 0xff0000; // column 12 now has grey and red
+    expect(textLayers(all, clash)).toBeNull();
+    const noise = new Surface(200, 20);
+    const rnd = xorshift(5);
+    for (let i = 0; i < noise.data.length; i++) noise.data[i] = rnd(0x1000000);
+    expect(textLayers(all, noise)).toBeNull();
+  });
+});
