@@ -195,6 +195,12 @@ export interface PeerBenchOptions {
   peers: EncodePeer[];
   /** frames per server, encoding and picture (default 10) */
   iterations: number;
+  /**
+   * frames taken from every server first and not counted (default 0): a fresh Node server spends
+   * its first frames compiling the encoder (V8's optimizing compiler on its own threads, counted
+   * in its CPU); a long-running server does not
+   */
+  warmup?: number;
   log: (line: string) => void;
 }
 
@@ -239,6 +245,7 @@ export async function benchEncodePeers(o: PeerBenchOptions): Promise<PeerRow[]> 
                 return (b.cpuMs - a.cpuMs) / (b.at - a.at);
               }),
             );
+            for (let i = 0; i < (o.warmup ?? 0); i++) for (let k = 0; k < servers.length; k++) await oneFrame(clients[k]!, servers[k]!, idle[k]!);
             const runs = servers.map(() => [] as { bytes: number; cpuMs: number }[]);
             for (let i = 0; i < o.iterations; i++)
               for (let k = 0; k < servers.length; k++) runs[k]!.push(await oneFrame(clients[k]!, servers[k]!, idle[k]!));
@@ -263,7 +270,7 @@ export async function benchEncodePeers(o: PeerBenchOptions): Promise<PeerRow[]> 
   return rows;
 }
 
-export function formatPeerTable(rows: PeerRow[], o: Pick<PeerBenchOptions, 'iterations'>): string {
+export function formatPeerTable(rows: PeerRow[], o: Pick<PeerBenchOptions, 'iterations' | 'warmup'>): string {
   const names = Object.keys(rows[0]?.servers ?? {});
   const peers = names.filter((n) => n !== 'vramvnc');
   const head = ['picture', 'encoding', ...names.map((n) => `${n} bytes`), ...names.map((n) => `${n} ms`), 'bytes / best peer', 'ms / best peer'];
@@ -281,7 +288,7 @@ export function formatPeerTable(rows: PeerRow[], o: Pick<PeerBenchOptions, 'iter
     ];
   });
   return [
-    `one 1024x768 full frame per non-incremental request, lossless, CompressLevel 6, 32 bpp true colour; bytes = the whole FramebufferUpdate (median of ${o.iterations}); ms = server CPU time per frame (all its threads, /proc schedstat; median of ${o.iterations}, its idle rate taken off), frames taken from the servers in turn`,
+    `one 1024x768 full frame per non-incremental request, lossless, CompressLevel 6, 32 bpp true colour; bytes = the whole FramebufferUpdate (median of ${o.iterations}); ms = server CPU time per frame (all its threads, /proc schedstat; median of ${o.iterations}, its idle rate taken off), frames taken from the servers in turn${o.warmup ? ` after ${o.warmup} uncounted frames from each` : ''}`,
     `machine: ${describeMachine()}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     table(head, body),
   ].join('\n');
