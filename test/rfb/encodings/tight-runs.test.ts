@@ -68,15 +68,15 @@ describe('Tight from runs', () => {
     expect(seen.gradient).toBeGreaterThan(0);
   });
 
-  it('the pixel streams (full colour, gradient) take a lower zlib level than the palette streams from CompressLevel 2 up', () => {
+  it('the pixel streams (full colour, gradient) and large palettes take a lower zlib level than few-colour palettes (text)', () => {
     for (let c = 0; c <= 9; c++) {
-      const [full, mono, indexed, gradient] = tightZlibLevels(c);
-      expect(mono).toBe(indexed);
+      const [full, few, many, gradient] = tightZlibLevels(c);
+      expect(many).toBeLessThanOrEqual(few!);
       expect(full).toBe(gradient);
-      expect(full).toBeLessThanOrEqual(mono!);
-      for (const l of [full, mono]) expect(l).toBeGreaterThanOrEqual(1);
+      expect(full).toBeLessThanOrEqual(few!);
+      for (const l of [full, few, many]) expect(l).toBeGreaterThanOrEqual(1);
     }
-    expect(tightZlibLevels(6)).toEqual([2, 6, 6, 2]);
+    expect(tightZlibLevels(6)).toEqual([2, 6, 4, 2]);
     expect(tightZlibLevels(9)).toEqual([9, 9, 9, 9]);
   });
 });
