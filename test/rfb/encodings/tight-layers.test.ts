@@ -110,4 +110,30 @@ describe('Tight text layers', () => {
     for (let i = 0; i < noise.data.length; i++) noise.data[i] = rnd(0x1000000);
     expect(textLayers(all, noise)).toBeNull();
   });
+
+  it('lines with the same main colour share one layer; lines of one colour each, in different colours, get a layer each', () => {
+    const s = new Surface(200, 40);
+    const put = (y0: number, x: number, w: number, c: number) => {
+      for (let y = y0; y < y0 + 8; y++) for (let xx = x; xx < x + w; xx += 2) s.data[y * 200 + xx] = c;
+    };
+    put(4, 10, 30, 0xaaaaaa);
+    put(4, 50, 11, 0xff0000);
+    put(4, 70, 30, 0xaaaaaa);
+    put(24, 10, 41, 0xaaaaaa);
+    put(24, 60, 11, 0xff0000);
+    put(24, 80, 21, 0xaaaaaa);
+    const pieces = textLayers({ x: 0, y: 0, w: 200, h: 40 }, s)!;
+    expect(pieces.map((p) => [p.x, p.y, p.w, p.h, (p as LayerPiece).layer.fg])).toEqual([
+      [0, 0, 200, 40, 0xaaaaaa], // both lines: the first with its background rows down to row 24, then the second
+      [50, 4, 11, 8, 0xff0000],
+      [60, 24, 11, 8, 0xff0000],
+    ]);
+    const two = new Surface(200, 40);
+    for (let y = 4; y < 12; y++) for (let x = 10; x < 60; x += 2) two.data[y * 200 + x] = 0xaaaaaa;
+    for (let y = 24; y < 32; y++) for (let x = 10; x < 60; x += 2) two.data[y * 200 + x] = 0x00ff00;
+    expect(textLayers({ x: 0, y: 0, w: 200, h: 40 }, two)!.map((p) => [p.y, p.h, (p as LayerPiece).layer.fg])).toEqual([
+      [0, 24, 0xaaaaaa],
+      [24, 16, 0x00ff00],
+    ]);
+  });
 });
