@@ -76,7 +76,7 @@ describe('Tight from runs', () => {
       expect(full).toBeLessThanOrEqual(few!);
       for (const l of [full, few, many]) expect(l).toBeGreaterThanOrEqual(1);
     }
-    expect(tightZlibLevels(6)).toEqual([2, 6, 4, 2]);
+    expect(tightZlibLevels(6)).toEqual([2, 5, 4, 2]);
     expect(tightZlibLevels(9)).toEqual([9, 9, 9, 9]);
   });
 });
