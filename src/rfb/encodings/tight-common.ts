@@ -71,7 +71,8 @@ export function isPhotoLike(r: Rect, fb: Surface, colours: number | null): boole
 
 /**
  * Mean absolute gradient-predictor error, and the fractions of components it predicts within 1
- * (exact) and misses by more than 32 (large).
+ * (exact) and misses by more than 32 (large), over a sample of about 1024 pixels (each sample
+ * reads two rows: at 4096 the sampling cost a desktop frame 0.6 ms, for the same decisions).
  */
 export function predictorStats(r: Rect, fb: Surface): { mean: number; exact: number; large: number } {
   const d = fb.data;
@@ -79,7 +80,7 @@ export function predictorStats(r: Rect, fb: Surface): { mean: number; exact: num
   let zero = 0;
   let big = 0;
   let n = 0;
-  const step = Math.max(1, Math.floor((r.w * r.h) / 4096));
+  const step = Math.max(1, Math.floor((r.w * r.h) / 1024));
   for (let i = 0; i < r.w * r.h; i += step) {
     const x = i % r.w;
     const y = (i - x) / r.w;
