@@ -339,19 +339,31 @@ after a minute without taking any data (the bench raises the timeout to watch me
 ${peers ? `
 ### Side by side with the C servers
 
-\`vramvnc bench encode --peers x11vnc,xvnc --iterations ${peers.options.iterations}\` — the same 1024x768 pictures
+\`vramvnc bench encode --peers x11vnc,xvnc --iterations ${peers.options.iterations}${peers.options.warmup ? ` --warmup ${peers.options.warmup}` : ''}\` — the same 1024x768 pictures
 (\`fixtures/frames/\`: photo, text, desktop, console) served by our server (\`--guest image:\`), by x11vnc
 (LibVNCServer) on Xvfb and by Xvnc (TigerVNC), the picture set as the X root window's background by a small X11
 client; one client asks each for full frames (non-incremental requests) in turn, lossless, CompressLevel 6,
 32 bpp; every server's first frame is checked pixel by pixel against the picture. Bytes are the whole
 FramebufferUpdate; ms is the server process's CPU time per frame (all threads, its idle rate taken off: x11vnc
-polls the screen), the median of ${peers.options.iterations}.
+polls the screen), the median of ${peers.options.iterations}${peers.options.warmup ? `, after ${peers.options.warmup} frames from each server that are not counted (a freshly started Node server spends its first frames in V8's optimizing compiler, on its own threads, which the CPU time counts; without them the same bench put our text Tight at 15.6 ms a frame, with 30 frames at 7.6)` : ''}.
 
 ${peerTable(peers)}
 
-Rows within the target (CPU at most 1.5x the best peer's and bytes at most the best peer's): photo Tight and
-text ZRLE. CPU within 1.5x on 4 of 8 rows (photo ZRLE and Tight, text ZRLE, desktop ZRLE; before this round
-none but photo ZRLE), bytes at most the best peer's on 5 of 8.
+Rows within the target (CPU at most 1.5x the best peer's and bytes at most the best peer's): photo Tight,
+text ZRLE, text Tight and desktop Tight, 4 of the 6 rows the target names (photo, text and desktop); the other
+two, photo and desktop ZRLE, are within it on CPU and 7-12% over on bytes (zlib's, below). Of our own console
+picture, bytes are within and CPU is not (ZRLE 1.7x, Tight 2.6x x11vnc's 2.3-2.6 ms frame: most of ours is
+reading the 3 MB picture back in from memory, 40 ms after the last frame).
+
+Tight on text in several colours: a text line goes as a one-bit layer of its main colour (the one with the
+most words; consecutive lines with the same main colour share one layer) and each word in another colour as a
+one-bit rectangle drawn over it (the update's rectangles are drawn in order), instead of one palette index byte
+per pixel (\`src/rfb/encodings/tight-layers.ts\`): zlib packs an eighth of the data. In process, one warm
+frame of the text fixture: 19,690 bytes in ~11 ms before, 15,946 in 5.3 ms with the layers, 16,349 in 4.7 ms
+with the few-colour stream at level 5. Palettes of more than 16 colours (the desktop's window over its
+gradient) go through a stream of their own two levels lower (level 4 at CompressLevel 6; the desktop's 12 such
+rectangles: 26,261 bytes in 2.9 ms against 19,726 in 8.5), and rectangles that the cut found solid, or whose
+sample already holds more than 256 colours, skip the colour count: the desktop frame 16.8 -> 10.0 ms warm.
 
 Where our CPU per frame goes (the server profiled with \`node --cpu-prof\` while a client asks for full frames):
 the encoder proper, all but ~0.5 ms of it (the dirty region, the socket write); formats match, so no translation; no hashing on this path; one deflate
@@ -368,9 +380,8 @@ zlib, measured on each stream's own data from these frames (Node's zlib, one fra
 Tight's gradient data of the photo, 2.36 MB: 1: 1,173,144, 30-41; 2: 1,138,540, 34; 6: 1,090,773, 74; of the
 desktop, 1.1 MB: 2: 24,746, 1.05; 6: 14,169, 3.5. So Tight's full-colour and gradient streams take a lower level
 than its palette streams (CompressLevel 6: 2, as TigerVNC and LibVNCServer lower their raw level): photo Tight
-66.8 -> ~44 ms. Its palette streams stay at 6: text's index bytes (575 KB) give 22,498 bytes at level 5 in 4.3-5.6
-ms against 18,641 in 7.7 at 6, over TigerVNC's whole frame; the console's 9,698 at 5 against 9,140 (x11vnc's Tight
-sends what ours would at level 1: text 46,602 bytes against 47,145). ZRLE stays at 6: level 5 saves 1.4 ms on text but costs the
+66.8 -> ~44 ms. The palette streams: up to 16 colours level 5 (text layers, above), more colours level 4
+(above); text's index bytes, before the layers, gave 22,498 bytes at 5 against 18,641 at 6. ZRLE stays at 6: level 5 saves 1.4 ms on text but costs the
 console 153 bytes, over x11vnc's. memLevel 9, Z_FILTERED and windowBits 12-14 gave nothing better; Z_RLE is fast
 but 1.8-3.2x the bytes.
 
@@ -381,10 +392,13 @@ LibVNCServer's (choosing with its estimates instead of our exact sizes gives the
 pictures). fflate 0.8.3 (a deflate in JavaScript), measured on the same tile streams at level 6, packs photo and
 desktop like the system zlib (1,257,228 and 47,874 bytes) but text worse (19,844 against 18,669) and takes
 1.5-2.8x Node's CPU (photo 75 against 49 ms, desktop 4.7 against 2.3, console 2.3 against 0.8): photo ZRLE
-would reach the peers' bytes only at 1.5x their CPU, desktop neither: not taken. Text
-Tight stays 5% above TigerVNC's bytes, and Tight on text, desktop and console at 2.8-3.4x x11vnc's CPU (whose
-Tight sends 1.4-2.4x our bytes; TigerVNC's takes 0.8-1.1x our time): half to two thirds of it is zlib on
-Tight's one byte per pixel of palette indexes, at the level the bytes need.
+would reach the peers' bytes only at 1.5x their CPU, desktop neither: not taken. pako 2 (the
+zlib 1.2 port in JavaScript) gives the system zlib's bytes exactly (photo 1,259,519, desktop 46,851) at 2.5-2.8x
+Node's CPU (photo 126 against 50 ms, desktop 6.5 against 2.3); pako 3 gives Node's bytes. Sending photo tiles as
+plain RLE (4 bytes a pixel, which Node's zlib matches better) packs them to 1,338,001: still over the peers.
+Tight's text and console bytes are below the best peer's now (0.85 and 0.78); desktop Tight's CPU (1.4x
+x11vnc's, whose Tight sends 1.4x our bytes) is mostly zlib (3.5 ms), the gradient filter over the background
+(2.4 ms) and the colour count of the palette rectangles (1.1 ms).
 ` : ''}
 ### Every encoding, in process
 

@@ -17,7 +17,7 @@ $V bench throughput --seconds 5 --clients 1,10 --encodings Zlib,ZRLE,Tight --jso
 $V bench guest --json > bench-results/guest.json
 $V bench slow-client --seconds 60 > bench-results/slow-client.json
 $V bench encode > bench-results/encode.txt
-$V bench encode --peers x11vnc,xvnc --iterations 10 --json > bench-results/encode-peers.json
+$V bench encode --peers x11vnc,xvnc --iterations 10 --warmup 10 --json > bench-results/encode-peers.json
 $V bench plot --idle bench-results/idle.json --latency bench-results/latency.json --out docs
 $V bench v86 --idle-seconds 60 --settle-seconds 30 --latency-samples 10 --repeat 3 --json > bench-results/v86.json
 # --tracking hw (needs the hwtrack addon and Linux 6.7+; rows say what ran where it falls back)
