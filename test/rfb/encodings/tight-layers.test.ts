@@ -51,7 +51,7 @@ describe('Tight text layers', () => {
         fc.boolean(),
         fc.record({ x: fc.nat(W - 1), y: fc.nat(H - 1), w: fc.integer({ min: 1, max: W }), h: fc.integer({ min: 1, max: H }) }),
         fc.option(fc.integer({ min: 0, max: 9 })),
-        fc.constantFrom('native', 'rgb565-le', 'bgr888-le', 'rgb888-be', 'rgb332'),
+        fc.constantFrom('native', 'rgb565-le', 'bgr888-le', 'rgb888-be', 'rgb332', 'colour-map'),
         (seed, colours, clash, c, level, format) => {
           const s = textPicture(seed, colours, clash);
           const rect = { x: c.x, y: c.y, w: Math.min(c.w, W - c.x), h: Math.min(c.h, H - c.y) };
