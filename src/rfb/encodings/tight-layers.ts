@@ -39,6 +39,7 @@ let bitScratch = new Uint8Array(64 * 1024);
 let bitsUsed = 0;
 let colState = new Uint8Array(0);
 let colColour = new Uint32Array(0);
+let rowBlank = new Uint8Array(0);
 const fgColour = new Uint32Array(MAX_FG);
 const fgWidth = new Uint32Array(MAX_FG);
 
@@ -95,14 +96,25 @@ export function textLayers(r: Rect, fb: Surface): Rect[] | null {
   if (r.w < MIN_W || r.h < MIN_H) return null;
   const d = fb.data;
   const W = fb.width;
-  // the background: the colour of the first row of one colour
+  // each row looked at once: the background is the colour of the first row of one colour, and a
+  // row is blank when it is all background
+  if (rowBlank.length < r.h) rowBlank = new Uint8Array(r.h);
   let bg = -1;
-  for (let y = 0; y < r.h && bg < 0; y++) bg = rowColour(d, (r.y + y) * W + r.x, r.w);
+  for (let y = 0; y < r.h; y++) {
+    const c = rowColour(d, (r.y + y) * W + r.x, r.w);
+    if (bg < 0) bg = c;
+    rowBlank[y] = c >= 0 && c === bg ? 1 : 0;
+  }
   if (bg < 0) return null;
   if (colState.length < r.w) {
     colState = new Uint8Array(r.w);
     colColour = new Uint32Array(r.w);
   }
+  // the piece's 1-bit data, row by row: each line's layer is the part of it for its rows, so the
+  // lines sharing a layer share one stretch of it
+  const rb = (r.w + 7) >> 3;
+  const mark = bitsUsed;
+  const bits = takeBits(rb * r.h);
   const out: Rect[] = [];
   let layers = 0;
   let anyWords = false;
@@ -110,7 +122,8 @@ export function textLayers(r: Rect, fb: Surface): Rect[] | null {
   let run: Line | null = null; // lines sharing a layer, not yet written
   const flush = (): void => {
     if (!run) return;
-    out.push({ x: r.x, y: run.y, w: r.w, h: run.h, layer: { bg, fg: run.fg, bits: run.bits } } as LayerPiece);
+    const layer: LayerPiece = { x: r.x, y: r.y + run.y0, w: r.w, h: run.y1 - run.y0, layer: { bg, fg: run.fg, bits: bits.subarray(run.y0 * rb, run.y1 * rb) } };
+    out.push(layer);
     for (const wd of run.words) out.push(wd);
     layers++;
     run = null;
@@ -119,12 +132,12 @@ export function textLayers(r: Rect, fb: Surface): Rect[] | null {
   while (y < r.h) {
     // a line: rows with something on them, then the background rows below
     const y0 = y;
-    while (y < r.h && rowColour(d, (r.y + y) * W + r.x, r.w) === bg) y++;
+    while (y < r.h && rowBlank[y]) y++;
     const c0 = y;
-    while (y < r.h && rowColour(d, (r.y + y) * W + r.x, r.w) !== bg) y++;
+    while (y < r.h && !rowBlank[y]) y++;
     const c1 = y;
-    while (y < r.h && rowColour(d, (r.y + y) * W + r.x, r.w) === bg) y++;
-    const line = c1 > c0 && y - y0 >= MIN_H ? layerLine(d, W, r, bg, c0, c1, y0, y) : null;
+    while (y < r.h && rowBlank[y]) y++;
+    const line = c1 > c0 && y - y0 >= MIN_H ? layerLine(d, W, r, bg, bits, rb, c0, c1, y0, y) : null;
     if (line === null) {
       flush();
       if (plain && plain.y + plain.h === r.y + y0) plain.h += y - y0;
@@ -134,10 +147,9 @@ export function textLayers(r: Rect, fb: Surface): Rect[] | null {
     plain = null;
     anyWords ||= line.words.length > 0;
     const cur = run as Line | null;
-    if (cur && cur.fg === line.fg && cur.bits.buffer === line.bits.buffer && cur.bits.byteOffset + cur.bits.length === line.bits.byteOffset) {
-      // the same main colour: one layer over both (their bits lie one after the other)
-      cur.h += line.h;
-      cur.bits = new Uint8Array(cur.bits.buffer, cur.bits.byteOffset, cur.bits.length + line.bits.length);
+    if (cur && cur.fg === line.fg) {
+      // the same main colour: one layer over both
+      cur.y1 = line.y1;
       for (const wd of line.words) cur.words.push(wd);
     } else {
       flush();
@@ -146,28 +158,26 @@ export function textLayers(r: Rect, fb: Surface): Rect[] | null {
   }
   flush();
   // a single layer with nothing over it is the plain two-colour rectangle
-  return anyWords || layers > 1 ? out : null;
+  if (anyWords || layers > 1) return out;
+  bitsUsed = mark;
+  return null;
 }
 
-/** A line as a layer: its rows, main colour, 1-bit data, and the words in other colours. */
+/** A line (or lines) as a layer: its rows in r, main colour, and the words in other colours. */
 interface Line {
-  y: number;
-  h: number;
+  y0: number;
+  y1: number;
   fg: number;
-  bits: Uint8Array;
   words: LayerPiece[];
 }
 
 /**
  * One line of r (content rows c0..c1, all its rows y0..y1, in r) as a layer and the words over
- * it, or null to keep it whole.
+ * it, its bits set in the piece's 1-bit data (rb bytes a row), or null to keep it whole.
  */
-function layerLine(d: Uint32Array, W: number, r: Rect, bg: number, c0: number, c1: number, y0: number, y1: number): Line | null {
+function layerLine(d: Uint32Array, W: number, r: Rect, bg: number, bits: Uint8Array, rb: number, c0: number, c1: number, y0: number, y1: number): Line | null {
   const w = r.w;
-  const rb = (w + 7) >> 3;
-  const mark = bitsUsed;
-  const bits = takeBits(rb * (y1 - y0));
-  markColumns(d, (r.y + c0) * W + r.x, W, w, c1 - c0, bg, bits, (c0 - y0) * rb, rb);
+  markColumns(d, (r.y + c0) * W + r.x, W, w, c1 - c0, bg, bits, c0 * rb, rb);
   // words: runs of columns of one colour (empty columns between two words of a colour join them)
   let nfg = 0;
   const words: { x0: number; x1: number; c: number }[] = [];
@@ -177,7 +187,7 @@ function layerLine(d: Uint32Array, W: number, r: Rect, bg: number, c0: number, c
   for (let x = 0; x < w; x++) {
     const s = colState[x]!;
     if (s === EMPTY) continue;
-    if (s === MULTI) return giveBack(mark);
+    if (s === MULTI) return null;
     const c = colColour[x]!;
     if (c !== cur) {
       if (cur >= 0) words.push({ x0, x1, c: cur });
@@ -186,7 +196,7 @@ function layerLine(d: Uint32Array, W: number, r: Rect, bg: number, c0: number, c
       let k = 0;
       while (k < nfg && fgColour[k] !== c) k++;
       if (k === nfg) {
-        if (nfg === MAX_FG) return giveBack(mark);
+        if (nfg === MAX_FG) return null;
         fgColour[nfg] = c;
         fgWidth[nfg++] = 0;
       }
@@ -194,7 +204,7 @@ function layerLine(d: Uint32Array, W: number, r: Rect, bg: number, c0: number, c
     x1 = x + 1;
   }
   if (cur >= 0) words.push({ x0, x1, c: cur });
-  if (nfg === 0) return giveBack(mark);
+  if (nfg === 0) return null;
   // the main colour: the one with the most words (the fewest rectangles over the layer), then columns
   for (const wd of words) {
     let k = 0;
@@ -208,10 +218,10 @@ function layerLine(d: Uint32Array, W: number, r: Rect, bg: number, c0: number, c
   for (const wd of words) {
     if (wd.c === fg) continue;
     // the layer shows this word as background; the word follows in its own colour
-    for (let y = c0; y < c1; y++) clearBits(bits, (y - y0) * rb, wd.x0, wd.x1);
+    for (let y = c0; y < c1; y++) clearBits(bits, y * rb, wd.x0, wd.x1);
     over.push({ x: r.x + wd.x0, y: r.y + c0, w: wd.x1 - wd.x0, h: c1 - c0, layer: { bg, fg: wd.c, bits: null } });
   }
-  return { y: r.y + y0, h: y1 - y0, fg, bits, words: over };
+  return { y0, y1, fg, words: over };
 }
 
 /**
@@ -237,11 +247,6 @@ function markColumns(d: Uint32Array, at: number, W: number, w: number, h: number
   }
 }
 
-/** A line kept whole: its scratch bits are not needed. */
-function giveBack(mark: number): null {
-  bitsUsed = Math.min(bitsUsed, mark);
-  return null;
-}
 
 /**
  * Tight's 1-bit data of a layer: bit set where the surface has the layer's colour, rows padded

@@ -137,8 +137,7 @@ export class TightEncoder implements Encoder {
     if (isLayer(r)) {
       // one colour of a text line over its background (the words in other colours follow)
       this.counters.layer++;
-      out.u8(TightControl.ExplicitFilter | (TightStream.FewColours << 4) | this.#takeResetBits());
-      out.u8(TightFilter.Palette).u8(1);
+      this.#paletteHeader(out, TightStream.FewColours, 2);
       writePacked(out, tp, tr.pixel(r.layer.bg));
       writePacked(out, tp, tr.pixel(r.layer.fg));
       const data = this.#data;
@@ -181,8 +180,7 @@ export class TightEncoder implements Encoder {
       const stream = colours <= FEW_COLOURS ? TightStream.FewColours : TightStream.ManyColours;
       if (colours === 2) this.counters.mono++;
       else this.counters.indexed++;
-      out.u8(TightControl.ExplicitFilter | (stream << 4) | this.#takeResetBits());
-      out.u8(TightFilter.Palette).u8(colours - 1); // filter-id, number-of-colours - 1
+      this.#paletteHeader(out, stream, colours);
       for (let k = 0; k < colours; k++) writePacked(out, tp, tightPalette.colours[k]!);
       if (colours === 2) {
         // 1 bit per pixel (1 = the second colour), rows padded to a byte, leftmost pixel in bit 7
@@ -220,6 +218,12 @@ export class TightEncoder implements Encoder {
       }
     }
     this.#writeData(out, TightStream.Full);
+  }
+
+  /** A palette-filter rectangle's control byte, filter-id and number-of-colours - 1 (its palette follows). */
+  #paletteHeader(out: ByteWriter, stream: number, colours: number): void {
+    out.u8(TightControl.ExplicitFilter | (stream << 4) | this.#takeResetBits());
+    out.u8(TightFilter.Palette).u8(colours - 1);
   }
 
   #takeResetBits(): number {

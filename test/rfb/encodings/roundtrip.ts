@@ -6,7 +6,8 @@ import { ByteWriter } from '../../../src/rfb/wire/byte-writer.js';
 import { Rgb332ColourMap } from '../../../src/rfb/encodings/colour-map.js';
 import { DEFAULT_ENCODE_PARAMS, type EncodeParams } from '../../../src/rfb/encodings/encoder.js';
 import { EncoderSet } from '../../../src/rfb/encodings/select.js';
-import { PixelTranslator, type PixelFormat } from '../../../src/rfb/wire/pixel-format.js';
+import { EncodingType } from '../../../src/rfb/wire/encodings.js';
+import { NATIVE_FORMAT, PixelTranslator, type PixelFormat } from '../../../src/rfb/wire/pixel-format.js';
 import { ClientFramebuffer } from '../../../client/headless/framebuffer.js';
 import { createDecoders } from '../../../client/headless/rfb-client.js';
 import type { Decoder } from '../../../client/headless/decoders/decoder.js';
@@ -76,6 +77,23 @@ export function rawReference(surface: Surface, rects: Rect[], pf: PixelFormat): 
   const { bytes, count } = encode(encoderSet([0]), surface, rects, pf);
   p.decode(bytes, count);
   return p.fb;
+}
+
+/**
+ * A crop (clipped to the surface), then the whole surface, encoded with one session's Tight in
+ * `format` ('native' or a FORMATS key) at a CompressLevel and decoded by one client: the whole
+ * screen's zlib data goes through the streams the crop used. The pixels that differ from what Raw
+ * shows, and that session's encoder set.
+ */
+export function tightCropThenWhole(s: Surface, c: Rect, compressLevel: number | null, format: string): { diff: number; set: EncoderSet } {
+  const rect = { x: c.x, y: c.y, w: Math.min(c.w, s.width - c.x), h: Math.min(c.h, s.height - c.y) };
+  const pf = format === 'native' ? NATIVE_FORMAT : FORMATS[format]!;
+  const set = encoderSet([EncodingType.Tight], { compressLevel });
+  const peer = new Peer(s.width, s.height, pf);
+  const rects = [rect, { x: 0, y: 0, w: s.width, h: s.height }];
+  const { bytes, count } = encode(set, s, rects, pf);
+  peer.decode(bytes, count);
+  return { diff: diffCount(peer.fb, rawReference(s, rects, pf)), set };
 }
 
 /** Pixels (RGB) where a and b differ. */
