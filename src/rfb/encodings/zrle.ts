@@ -258,7 +258,8 @@ export class ZrleEncoder implements Encoder {
         encodeBand(clientPixels({ x: r.x, y: r.y + ty, w: r.w, h: th }, fb, tr, this.#band), 0, r.w, r.w, th, cp, kind, w);
       }
     }
-    this.#stream ??= new DeflateStream(this.#level, undefined, this.deflate);
+    // CPIXELs: the deflater that finds their 3-byte matches (zlib-stream.ts)
+    this.#stream ??= new DeflateStream(this.#level, undefined, this.deflate, 'pixels');
     const z = this.#stream.compress(w.view());
     out.u32(z.length).bytes(z); // length, zlibData
   }

@@ -2,6 +2,7 @@
 // session, flushed with Z_SYNC_FLUSH per rectangle (RFC 6143 §7.7.5-7.7.6: one stream per
 // connection, the client keeps one inflater), and that inflater.
 import zlib from 'node:zlib';
+import { Deflater } from './deflate.js';
 
 /** The deflate window: the most a back-reference reaches (the inflater holds as much). */
 export const WINDOW = 32 * 1024;
@@ -22,6 +23,13 @@ export interface ParallelDeflate {
 }
 
 const OUT_CHUNK = 64 * 1024;
+
+/**
+ * What deflates a stream on this thread: `zlib` is node:zlib (its bundled zlib: fast, finds long
+ * matches, but hashes 4 bytes and so misses the 3-byte matches of 3-byte pixels); `pixels` is ours
+ * (deflate.ts: hashes 3 bytes as well, in TypeScript), for data made of CPIXELs (ZRLE).
+ */
+export type DeflateEngine = 'zlib' | 'pixels';
 
 interface NativeHandle {
   writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
@@ -64,7 +72,10 @@ export class DeflateStream {
     readonly parallelMin = 256 * 1024,
     /** The server's deflate threads (null: this thread only). */
     readonly pool: ParallelDeflate | null = null,
+    readonly engine: DeflateEngine = 'zlib',
   ) {}
+
+  #pixels: Deflater | null = null;
 
   #native(): NativeHandle {
     if (this.#h) return this.#h;
@@ -106,7 +117,7 @@ export class DeflateStream {
   /** Compress `input` and sync-flush: the result is everything the client needs for it. */
   compress(input: Uint8Array): Buffer {
     const pool = this.pool;
-    const pieces = pool && input.length >= this.parallelMin ? pool.pieces(input.length) : 1;
+    const pieces = pool && this.engine === 'zlib' && input.length >= this.parallelMin ? pool.pieces(input.length) : 1;
     this.#undo = { window: this.#window, headerSent: this.#headerSent };
     let body: Buffer;
     if (pool && pieces > 1) {
@@ -114,6 +125,14 @@ export class DeflateStream {
       this.#dropNative();
       // a copy: Buffer#slice would be a view of the encoder's reused buffer
       this.#window = Uint8Array.prototype.slice.call(input, Math.max(0, input.length - WINDOW));
+      this.#pixels?.reset(this.#window);
+    } else if (this.engine === 'pixels') {
+      if (!this.#pixels) {
+        this.#pixels = new Deflater(this.level);
+        this.#pixels.reset(this.#window);
+      }
+      body = Buffer.from(this.#pixels.compress(input)); // a copy: the deflater reuses its buffer
+      this.#window = NO_WINDOW; // the deflater holds it
     } else {
       body = this.#run(input);
       this.#window = NO_WINDOW; // the native deflater holds it
@@ -130,11 +149,13 @@ export class DeflateStream {
     this.#window = u.window;
     this.#headerSent = u.headerSent;
     this.#dropNative();
+    this.#pixels?.reset(u.window);
     this.#undo = null;
   }
 
   close(): void {
     this.#out = null;
+    this.#pixels = null;
     this.#dropNative();
   }
 }
