@@ -7,11 +7,14 @@
 // The caller stays synchronous (an encoder writes its rectangle at once): the main thread
 // deflates the first piece itself while worker threads deflate the others, then blocks on an
 // Atomics flag for each worker and takes the result with receiveMessageOnPort.
+import fs from 'node:fs';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { setServerV8FlagsForNewIsolates } from '../../runtime/v8-flags.js';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import zlib from 'node:zlib';
-import { MEM_LEVEL, WINDOW, type ParallelDeflate } from '../wire/zlib-stream.js';
+import { Deflater } from '../wire/deflate.js';
+import { MEM_LEVEL, WINDOW, type DeflateEngine, type ParallelDeflate } from '../wire/zlib-stream.js';
 /** Below this a piece costs more in hand-off than it saves. */
 const MIN_PIECE = 64 * 1024;
 /** A worker that does not answer in this long is given up; its piece is deflated here. */
@@ -21,6 +24,17 @@ interface Job {
   input: Uint8Array;
   dictionary: Uint8Array | null;
   level: number;
+  engine: DeflateEngine;
+}
+
+/**
+ * Our deflate's module, for the workers to import. They are plain Node and cannot load TypeScript:
+ * run from src/ (vitest) they take the built one in dist/ (`npm test` builds first).
+ */
+function deflateModule(): string {
+  const here = new URL('../wire/deflate.js', import.meta.url);
+  if (fs.existsSync(fileURLToPath(here))) return here.href;
+  return new URL('../../../dist/src/rfb/wire/deflate.js', import.meta.url).href;
 }
 
 
@@ -31,11 +45,18 @@ const zlib = require('node:zlib');
 const { port, flag } = workerData;
 const MEM_LEVEL = ${MEM_LEVEL};
 const f = new Int32Array(flag);
-port.on('message', ({ data, dictionaryLength, level }) => {
+let ours = null; // our deflate's module, imported on the first piece for it
+port.on('message', async ({ data, dictionaryLength, level, engine }) => {
   let out;
   try {
     const dictionary = data.subarray(0, dictionaryLength);
-    out = { ok: deflatePiece({ input: data.subarray(dictionaryLength), dictionary, level }) };
+    const input = data.subarray(dictionaryLength);
+    if (engine === 'pixels') {
+      ours ??= import(${JSON.stringify(deflateModule())});
+      const d = new (await ours).Deflater(level);
+      d.reset(dictionary);
+      out = { ok: d.compress(input).slice() }; // a copy of just the bytes: the view's buffer is larger
+    } else out = { ok: deflatePiece({ input, dictionary, level }) };
   } catch (err) {
     out = { error: String(err && err.message || err) };
   }
@@ -51,7 +72,12 @@ function deflatePiece({ input, dictionary, level }) {
 `;
 
 /** The same as the worker's deflatePiece, on this thread. */
-export function deflatePiece({ input, dictionary, level }: Job): Buffer {
+export function deflatePiece({ input, dictionary, level, engine }: Job): Buffer {
+  if (engine === 'pixels') {
+    const d = new Deflater(level);
+    if (dictionary) d.reset(dictionary);
+    return Buffer.from(d.compress(input));
+  }
   const o: zlib.ZlibOptions = { level, memLevel: MEM_LEVEL, finishFlush: zlib.constants.Z_SYNC_FLUSH };
   if (dictionary && dictionary.length > 0) o.dictionary = dictionary;
   return zlib.deflateRawSync(input, o);
@@ -125,7 +151,7 @@ export class DeflatePool implements ParallelDeflate {
    * Raw deflate of `input` continuing after `window` (the last ≤ 32 KiB the inflater holds),
    * sync-flushed, in `pieces` pieces on as many threads.
    */
-  deflate(input: Uint8Array, window: Uint8Array, level: number, pieces: number): Buffer {
+  deflate(input: Uint8Array, window: Uint8Array, level: number, pieces: number, engine: DeflateEngine = 'zlib'): Buffer {
     // the workers start on the second large rectangle within a second (a video, not an idle
     // screen's first frame: an idle VM should not pay a thread for it), and are used once booted
     const now = performance.now();
@@ -138,7 +164,7 @@ export class DeflatePool implements ParallelDeflate {
     for (let i = 0; i < n; i++) {
       const s = cut(i);
       const dictionary = i === 0 ? window : input.subarray(Math.max(0, s - WINDOW), s);
-      jobs.push({ input: input.subarray(s, cut(i + 1)), dictionary, level });
+      jobs.push({ input: input.subarray(s, cut(i + 1)), dictionary, level, engine });
     }
     // hand pieces 1..n-1 out, each copied once with its dictionary in front (a view would be
     // cloned with its whole buffer) and transferred; deflate piece 0 meanwhile
@@ -148,7 +174,7 @@ export class DeflatePool implements ParallelDeflate {
       const from = Math.max(0, s - WINDOW);
       const data = Uint8Array.prototype.slice.call(input, from, cut(i + 1));
       Atomics.store(h.flag, 0, 0);
-      h.port.postMessage({ data, dictionaryLength: s - from, level }, [data.buffer]);
+      h.port.postMessage({ data, dictionaryLength: s - from, level, engine }, [data.buffer]);
     }
     this.counters.pooled++;
     this.counters.onWorkers += n - 1;

@@ -308,6 +308,11 @@ export class Deflater {
     return result;
   }
 
+  /** The last ≤ 32 KiB of input (a view, valid until the next call). */
+  window(): Uint8Array {
+    return this.#buf.subarray(0, this.#hist);
+  }
+
   /** Forget the history and start from `window` (the last ≤ 32 KiB the inflater holds; empty: nothing). */
   reset(window: Uint8Array): void {
     this.#head.fill(-1);

@@ -18,8 +18,8 @@ export const MEM_LEVEL = 8;
 export interface ParallelDeflate {
   /** How many pieces an input of `n` bytes is worth cutting into (1: deflate it on one thread). */
   pieces(n: number): number;
-  /** Raw deflate of `input` continuing after `window`, sync-flushed, in `pieces` pieces. */
-  deflate(input: Uint8Array, window: Uint8Array, level: number, pieces: number): Buffer;
+  /** Raw deflate of `input` continuing after `window`, sync-flushed, in `pieces` pieces (each by `engine`). */
+  deflate(input: Uint8Array, window: Uint8Array, level: number, pieces: number, engine?: DeflateEngine): Buffer;
 }
 
 const OUT_CHUNK = 64 * 1024;
@@ -117,11 +117,13 @@ export class DeflateStream {
   /** Compress `input` and sync-flush: the result is everything the client needs for it. */
   compress(input: Uint8Array): Buffer {
     const pool = this.pool;
-    const pieces = pool && this.engine === 'zlib' && input.length >= this.parallelMin ? pool.pieces(input.length) : 1;
+    const pieces = pool && input.length >= this.parallelMin ? pool.pieces(input.length) : 1;
     this.#undo = { window: this.#window, headerSent: this.#headerSent };
     let body: Buffer;
     if (pool && pieces > 1) {
-      body = pool.deflate(input, this.#window, this.level, pieces);
+      // our deflater holds its window itself: the first piece continues from it
+      const window = this.#pixels ? this.#pixels.window() : this.#window;
+      body = pool.deflate(input, window, this.level, pieces, this.engine);
       this.#dropNative();
       // a copy: Buffer#slice would be a view of the encoder's reused buffer
       this.#window = Uint8Array.prototype.slice.call(input, Math.max(0, input.length - WINDOW));

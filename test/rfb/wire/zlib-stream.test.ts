@@ -39,6 +39,9 @@ describe('DeflateStream', () => {
   });
 });
 
+/** node:zlib, and our deflate for pixel data (both go to the workers in pieces). */
+const ENGINES = ['zlib', 'pixels'] as const;
+
 describe('DeflateStream on several cores (large inputs, pigz-style pieces)', () => {
   const deflatePool = new DeflatePool(2); // whatever this machine has: two workers and this thread
   beforeAll(async () => {
@@ -58,9 +61,9 @@ describe('DeflateStream on several cores (large inputs, pigz-style pieces)', () 
     return b;
   };
 
-  it('one inflater follows a stream mixing native and parallel outputs, with withdrawals', () => {
+  it.each(ENGINES)('one inflater follows a stream mixing native and parallel outputs, with withdrawals (%s)', (engine) => {
     const before = { ...deflatePool.counters };
-    const d = new DeflateStream(2, 4096, deflatePool);
+    const d = new DeflateStream(2, 4096, deflatePool, engine);
     const inf = new InflateStream();
     const reused = Buffer.alloc(700_000); // encoders reuse one input buffer
     const sent: Buffer[] = [];
@@ -95,11 +98,11 @@ describe('DeflateStream on several cores (large inputs, pigz-style pieces)', () 
     expect(deflatePool.counters.fallbacks).toBe(before.fallbacks);
   });
 
-  it('pieces refer back across their cuts and to the previous rectangle: no worse than one deflater', () => {
+  it.each(ENGINES)('pieces refer back across their cuts and to the previous rectangle: no worse than one deflater (%s)', (engine) => {
     const noise = crypto.randomBytes(30_000);
     const input = Buffer.concat([sample(200_000, 9), sample(200_000, 9), sample(200_000, 9), noise]);
-    const parallel = new DeflateStream(2, 4096, deflatePool);
-    const single = new DeflateStream(2, Infinity);
+    const parallel = new DeflateStream(2, 4096, deflatePool, engine);
+    const single = new DeflateStream(2, Infinity, null, engine);
     const p = parallel.compress(input);
     const s = single.compress(input);
     expect(p.length).toBeLessThan(s.length * 1.03);
@@ -114,10 +117,10 @@ describe('DeflateStream on several cores (large inputs, pigz-style pieces)', () 
 });
 
 describe('DeflateStream without its workers', () => {
-  it('deflates every piece on this thread when the workers are gone, and the stream stays whole', async () => {
+  it.each(ENGINES)('deflates every piece on this thread when the workers are gone, and the stream stays whole (%s)', async (engine) => {
     const deflatePool = new DeflatePool(2);
     await deflatePool.whenOnline();
-    const d = new DeflateStream(2, 4096, deflatePool);
+    const d = new DeflateStream(2, 4096, deflatePool, engine);
     const inf = new InflateStream();
     const a = crypto.randomBytes(300_000);
     expect(inf.inflate(d.compress(a)).equals(a)).toBe(true);
