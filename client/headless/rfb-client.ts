@@ -29,6 +29,12 @@ export interface RfbClientOptions {
   pixelFormat?: PixelFormat;
   /** Keep one incremental request outstanding, like a viewer (default true). */
   autoUpdate?: boolean;
+  /**
+   * With autoUpdate: once the server announces ContinuousUpdates (its EndOfContinuousUpdates, after
+   * a SetEncodings that lists them), enable them over the whole screen and stop asking after each
+   * update, as TigerVNC does (default false).
+   */
+  continuousUpdates?: boolean;
   password?: string;
 }
 
@@ -99,6 +105,8 @@ export class RfbClient extends EventEmitter<RfbClientEvents> {
   bytesReceived = 0;
   /** Set once the first complete update has been decoded. */
   gotFirstUpdate = false;
+  /** Continuous updates are on (the continuousUpdates option, and the server has them). */
+  continuous = false;
   readonly decoders = createDecoders();
   readonly options: Required<Omit<RfbClientOptions, 'password'>> & { password?: string };
   #q = new ByteQueue(512 * 1024 * 1024);
@@ -117,6 +125,7 @@ export class RfbClient extends EventEmitter<RfbClientEvents> {
       encodings: DEFAULT_CLIENT_ENCODINGS,
       pixelFormat: NATIVE_FORMAT,
       autoUpdate: true,
+      continuousUpdates: false,
       ...options,
     };
     this.#pf = this.options.pixelFormat;
@@ -243,6 +252,10 @@ export class RfbClient extends EventEmitter<RfbClientEvents> {
           else this.emit('cuttext', m.text.toString('latin1'));
           return true;
         case 'EndOfContinuousUpdates':
+          if (this.options.autoUpdate && this.options.continuousUpdates && !this.continuous) {
+            this.continuous = true;
+            this.#send(clientMessages.enableContinuousUpdates(true, 0, 0, this.width, this.height));
+          }
           this.emit('endcontinuous');
           return true;
         case 'Fence':
@@ -254,7 +267,7 @@ export class RfbClient extends EventEmitter<RfbClientEvents> {
     if (!info) return false;
     this.updates++;
     this.gotFirstUpdate = true;
-    if (this.options.autoUpdate) this.requestUpdate(true);
+    if (this.options.autoUpdate && !this.continuous) this.requestUpdate(true);
     this.emit('update', info);
     return true;
   }
@@ -263,6 +276,7 @@ export class RfbClient extends EventEmitter<RfbClientEvents> {
     this.width = w;
     this.height = h;
     this.fb.resize(w, h);
+    if (this.continuous) this.#send(clientMessages.enableContinuousUpdates(true, 0, 0, w, h));
     this.emit('resize', w, h);
   }
 

@@ -55,10 +55,10 @@ export function settleSeconds(o: IdleOptions): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** n viewer-like clients (TigerVNC's encodings), each with its first frame. */
+/** n viewer-like clients (TigerVNC's encodings; continuous updates where the server has them, as TigerVNC), each with its first frame. */
 async function connectViewers(url: string, n: number): Promise<RfbClient[]> {
   const clients: RfbClient[] = [];
-  for (let i = 0; i < n; i++) clients.push(await RfbClient.connect(url, { timeoutMs: 20_000, encodings: ALL_CLIENT_ENCODINGS }));
+  for (let i = 0; i < n; i++) clients.push(await RfbClient.connect(url, { timeoutMs: 20_000, encodings: ALL_CLIENT_ENCODINGS, continuousUpdates: true }));
   await Promise.all(clients.map((c) => c.waitFirstFrame()));
   return clients;
 }
@@ -194,7 +194,7 @@ export function formatIdleTable(results: IdleResult[], o: IdleOptions): string {
     ...[r.queries, r.pagesWalked, r.faults, r.drops, r.rearms, r.pagesReported, r.bytesCompared, r.updates, r.bytesSent].map((v) => n(v)),
   ]);
   return [
-    `guest ${o.guest}, ${o.clients} viewer(s) asking for Tight, ZRLE, Hextile, Zlib, RRE, CopyRect, Raw (as TigerVNC does), ${o.seconds} s per mode from the first frame (steady: the last ${o.seconds - settleSeconds(o)} s); refresh: poll every 30 ms as Xen, or /event on the tracker's doorbell; server CPU = process CPU time / wall time (from /proc)` +
+    `guest ${o.guest}, ${o.clients} viewer(s) asking for Tight, ZRLE, Hextile, Zlib, RRE, CopyRect, Raw, with continuous updates where the server offers them (as TigerVNC does), ${o.seconds} s per mode from the first frame (steady: the last ${o.seconds - settleSeconds(o)} s); refresh: poll every 30 ms as Xen, or /event on the tracker's doorbell; server CPU = process CPU time / wall time (from /proc)` +
       (repeated ? `; ${o.repeat} runs per mode, interleaved: each row is the median run, all runs' CPU % listed` : ''),
     `machine: ${describeMachine()}`,
     table(['mode', 'CPU %', ...(repeated ? ['runs CPU %'] : []), 'x scan', 'steady CPU %', 'steady ctxsw/s', 'wakeups/s', 'ctxsw/s', 'queries', 'pages walked', 'faults', 'drops', 're-arms', 'pages reported', 'bytes compared', 'updates', 'bytes sent'], rows),

@@ -227,6 +227,25 @@ describe('pseudo-encodings', () => {
     for (let i = 0; i < 100 && ends < 2; i++) await new Promise((r) => setTimeout(r, 20));
     expect(ends).toBe(2);
   });
+
+  it('the headless client with continuousUpdates turns them on when announced and stops asking (as TigerVNC)', async () => {
+    app = await startApp(desktopGuest);
+    const c = await open(app, { encodings: [EncodingType.ZRLE, EncodingType.ContinuousUpdates, ...PSEUDO], continuousUpdates: true });
+    await c.waitFirstFrame();
+    for (let i = 0; i < 100 && !c.continuous; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(c.continuous).toBe(true);
+    let requests = 0;
+    const request = c.requestUpdate.bind(c);
+    c.requestUpdate = (...args) => {
+      requests++;
+      request(...args);
+    };
+    // the clock ticks every second: updates arrive, and the client asks for none of them
+    await c.nextUpdate(3000);
+    await c.nextUpdate(3000);
+    expect(requests).toBe(0);
+    expect(await converges(c, app)).toBe(0);
+  });
 });
 
 /** A terminal: lines of text; scroll() moves everything up one 16-pixel line and writes a new one. */
