@@ -249,8 +249,11 @@ ${idleTable(bios)}
 The text screen is never polled (tracking is off in text mode; the device compares cells when something
 changed): what costs is the cursor blinking at the VGA rate, a toggle every 8 frames at 70 Hz, ~9 updates/s of
 one cell each, against QEMU's ${num(bios.results.find((r) => r.mode.startsWith('qemu'))?.updates)} updates a minute (its cursor blinks about 4 times slower). Per update we
-spend about ${pct((10 * bios.results.find((r) => r.mode === 'dirty/event').cpuPercent * bios.results.find((r) => r.mode === 'dirty/event').seconds) / Math.max(1, bios.results.find((r) => r.mode === 'dirty/event').updates), 2)} ms of CPU on this machine: two wake-ups (the blink timer, the viewer's next request), a
-write and a read on loopback, and the JavaScript between them. A blink touches one cell: when nothing but time
+spend about ${pct((10 * bios.results.find((r) => r.mode === 'dirty/event').cpuPercent * bios.results.find((r) => r.mode === 'dirty/event').seconds) / Math.max(1, bios.results.find((r) => r.mode === 'dirty/event').updates), 2)} ms of CPU on this machine: one wake-up (the blink timer), the
+device's look at the cursor's cell, encoding it and a write on loopback. The bench's viewer turns on
+ContinuousUpdates as TigerVNC does when the server offers them, so it sends no request per update and the
+server has no second wake-up to read one (QEMU does not offer them: its viewer asks for each update). Before
+the viewer did, the same bench measured 1.83 ms an update here (1.65% against QEMU's 1.25% in that run). A blink touches one cell: when nothing but time
 has passed since the last update the device looks at the cursor's cell only (no pass over the 2000 cells), and
 the firmware guest waits for the keyboard's IRQ 1 instead of polling the controller every 20 ms (which alone
 cost 0.35% of a core with nobody typing). Blinking at a slower, QEMU-like rate would cost less; we keep the
@@ -262,7 +265,7 @@ A Node process doing nothing but a timer every 110 ms spends 0.6-1.25 ms of CPU 
 timing hooks, two runs of 25 s): the device's update of the cursor cell 0.28-0.33 ms, building and encoding the
 update 0.5 ms, the write to the loopback socket 0.78-0.80 ms (the kernel's TCP path and waking the viewer),
 reading the viewer's next request 0.09-0.13 ms, and 1.0-1.7 ms outside our JavaScript (the wake-ups): 2.9-3.8
-ms an update in those runs (an hour before the table, when one run of the same bench gave 3.6% against QEMU's 1.0%: the cost of a wake-up on this VM varies by the hour). QEMU's CPU over its updates is
+ms an update in those runs (a day before the table, viewers asking for each update, when one run of the same bench gave 3.6% against QEMU's 1.0%: the cost of a wake-up on this VM varies by the hour). QEMU's CPU over its updates is
 ${pct((10 * bios.results.find((r) => r.mode.startsWith('qemu')).cpuPercent * bios.results.find((r) => r.mode.startsWith('qemu')).seconds) / Math.max(1, bios.results.find((r) => r.mode.startsWith('qemu')).updates), 2)} ms an update; it sends a quarter as many.
 
 ### Desktop (\`--guest desktop\`: a clock redrawn once a second)
@@ -394,17 +397,28 @@ than its palette streams (CompressLevel 6: 2, as TigerVNC and LibVNCServer lower
 console 153 bytes, over x11vnc's. memLevel 9, Z_FILTERED and windowBits 12-14 gave nothing better; Z_RLE is fast
 but 1.8-3.2x the bytes.
 
-The bytes lost on photo and desktop ZRLE are zlib's, not the tiles': Node's bundled zlib (Chromium's fork)
-packs the same ZRLE tile stream worse than the system zlib the C servers link (photo: 1,403,864 bytes against
-1,259,525, desktop 50,677 against 46,857, both at level 6, at about the same speed). Our ZRLE tile choices are
+ZRLE's bytes were zlib's, not the tiles': Node's bundled zlib (Chromium's fork) hashes 4 bytes to find
+matches, so it misses the 3-byte matches that a repeated CPIXEL makes. The same ZRLE tile stream (the fixture
+frames', cut into 12 sync-flushed pieces) deflates at level 6 to photo 1,403,100 and desktop 49,437 bytes with
+it, and to 1,259,519 and 46,851 (one piece) with the system zlib the C servers link. Our ZRLE tile choices are
 LibVNCServer's (choosing with its estimates instead of our exact sizes gives the same bytes on all four
-pictures). fflate 0.8.3 (a deflate in JavaScript), measured on the same tile streams at level 6, packs photo and
-desktop like the system zlib (1,257,228 and 47,874 bytes) but text worse (19,844 against 18,669) and takes
-1.5-2.8x Node's CPU (photo 75 against 49 ms, desktop 4.7 against 2.3, console 2.3 against 0.8): photo ZRLE
-would reach the peers' bytes only at 1.5x their CPU, desktop neither: not taken. pako 2 (the
-zlib 1.2 port in JavaScript) gives the system zlib's bytes exactly (photo 1,259,519, desktop 46,851) at 2.5-2.8x
-Node's CPU (photo 126 against 50 ms, desktop 6.5 against 2.3); pako 3 gives Node's bytes. Sending photo tiles as
-plain RLE (4 bytes a pixel, which Node's zlib matches better) packs them to 1,338,001: still over the peers.
+pictures). So ZRLE's stream is deflated by our own raw deflate (\`src/rfb/wire/deflate.ts\`): zlib's hash
+chains, on 4-byte prefixes, beside a table of the last position of each 3-byte prefix for the length-3 matches
+(within 4 KiB: zlib's TOO_FAR); greedy after a 16 KiB segment whose matches averaged under 10 bytes (a photo's
+pixels: 3-5; the desktop 5-10), one step of lazy evaluation otherwise (the console 10-33, text 15-19; at level 6
+chains of at most 48 steps where zlib walks 128: on 4-byte prefixes fewer steps find the long matches); every position inside
+a match enters the chains; blocks of at most 4096 symbols, since 3-byte pixels change their statistics from tile
+to tile (photo, level 1: 1,232,457 bytes in blocks of 4 Ki symbols, 1,258,705 in 8 Ki, 1,270,156 in 16 Ki);
+each block dynamic, fixed or stored, whichever is smallest; each call ends in a sync flush. On the same 12-piece
+streams: photo 1,236,545 bytes in ~60-68 ms (Node's zlib 1,403,100 in 43), desktop 46,412 in 3.3 (49,437 in
+2.2), text 19,232 in 3.5-3.9 (19,094 in 2.7), console 7,467 in 1.1 (7,456 in 0.74): per byte about what the
+system zlib costs (photo 58 ms one-shot). Chains walked less far cost much more on periodic data: at 32 steps,
+quartered once a match of 4 was found, a stream of repeating rows packed to 2.7x zlib's bytes (48 steps: 1.23x;
+64: 1.03x; 128: zlib's exactly); and a small rectangle costs more than with node:zlib (~15 against 3 µs for
+1 KiB, most of it building the block's codes): a few µs an update at VNC's rates. Large ZRLE rectangles still go to the deflate pool, each piece deflated
+by ours in the workers. Measured and not taken: fflate 0.8 (level 1: photo 1,250,311 bytes in 60 ms, but desktop
+4.3 ms at level 6, and its streaming flush does not end on a byte boundary, so a sync flush would need its
+internals) and pako 2 (the system zlib's bytes at 2.5-2.8x Node's CPU).
 Tight's text and console bytes are below the best peer's now (0.85 and 0.78); desktop Tight's CPU (1.4x
 x11vnc's, whose Tight sends 1.4x our bytes) is mostly zlib (3.5 ms), the gradient filter over the background
 (2.4 ms) and the colour count of the palette rectangles (1.1 ms).

@@ -29,8 +29,8 @@ const TOO_FAR = 4096;
 const BLOCK_SYMS = 4096;
 /** Input is matched in segments this long; the way (greedy or lazy) is chosen for each. */
 const SEGMENT = 16 * 1024;
-/** Matches shorter than this on average make a segment's data pixel-like (see compress). */
-const SHORT_MATCH = 6;
+/** Matches shorter than this on average make the next segment greedy (see compress). */
+const SHORT_MATCH = 10;
 /** Buffers grown past this by one large input are let go after it. */
 const KEEP = 1024 * 1024;
 /** Global positions are rebased before they pass this (Int32Array). */
@@ -38,9 +38,11 @@ const REBASE_AT = 1 << 30;
 
 /**
  * Chain search limits per level (good, lazy, nice, chain; as zlib's configuration table, greedy for
- * 1-3). Level 6 searches less than zlib's (nice 64, chain 32 against 128, 128): the chains hold
- * 4-byte prefixes, so fewer steps find the long matches (on ZRLE data of the fixture frames: text
- * 19,335 bytes in 3.1 ms against 19,090 in 5.2, desktop 45,952 in 3.6 against 45,745 in 4.0).
+ * 1-3). Level 6 walks at most 48 steps of a chain where zlib walks 128: the chains hold 4-byte
+ * prefixes, so fewer steps find the long matches (ZRLE data of the fixture frames: text 19,232 bytes
+ * in 3.5 ms against 19,090 in 5.0, console 7,467 against 7,430). Fewer still cost much more on
+ * periodic data: a chain of 32, quartered (good 4) once a match of 4 is found, packed a stream of
+ * repeating rows to 2.7x zlib's bytes; good 8 and chain 48 to 1.23x, 64 to 1.03x, 128 to zlib's.
  */
 interface Level {
   good: number;
@@ -56,7 +58,7 @@ const LEVELS: readonly Level[] = [
   { good: 4, lazy: 6, nice: 32, chain: 32, greedy: true },
   { good: 4, lazy: 4, nice: 16, chain: 16, greedy: false },
   { good: 8, lazy: 16, nice: 32, chain: 32, greedy: false },
-  { good: 4, lazy: 16, nice: 64, chain: 32, greedy: false },
+  { good: 8, lazy: 16, nice: 128, chain: 48, greedy: false },
   { good: 8, lazy: 32, nice: 128, chain: 256, greedy: false },
   { good: 32, lazy: 128, nice: 258, chain: 1024, greedy: false },
   { good: 32, lazy: 258, nice: 258, chain: 4096, greedy: false },
@@ -286,9 +288,10 @@ export class Deflater {
     this.#blockStart = start;
     if (this.#level.chain === 0) this.#stored(start, end);
     else {
-      // in segments: after one whose matches were short on average (the pixels of a photo: 3-5
-      // bytes; text and flat screens 5-30), lazy evaluation is not worth its second search and the
-      // next goes greedy (photo in 59 ms instead of 73 a frame, same bytes)
+      // in segments: after one whose matches were short on average (under 10 bytes: a photo's
+      // pixels 3-5, the desktop's 5-10; text's 15-19 and the console's 10-33 stay lazy), lazy
+      // evaluation is not worth its second search and the next goes greedy (photo 59 ms instead
+      // of 73 a frame for the same bytes; the desktop's ZRLE frame 1.1 ms less for 1.3% more)
       for (let i = start; i < end; ) {
         const stop = Math.min(end, i + SEGMENT);
         const matched0 = this.#matched;
