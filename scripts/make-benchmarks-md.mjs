@@ -361,11 +361,19 @@ polls the screen), the median of ${peers.options.iterations}${peers.options.warm
 
 ${peerTable(peers)}
 
-Rows within the target (CPU at most 1.5x the best peer's and bytes at most the best peer's): photo Tight,
-text ZRLE, text Tight and desktop Tight, 4 of the 6 rows the target names (photo, text and desktop); the other
-two, photo and desktop ZRLE, are within it on CPU and 7-12% over on bytes (zlib's, below). Of our own console
-picture, bytes are within and CPU is not (ZRLE 1.7x, Tight 2.6x x11vnc's 2.3-2.6 ms frame: most of ours is
-reading the 3 MB picture back in from memory, 40 ms after the last frame).
+Rows within the target (CPU at most 1.5x the best peer's and bytes at most the best peer's): all six the target
+names (photo, text and desktop, ZRLE and Tight). ZRLE's bytes came under the peers' this time by deflating its
+stream with our own deflate (below): photo 1,405,131 -> 1,238,147 bytes, desktop 49,237 -> 45,690, text 18,316
+-> 18,531, console 6,293 -> 6,324, at 1.3-1.4x the fastest peer's CPU (with Node's zlib: 1.0-1.2x); desktop ZRLE
+is the closest on both counts (0.996 of x11vnc's bytes; 1.38 and 1.42x its CPU in the two runs with these
+settings, 1.45-1.56x with the ones tried before them). At CompressLevel 2, which TigerVNC's viewer and noVNC send
+by default, our deflate's margin is wider: on the same 12-piece streams photo 1,236,503 bytes against Node's
+zlib's 1,427,074, desktop 46,667 against 51,962, text 21,197 against 26,311, console 7,959 against 8,603, in
+1.7-1.8x Node's time (photo 66 against 38 ms). Of our own console picture, bytes are within and CPU is not (ZRLE 1.7-1.9x, Tight 2.1-2.6x
+x11vnc's 2.2-2.6 ms frame: most of ours is reading the 3 MB picture back in from memory, 40 ms after the last
+frame). In process (\`bench encode\`, below) ZRLE costs more than with Node's zlib (desktop 13.8 -> 23.8 ms, noise
+52 -> 97): no CompressLevel there, so level 2, where ours takes 1.7-1.8x Node's time, and each frame is a fresh
+encoder's first, the first of three before V8 has compiled our deflate.
 
 Tight on text in several colours: a text line goes as a one-bit layer of its main colour (the one with the
 most words; consecutive lines with the same main colour share one layer) and each word in another colour as a
