@@ -46,6 +46,7 @@ const { port, flag } = workerData;
 const MEM_LEVEL = ${MEM_LEVEL};
 const f = new Int32Array(flag);
 let ours = null; // our deflate's module, imported on the first piece for it
+const deflaters = new Map(); // one of ours per level, reset for each piece
 port.on('message', async ({ data, dictionaryLength, level, engine }) => {
   let out;
   try {
@@ -53,7 +54,9 @@ port.on('message', async ({ data, dictionaryLength, level, engine }) => {
     const input = data.subarray(dictionaryLength);
     if (engine === 'pixels') {
       ours ??= import(${JSON.stringify(deflateModule())});
-      const d = new (await ours).Deflater(level);
+      const { Deflater } = await ours;
+      const d = deflaters.get(level) ?? new Deflater(level);
+      deflaters.set(level, d);
       d.reset(dictionary);
       out = { ok: d.compress(input).slice() }; // a copy of just the bytes: the view's buffer is larger
     } else out = { ok: deflatePiece({ input, dictionary, level }) };
@@ -71,11 +74,15 @@ function deflatePiece({ input, dictionary, level }) {
 }
 `;
 
+/** Our deflaters for pieces on this thread, one per level, reset for each piece (as in the workers). */
+const hereDeflaters = new Map<number, Deflater>();
+
 /** The same as the worker's deflatePiece, on this thread. */
 export function deflatePiece({ input, dictionary, level, engine }: Job): Buffer {
   if (engine === 'pixels') {
-    const d = new Deflater(level);
-    if (dictionary) d.reset(dictionary);
+    const d = hereDeflaters.get(level) ?? new Deflater(level);
+    hereDeflaters.set(level, d);
+    d.reset(dictionary ?? new Uint8Array(0));
     return Buffer.from(d.compress(input));
   }
   const o: zlib.ZlibOptions = { level, memLevel: MEM_LEVEL, finishFlush: zlib.constants.Z_SYNC_FLUSH };

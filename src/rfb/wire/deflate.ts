@@ -31,7 +31,9 @@ const BLOCK_SYMS = 4096;
 const SEGMENT = 16 * 1024;
 /** Matches shorter than this on average make the next segment greedy (see compress). */
 const SHORT_MATCH = 10;
-/** Buffers grown past this by one large input are let go after it. */
+/** Input goes into the buffer behind the window this much at a time. */
+const PIECE = 256 * 1024;
+/** An output buffer grown past this by one large input is let go after it. */
 const KEEP = 1024 * 1024;
 /** Global positions are rebased before they pass this (Int32Array). */
 const REBASE_AT = 1 << 30;
@@ -229,7 +231,7 @@ function minimumRedundancy(a: Uint32Array, n: number): void {
 export class Deflater {
   readonly #level: Level;
   /** The last ≤ WSIZE bytes of history, then the current input. */
-  #buf = new Uint8Array(WSIZE + 64 * 1024);
+  readonly #buf = new Uint8Array(WSIZE + PIECE);
   /** How much of #buf is history from earlier calls. */
   #hist = 0;
   /** Global position of #buf[0]. */
@@ -275,40 +277,42 @@ export class Deflater {
 
   /** Deflate `input` after everything before it and sync-flush. The result is a view, valid until the next call. */
   compress(input: Uint8Array): Uint8Array {
-    const start = this.#hist;
-    const end = start + input.length;
-    if (this.#buf.length < end) {
-      const grown = new Uint8Array(end + (end >> 2));
-      grown.set(this.#buf.subarray(0, start));
-      this.#buf = grown;
-    }
-    this.#buf.set(input, start);
     this.#o = 0;
     this.#reserve(input.length + (input.length >> 3) + 1024);
-    this.#blockStart = start;
-    if (this.#level.chain === 0) this.#stored(start, end);
-    else {
-      // in segments: after one whose matches were short on average (under 10 bytes: a photo's
-      // pixels 3-5, the desktop's 5-10; text's 15-19 and the console's 10-33 stay lazy), lazy
-      // evaluation is not worth its second search and the next goes greedy (photo 59 ms instead
-      // of 73 a frame for the same bytes; the desktop's ZRLE frame 1.1 ms less for 1.3% more)
-      for (let i = start; i < end; ) {
-        const stop = Math.min(end, i + SEGMENT);
-        const matched0 = this.#matched;
-        const pairs0 = this.#pairs;
-        i = this.#level.greedy || this.#shortMatches ? this.#greedy(i, stop, end) : this.#lazy(i, stop, end);
-        const pairs = this.#pairs - pairs0;
-        this.#shortMatches = pairs === 0 || this.#matched - matched0 < SHORT_MATCH * pairs;
-      }
+    // a piece at a time behind the window: the buffer stays WSIZE + PIECE however large the input
+    for (let off = 0; off < input.length; off += PIECE) {
+      const piece = input.subarray(off, Math.min(input.length, off + PIECE));
+      const start = this.#hist;
+      const end = start + piece.length;
+      this.#buf.set(piece, start);
+      this.#blockStart = start;
+      if (this.#level.chain === 0) this.#stored(start, end);
+      else this.#match(start, end);
+      if (this.#nsym > 0) this.#block(end); // a block's bytes must still be in the buffer if it goes stored
+      this.#keepWindow(end);
     }
-    if (this.#nsym > 0) this.#block(end);
     this.#syncFlush();
-    this.#keepWindow(end);
     const result = this.#out.subarray(0, this.#o);
-    // a full screen grows the buffers to megabytes: not kept for the rest of the session
+    // a full screen grows the output to megabytes: not kept for the rest of the session
     if (this.#out.length > KEEP) this.#out = new Uint8Array(64 * 1024);
-    if (this.#buf.length > WSIZE + KEEP) this.#buf = this.#buf.slice(0, WSIZE + 64 * 1024);
     return result;
+  }
+
+  /**
+   * Match #buf[start, end) in segments: after one whose matches were short on average (under 10
+   * bytes: a photo's pixels 3-5, the desktop's 5-10; text's 15-19 and the console's 10-33 stay
+   * lazy), lazy evaluation is not worth its second search and the next goes greedy (photo 59 ms
+   * instead of 73 a frame for the same bytes; the desktop's ZRLE frame 1.1 ms less for 1.3% more).
+   */
+  #match(start: number, end: number): void {
+    for (let i = start; i < end; ) {
+      const stop = Math.min(end, i + SEGMENT);
+      const matched0 = this.#matched;
+      const pairs0 = this.#pairs;
+      i = this.#level.greedy || this.#shortMatches ? this.#greedy(i, stop, end) : this.#lazy(i, stop, end);
+      const pairs = this.#pairs - pairs0;
+      this.#shortMatches = pairs === 0 || this.#matched - matched0 < SHORT_MATCH * pairs;
+    }
   }
 
   /** The last ≤ 32 KiB of input (a view, valid until the next call). */
@@ -352,7 +356,7 @@ export class Deflater {
   }
 
   /** Longest match for position i (buffer index) longer than `best`, within `chain` steps: length << 16 | distance. */
-  #match(i: number, end: number, cand: number, best: number, chain: number): number {
+  #longest(i: number, end: number, cand: number, best: number, chain: number): number {
     const buf = this.#buf;
     const prev = this.#prev;
     const base = this.#base;
@@ -407,7 +411,7 @@ export class Deflater {
       let len = 0;
       let dist = 0;
       if (i + MIN_MATCH <= end) {
-        const m = this.#match(i, end, this.#insert(i), MIN_MATCH - 1, lv.chain);
+        const m = this.#longest(i, end, this.#insert(i), MIN_MATCH - 1, lv.chain);
         len = m >>> 16;
         dist = m & 0xffff;
       }
@@ -439,7 +443,7 @@ export class Deflater {
       if (i + MIN_MATCH <= end) {
         const cand = this.#insert(i);
         if (prevLen < lv.lazy) {
-          const m = this.#match(i, end, cand, prevLen, prevLen >= lv.good ? lv.chain >> 2 : lv.chain);
+          const m = this.#longest(i, end, cand, prevLen, prevLen >= lv.good ? lv.chain >> 2 : lv.chain);
           if (m !== 0) {
             len = m >>> 16;
             dist = m & 0xffff;

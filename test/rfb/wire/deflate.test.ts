@@ -71,6 +71,20 @@ describe('Deflater', () => {
     expect(second).toBeLessThan(200);
   });
 
+  it('takes an input of several pieces (over 256 KiB) with matches across their joins', () => {
+    const d = new Deflater(6);
+    const inflate = rawInflater();
+    const unit = crypto.randomBytes(3000);
+    const data = Buffer.alloc(1_100_000);
+    for (let i = 0; i < data.length; i += unit.length) unit.copy(data, i, 0, Math.min(unit.length, data.length - i));
+    crypto.randomBytes(20_000).copy(data, 262_000); // noise across the first join
+    const z = d.compress(data);
+    expect(z.length).toBeLessThan(40_000);
+    expect(inflate(z).equals(data)).toBe(true);
+    const next = crypto.randomBytes(300_000);
+    expect(inflate(d.compress(next)).equals(Buffer.concat([data, next]))).toBe(true);
+  });
+
   it('stays a valid stream past the position rebase, and reset() starts from a given window', () => {
     const d = new Deflater(6, 256 * 1024); // rebase every ~256 KiB instead of every GiB
     const inflate = rawInflater();
