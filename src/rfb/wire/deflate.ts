@@ -32,7 +32,7 @@ const SEGMENT = 16 * 1024;
 /** Matches shorter than this on average make the next segment greedy (see compress). */
 const SHORT_MATCH = 10;
 /** Input goes into the buffer behind the window this much at a time. */
-const PIECE = 256 * 1024;
+const PIECE = 64 * 1024;
 /** An output buffer grown past this by one large input is let go after it. */
 const KEEP = 1024 * 1024;
 /** Global positions are rebased before they pass this (Int32Array). */
@@ -250,7 +250,7 @@ export class Deflater {
   readonly #sym = new Uint16Array(BLOCK_SYMS);
   readonly #dist = new Uint16Array(BLOCK_SYMS);
   #nsym = 0;
-  /** Where in #buf the block being gathered starts (for a stored block). */
+  /** Where in #buf the block being gathered starts (for a stored block; -1: no longer there). */
   #blockStart = 0;
   readonly #litFreq = new Uint32Array(288);
   readonly #distFreq = new Uint32Array(30);
@@ -279,18 +279,21 @@ export class Deflater {
   compress(input: Uint8Array): Uint8Array {
     this.#o = 0;
     this.#reserve(input.length + (input.length >> 3) + 1024);
-    // a piece at a time behind the window: the buffer stays WSIZE + PIECE however large the input
+    // a piece at a time behind the window: the buffer stays WSIZE + PIECE (96 KiB) however large the input
+    let end = this.#hist;
     for (let off = 0; off < input.length; off += PIECE) {
       const piece = input.subarray(off, Math.min(input.length, off + PIECE));
+      if (off > 0) this.#keepWindow(end);
       const start = this.#hist;
-      const end = start + piece.length;
+      // an open block whose first bytes the slide took cannot go stored
+      this.#blockStart = off === 0 || this.#nsym === 0 ? start : -1;
+      end = start + piece.length;
       this.#buf.set(piece, start);
-      this.#blockStart = start;
       if (this.#level.chain === 0) this.#stored(start, end);
       else this.#match(start, end);
-      if (this.#nsym > 0) this.#block(end); // a block's bytes must still be in the buffer if it goes stored
-      this.#keepWindow(end);
     }
+    if (this.#nsym > 0) this.#block(end);
+    this.#keepWindow(end);
     this.#syncFlush();
     const result = this.#out.subarray(0, this.#o);
     // a full screen grows the output to megabytes: not kept for the rest of the session
@@ -600,7 +603,7 @@ export class Deflater {
       fixed += f * 5;
     }
     const rawLen = end - this.#blockStart;
-    const stored = rawLen <= 65535 ? (rawLen + 5) * 8 + 7 : Infinity;
+    const stored = this.#blockStart >= 0 && rawLen <= 65535 ? (rawLen + 5) * 8 + 7 : Infinity;
     this.#reserve(((Math.min(dyn, fixed) + 7) >> 3) + 16);
     if (stored <= dyn && stored <= fixed) this.#stored(this.#blockStart, end);
     else if (fixed <= dyn) {
