@@ -361,12 +361,14 @@ polls the screen), the median of ${peers.options.iterations}${peers.options.warm
 
 ${peerTable(peers)}
 
-Rows within the target (CPU at most 1.5x the best peer's and bytes at most the best peer's): all six the target
-names (photo, text and desktop, ZRLE and Tight). ZRLE's bytes came under the peers' this time by deflating its
-stream with our own deflate (below): photo 1,405,131 -> 1,238,147 bytes, desktop 49,237 -> 45,690, text 18,316
--> 18,531, console 6,293 -> 6,324, at 1.3-1.4x the fastest peer's CPU (with Node's zlib: 1.0-1.2x); desktop ZRLE
-is the closest on both counts (0.996 of x11vnc's bytes; 1.38 and 1.42x its CPU in the two runs with these
-settings, 1.45-1.56x with the ones tried before them). At CompressLevel 2, which TigerVNC's viewer and noVNC send
+Rows within the target (CPU at most 1.5x the best peer's and bytes at most the best peer's): on bytes all six
+the target names (photo, text and desktop, ZRLE and Tight); on CPU all but desktop Tight in this run (1.57x: our
+10.8 ms a frame is the same in every run of the day, x11vnc's 6.9-8.0 ms is not; the run before this one put it
+at 1.35x, with every row within). ZRLE's bytes came under the peers' by deflating its stream with our own deflate
+(below): photo 1,405,131 -> 1,238,170 bytes, desktop 49,237 -> 45,692, text 18,316 -> 18,532, console 6,293 ->
+6,324, at 1.3-1.45x the fastest peer's CPU (with Node's zlib: 1.0-1.2x); desktop ZRLE is the closest on bytes
+(0.996 of x11vnc's; 1.38-1.44x its CPU in the runs with these settings, 1.45-1.56x with the ones tried before
+them). At CompressLevel 2, which TigerVNC's viewer and noVNC send
 by default, our deflate's margin is wider: on the same 12-piece streams photo 1,236,503 bytes against Node's
 zlib's 1,427,074, desktop 46,667 against 51,962, text 21,197 against 26,311, console 7,959 against 8,603, in
 1.7-1.8x Node's time (photo 66 against 38 ms). Of our own console picture, bytes are within and CPU is not (ZRLE 1.7-1.9x, Tight 2.1-2.6x
