@@ -261,6 +261,9 @@ export class Deflater {
   /** Code lengths of both codes, then their run-length symbols (value | repeat << 5). */
   readonly #lens = new Uint8Array(286 + 30);
   readonly #clSyms = new Uint16Array(286 + 30);
+  /** Per block, for #symbols: literal code | length << 16; match length's code and extra bits | their count << 20. */
+  readonly #litTab = new Uint32Array(256);
+  readonly #lenTab = new Uint32Array(MAX_MATCH - MIN_MATCH + 1);
   #out = new Uint8Array(64 * 1024);
   #o = 0;
   #bitBuf = 0;
@@ -638,37 +641,47 @@ export class Deflater {
   #symbols(): void {
     const { len: ll, bits: lb } = this.#lit;
     const { len: dl, bits: db } = this.#dst;
+    // per block: each literal's code and length, and each match length's code with its extra bits, in one number
+    const litTab = this.#litTab;
+    for (let s = 0; s < 256; s++) litTab[s] = lb[s]! | (ll[s]! << 16);
+    const lenTab = this.#lenTab;
+    for (let len = MIN_MATCH; len <= MAX_MATCH; len++) {
+      const lc = LEN_CODE[len]!;
+      const codeLen = ll[257 + lc]!;
+      lenTab[len - MIN_MATCH] = (lb[257 + lc]! | ((len - LEN_BASE[lc]!) << codeLen)) + (codeLen + LEN_EXTRA[lc]!) * 0x100000;
+    }
     const sym = this.#sym;
     const dist = this.#dist;
     const out = this.#out;
     let b = this.#bitBuf;
     let c = this.#bitCnt;
     let o = this.#o;
+    // fewer than 8 bits pending at each symbol; a literal adds at most 15, a match at most 20 + 15 + 13
     for (let k = 0, n = this.#nsym; k < n; k++) {
       const s = sym[k]!;
       if (s < 256) {
-        b |= lb[s]! << c;
-        c += ll[s]!;
+        const t = litTab[s]!;
+        b |= (t & 0xffff) << c;
+        c += t >>> 16;
       } else {
-        const len = s - 256 + MIN_MATCH;
-        const lc = LEN_CODE[len]!;
-        b |= lb[257 + lc]! << c;
-        c += ll[257 + lc]!;
-        b |= (len - LEN_BASE[lc]!) << c;
-        c += LEN_EXTRA[lc]!;
-        while (c >= 8) {
+        const t = lenTab[s - 256]!;
+        b |= (t & 0xfffff) << c;
+        c += t >>> 20;
+        if (c >= 16) {
           out[o++] = b & 0xff;
-          b >>>= 8;
-          c -= 8;
+          out[o++] = (b >>> 8) & 0xff;
+          b >>>= 16;
+          c -= 16;
         }
         const d = dist[k]!;
         const dc = distCode(d);
         b |= db[dc]! << c;
         c += dl[dc]!;
-        while (c >= 8) {
+        if (c >= 16) {
           out[o++] = b & 0xff;
-          b >>>= 8;
-          c -= 8;
+          out[o++] = (b >>> 8) & 0xff;
+          b >>>= 16;
+          c -= 16;
         }
         b |= (d - DIST_BASE[dc]!) << c;
         c += DIST_EXTRA[dc]!;
