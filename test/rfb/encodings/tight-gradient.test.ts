@@ -1,0 +1,61 @@
+// Tight's gradient filter (gradient888) against the rule written out per component (RFC 6143's
+// Tight section / TigerVNC's decoder): each component minus clamp(L + U - UL) to 0..255, modulo 256,
+// with 0 outside the rectangle; on smooth pictures and on extremes that force the clamp.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { gradient888 } from '../../../src/rfb/encodings/tight.js';
+import { ByteWriter } from '../../../src/rfb/wire/byte-writer.js';
+import { NATIVE_FORMAT, PixelTranslator } from '../../../src/rfb/wire/pixel-format.js';
+
+function reference(px: Uint32Array, base: number, stride: number, w: number, h: number, shifts: number[]): number[] {
+  const comp = (x: number, y: number, sh: number) => (x < 0 || y < 0 ? 0 : (px[base + y * stride + x]! >>> sh) & 255);
+  const out: number[] = [];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (const sh of shifts) {
+        const p = comp(x - 1, y, sh) + comp(x, y - 1, sh) - comp(x - 1, y - 1, sh);
+        out.push((comp(x, y, sh) - Math.max(0, Math.min(255, p))) & 255);
+      }
+    }
+  }
+  return out;
+}
+
+describe('gradient888', () => {
+  const formats = [
+    { label: 'native 0x00RRGGBB', pf: NATIVE_FORMAT },
+    { label: 'BGR (red shift 0)', pf: { ...NATIVE_FORMAT, redShift: 0, blueShift: 16 } },
+  ];
+  for (const { label, pf } of formats) {
+    it(`matches the per-component rule on smooth and extreme pixels, inside a larger surface (${label})`, () => {
+      const tr = new PixelTranslator(pf);
+      const shifts = [pf.redShift, pf.greenShift, pf.blueShift];
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 40 }),
+          fc.integer({ min: 1, max: 12 }),
+          fc.integer({ min: 0, max: 7 }),
+          fc.integer(),
+          fc.constantFrom('smooth', 'extreme', 'noise'),
+          (w, h, margin, seed, kind) => {
+            const stride = w + margin;
+            const px = new Uint32Array(stride * (h + 1) + margin);
+            let s = seed >>> 0;
+            const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8;
+            for (let i = 0; i < px.length; i++) {
+              const x = i % stride;
+              const y = Math.floor(i / stride);
+              if (kind === 'smooth') px[i] = (((x * 3 + y) & 255) << 16) | (((x + y * 5) & 255) << 8) | ((x * 7) & 255);
+              else if (kind === 'extreme') px[i] = [0, 0xffffff, 0xff00ff, 0x00ff00, 0x0000ff, 0xff0000][rnd() % 6]!;
+              else px[i] = rnd() & 0xffffff;
+            }
+            const out = new ByteWriter(16);
+            gradient888(px, margin, stride, w, h, tr, out);
+            expect([...out.view()]).toEqual(reference(px, margin, stride, w, h, shifts));
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+  }
+});
