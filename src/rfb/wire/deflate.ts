@@ -87,6 +87,13 @@ for (let c = 0; c < 30; c++) {
 }
 const distCode = (d: number): number => (d <= 256 ? DIST_CODE[d - 1]! : DIST_CODE[256 + ((d - 1) >> 7)]!);
 
+/** Each byte's bits in reverse order. */
+const REV8 = Uint8Array.from({ length: 256 }, (_, v) => {
+  let r = 0;
+  for (let i = 0; i < 8; i++) r |= ((v >> i) & 1) << (7 - i);
+  return r;
+});
+
 /** The fixed Huffman code lengths (RFC 1951 §3.2.6). */
 const FIXED_LIT = new Uint8Array(288).map((_, s) => (s < 144 ? 8 : s < 256 ? 9 : s < 280 ? 7 : 8));
 const FIXED_DIST = new Uint8Array(30).fill(5);
@@ -95,6 +102,8 @@ const FIXED_DIST = new Uint8Array(30).fill(5);
 class Code {
   readonly len: Uint8Array;
   readonly bits: Uint16Array;
+  /** Each symbol's code and its length in one number (code | length << 16), for the writer. */
+  readonly packed: Uint32Array;
   // scratch for building
   readonly #syms: Uint16Array;
   readonly #key: Uint32Array;
@@ -104,6 +113,7 @@ class Code {
   constructor(readonly size: number) {
     this.len = new Uint8Array(size);
     this.bits = new Uint16Array(size);
+    this.packed = new Uint32Array(size);
     this.#syms = new Uint16Array(size);
     this.#key = new Uint32Array(size);
   }
@@ -176,16 +186,19 @@ class Code {
     for (let s = 0; s < this.size; s++) {
       const l = this.len[s]!;
       if (l === 0) continue;
-      let c = next[l]!++;
-      let r = 0;
-      for (let i = 0; i < l; i++) {
-        r = (r << 1) | (c & 1);
-        c >>= 1;
-      }
+      const c = next[l]!++;
+      const r = ((REV8[c & 255]! << 8) | REV8[c >>> 8]!) >>> (16 - l); // the code's l bits reversed
       this.bits[s] = r;
+      this.packed[s] = r | (l << 16);
     }
   }
 }
+
+/** The fixed codes, made once. */
+const FIXED_LIT_CODE = new Code(288);
+FIXED_LIT_CODE.setLengths(FIXED_LIT);
+const FIXED_DIST_CODE = new Code(30);
+FIXED_DIST_CODE.setLengths(FIXED_DIST);
 
 /** Huffman code lengths in place for weights sorted ascending (Moffat & Katajainen, 1995). */
 function minimumRedundancy(a: Uint32Array, n: number): void {
@@ -230,9 +243,9 @@ function minimumRedundancy(a: Uint32Array, n: number): void {
  */
 export class Deflater {
   readonly #level: Level;
-  /** The last ≤ WSIZE bytes of history, then the current input. */
+  /** Input so far (at least the last WSIZE bytes of it), then room for the next piece. */
   readonly #buf = new Uint8Array(WSIZE + PIECE);
-  /** How much of #buf is history from earlier calls. */
+  /** How much of #buf holds input (the window is its last WSIZE bytes). */
   #hist = 0;
   /** Global position of #buf[0]. */
   #base = 0;
@@ -261,9 +274,6 @@ export class Deflater {
   /** Code lengths of both codes, then their run-length symbols (value | repeat << 5). */
   readonly #lens = new Uint8Array(286 + 30);
   readonly #clSyms = new Uint16Array(286 + 30);
-  /** Per block, for #symbols: literal code | length << 16; match length's code and extra bits | their count << 20. */
-  readonly #litTab = new Uint32Array(256);
-  readonly #lenTab = new Uint32Array(MAX_MATCH - MIN_MATCH + 1);
   #out = new Uint8Array(64 * 1024);
   #o = 0;
   #bitBuf = 0;
@@ -286,17 +296,20 @@ export class Deflater {
     let end = this.#hist;
     for (let off = 0; off < input.length; off += PIECE) {
       const piece = input.subarray(off, Math.min(input.length, off + PIECE));
-      if (off > 0) this.#keepWindow(end);
-      const start = this.#hist;
+      // slide only when the piece does not fit behind what is there (not on every small rectangle);
       // an open block whose first bytes the slide took cannot go stored
-      this.#blockStart = off === 0 || this.#nsym === 0 ? start : -1;
+      if (this.#hist + piece.length > this.#buf.length) {
+        this.#slide();
+        this.#blockStart = this.#nsym === 0 ? this.#hist : -1;
+      } else if (off === 0) this.#blockStart = this.#hist;
+      const start = this.#hist;
       end = start + piece.length;
       this.#buf.set(piece, start);
       if (this.#level.chain === 0) this.#stored(start, end);
       else this.#match(start, end);
+      this.#hist = end;
     }
     if (this.#nsym > 0) this.#block(end);
-    this.#keepWindow(end);
     this.#syncFlush();
     const result = this.#out.subarray(0, this.#o);
     // a full screen grows the output to megabytes: not kept for the rest of the session
@@ -323,7 +336,7 @@ export class Deflater {
 
   /** The last ≤ 32 KiB of input (a view, valid until the next call). */
   window(): Uint8Array {
-    return this.#buf.subarray(0, this.#hist);
+    return this.#buf.subarray(Math.max(0, this.#hist - WSIZE), this.#hist);
   }
 
   /** Forget the history and start from `window` (the last ≤ 32 KiB the inflater holds; empty: nothing). */
@@ -342,8 +355,9 @@ export class Deflater {
     this.#shortMatches = false;
   }
 
-  /** Slide: keep the last WSIZE bytes of #buf at its start; rebase positions before they overflow. */
-  #keepWindow(end: number): void {
+  /** Slide: keep the last WSIZE bytes of history at the start of #buf; rebase positions before they overflow. */
+  #slide(): void {
+    const end = this.#hist;
     const keep = Math.min(end, WSIZE);
     if (end > keep) this.#buf.copyWithin(0, end - keep, end);
     this.#base += end - keep;
@@ -611,9 +625,7 @@ export class Deflater {
     if (stored <= dyn && stored <= fixed) this.#stored(this.#blockStart, end);
     else if (fixed <= dyn) {
       this.#put(0b010, 3);
-      lit.setLengths(FIXED_LIT);
-      dst.setLengths(FIXED_DIST);
-      this.#symbols();
+      this.#symbols(FIXED_LIT_CODE, FIXED_DIST_CODE);
     } else {
       this.#put(0b100, 3);
       this.#put(hlit - 257, 5);
@@ -629,7 +641,7 @@ export class Deflater {
         else if (v === 17) this.#put(rep - 3, 3);
         else if (v === 18) this.#put(rep - 11, 7);
       }
-      this.#symbols();
+      this.#symbols(lit, dst);
     }
     this.#nsym = 0;
     this.#blockStart = end;
@@ -637,36 +649,31 @@ export class Deflater {
     distFreq.fill(0);
   }
 
-  /** The gathered symbols with the current codes, then end-of-block. */
-  #symbols(): void {
-    const { len: ll, bits: lb } = this.#lit;
-    const { len: dl, bits: db } = this.#dst;
-    // per block: each literal's code and length, and each match length's code with its extra bits, in one number
-    const litTab = this.#litTab;
-    for (let s = 0; s < 256; s++) litTab[s] = lb[s]! | (ll[s]! << 16);
-    const lenTab = this.#lenTab;
-    for (let len = MIN_MATCH; len <= MAX_MATCH; len++) {
-      const lc = LEN_CODE[len]!;
-      const codeLen = ll[257 + lc]!;
-      lenTab[len - MIN_MATCH] = (lb[257 + lc]! | ((len - LEN_BASE[lc]!) << codeLen)) + (codeLen + LEN_EXTRA[lc]!) * 0x100000;
-    }
+  /** The gathered symbols with these codes, then end-of-block. */
+  #symbols(lit: Code, dst: Code): void {
+    const lp = lit.packed;
+    const dp = dst.packed;
     const sym = this.#sym;
     const dist = this.#dist;
     const out = this.#out;
     let b = this.#bitBuf;
     let c = this.#bitCnt;
     let o = this.#o;
-    // fewer than 8 bits pending at each symbol; a literal adds at most 15, a match at most 20 + 15 + 13
+    // fewer than 8 bits pending at each symbol; a literal adds at most 15, a match at most 15 + 5 + 15 + 13
     for (let k = 0, n = this.#nsym; k < n; k++) {
       const s = sym[k]!;
       if (s < 256) {
-        const t = litTab[s]!;
+        const t = lp[s]!;
         b |= (t & 0xffff) << c;
         c += t >>> 16;
       } else {
-        const t = lenTab[s - 256]!;
-        b |= (t & 0xfffff) << c;
-        c += t >>> 20;
+        const len = s - 256 + MIN_MATCH;
+        const lc = LEN_CODE[len]!;
+        const t = lp[257 + lc]!;
+        b |= (t & 0xffff) << c;
+        c += t >>> 16;
+        b |= (len - LEN_BASE[lc]!) << c;
+        c += LEN_EXTRA[lc]!;
         if (c >= 16) {
           out[o++] = b & 0xff;
           out[o++] = (b >>> 8) & 0xff;
@@ -675,8 +682,9 @@ export class Deflater {
         }
         const d = dist[k]!;
         const dc = distCode(d);
-        b |= db[dc]! << c;
-        c += dl[dc]!;
+        const u = dp[dc]!;
+        b |= (u & 0xffff) << c;
+        c += u >>> 16;
         if (c >= 16) {
           out[o++] = b & 0xff;
           out[o++] = (b >>> 8) & 0xff;
@@ -695,7 +703,7 @@ export class Deflater {
     this.#o = o;
     this.#bitBuf = b;
     this.#bitCnt = c;
-    this.#put(lb[256]!, ll[256]!);
+    this.#put(lit.bits[256]!, lit.len[256]!);
   }
 
   /** Run-length code #lens[0, n) into #clSyms (16: repeat previous 3-6, 17: zeros 3-10, 18: zeros 11-138); counts into #clFreq. */
