@@ -362,9 +362,11 @@ polls the screen), the median of ${peers.options.iterations}${peers.options.warm
 ${peerTable(peers)}
 
 Rows within the target (CPU at most 1.5x the best peer's and bytes at most the best peer's): on bytes all six
-the target names (photo, text and desktop, ZRLE and Tight); on CPU all but desktop Tight in this run (1.52x; it
-sits on the line: 1.35x, 1.57x and 1.52x in the three runs of the day, x11vnc's frame 6.9-9.2 ms, ours
-10.8-14.0; the first of the three had every row within). ZRLE's bytes came under the peers' by deflating its stream with our own deflate
+the target names (photo, text and desktop, ZRLE and Tight), and on CPU all six in this run. The CPU ratios move
+by about 0.1 from run to run: over the four runs of the day desktop Tight measured 1.35-1.57x (x11vnc's frame
+6.9-9.2 ms, ours 10.8-14.0; two of the four over 1.5) and photo ZRLE 1.39-1.48x. Photo ZRLE's full frame is
+deflated on two threads (the deflate pool): 79.3-79.7 ms of CPU a frame on one thread against 86.7-87.3 on two,
+for 135-137 ms against 109-110 from request to decoded frame (\`--deflate-threads 0\` and 1, 30 frames each). ZRLE's bytes came under the peers' by deflating its stream with our own deflate
 (below): photo 1,405,131 -> 1,238,170 bytes, desktop 49,237 -> 45,692, text 18,316 -> 18,532, console 6,293 ->
 6,324, at 1.3-1.45x the fastest peer's CPU (with Node's zlib: 1.0-1.2x); desktop ZRLE is the closest on bytes
 (0.996 of x11vnc's; 1.38-1.44x its CPU in the runs with these settings, 1.45-1.56x with the ones tried before
