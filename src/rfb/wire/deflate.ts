@@ -1,14 +1,16 @@
 // Raw deflate (RFC 1951) in TypeScript, for the zlib streams whose data is 3-byte pixels (ZRLE's
 // CPIXELs). The zlib Node bundles (Chromium's fork) hashes 4 bytes to find matches, so it misses
 // the 3-byte matches one repeated pixel makes; the system zlib the C servers link hashes 3 and packs
-// the same ZRLE tile data 10% smaller (photo). This one hashes 3 bytes like zlib and keeps its window
-// across calls; every call ends in a sync flush (an empty stored block: byte-aligned, everything
-// sent so far decodable), as one zlib stream per connection needs (RFC 6143 §7.7.6).
+// the same ZRLE tile data 10% smaller (photo). This one finds both: hash chains on 4-byte prefixes
+// and the last position of each 3-byte prefix. It keeps its window across calls; every call ends in
+// a sync flush (an empty stored block: byte-aligned, everything sent so far decodable), as one zlib
+// stream per connection needs (RFC 6143 §7.7.6).
 //
-// The match finder is zlib's (hash chains over a 32 KiB window, greedy at the fast levels, one
-// step of lazy evaluation above, short far matches dropped); blocks are written with dynamic
-// Huffman codes (length-limited, the in-place method of Moffat and Katajainen), or fixed codes or
-// stored when those are smaller. No allocation per call once the buffers have grown to the input.
+// The match finder is zlib's (chains over a 32 KiB window, greedy at the fast levels and after
+// segments of short matches, one step of lazy evaluation otherwise, short far matches dropped);
+// blocks are written with dynamic Huffman codes (length-limited, the in-place method of Moffat and
+// Katajainen), or fixed codes or stored when those are smaller. Input is taken 64 KiB at a time
+// behind the window; nothing is allocated per call but the output buffer's growth.
 
 const WSIZE = 32768;
 const WMASK = WSIZE - 1;
