@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { setServerV8FlagsForNewIsolates } from '../../runtime/v8-flags.js';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import zlib from 'node:zlib';
-import { Deflater } from '../wire/deflate.js';
+import { deflateContinuing } from '../wire/deflate.js';
 import { MEM_LEVEL, WINDOW, type DeflateEngine, type ParallelDeflate } from '../wire/zlib-stream.js';
 /** Below this a piece costs more in hand-off than it saves. */
 const MIN_PIECE = 64 * 1024;
@@ -46,7 +46,6 @@ const { port, flag } = workerData;
 const MEM_LEVEL = ${MEM_LEVEL};
 const f = new Int32Array(flag);
 let ours = null; // our deflate's module, imported on the first piece for it
-const deflaters = new Map(); // one of ours per level, reset for each piece
 port.on('message', async ({ data, dictionaryLength, level, engine }) => {
   let out;
   try {
@@ -54,11 +53,7 @@ port.on('message', async ({ data, dictionaryLength, level, engine }) => {
     const input = data.subarray(dictionaryLength);
     if (engine === 'pixels') {
       ours ??= import(${JSON.stringify(deflateModule())});
-      const { Deflater } = await ours;
-      const d = deflaters.get(level) ?? new Deflater(level);
-      deflaters.set(level, d);
-      d.reset(dictionary);
-      out = { ok: d.compress(input).slice() }; // a copy of just the bytes: the view's buffer is larger
+      out = { ok: (await ours).deflateContinuing(input, dictionary, level).slice() }; // just the bytes: the view's buffer is larger
     } else out = { ok: deflatePiece({ input, dictionary, level }) };
   } catch (err) {
     out = { error: String(err && err.message || err) };
@@ -74,17 +69,9 @@ function deflatePiece({ input, dictionary, level }) {
 }
 `;
 
-/** Our deflaters for pieces on this thread, one per level, reset for each piece (as in the workers). */
-const hereDeflaters = new Map<number, Deflater>();
-
 /** The same as the worker's deflatePiece, on this thread. */
 export function deflatePiece({ input, dictionary, level, engine }: Job): Buffer {
-  if (engine === 'pixels') {
-    const d = hereDeflaters.get(level) ?? new Deflater(level);
-    hereDeflaters.set(level, d);
-    d.reset(dictionary ?? new Uint8Array(0));
-    return Buffer.from(d.compress(input));
-  }
+  if (engine === 'pixels') return Buffer.from(deflateContinuing(input, dictionary ?? new Uint8Array(0), level));
   const o: zlib.ZlibOptions = { level, memLevel: MEM_LEVEL, finishFlush: zlib.constants.Z_SYNC_FLUSH };
   if (dictionary && dictionary.length > 0) o.dictionary = dictionary;
   return zlib.deflateRawSync(input, o);

@@ -8,7 +8,7 @@ import { DEFAULT_ENCODE_PARAMS, type EncodeParams, type Encoder } from './encode
 import { EncodingType, TIGHT_MIN_TO_COMPRESS, TightControl, TightFilter } from '../wire/encodings.js';
 import { ColourIndex } from './colour-index.js';
 import { Runs, writePackedRuns } from './runs.js';
-import { clientPixels, isTpixel888, tpixelPacker, writePacked } from './pixels.js';
+import { clientPixels, isTpixel888, tpixelPacker, writePacked, type Packer } from './pixels.js';
 import {
   encodeJpeg,
   isPhotoLike,
@@ -129,9 +129,7 @@ export class TightEncoder implements Encoder {
     const tp = tpixelPacker(tr);
     if (isSolidPiece(r)) {
       // the cut found it one colour: no pass over its pixels
-      this.counters.fill++;
-      out.u8(TightControl.Fill | this.#takeResetBits());
-      writePacked(out, tp, tr.pixel(fb.data[r.y * fb.width + r.x]!));
+      this.#fill(out, tp, tr.pixel(fb.data[r.y * fb.width + r.x]!));
       return;
     }
     if (isLayer(r)) {
@@ -159,9 +157,7 @@ export class TightEncoder implements Encoder {
     }
     const colours = n >= SAMPLE_MIN && sampleOverflows(src, base, stride, r.w, r.h, tightPalette) ? null : countColours(src, base, stride, r.w, r.h, tightPalette, tightRuns);
     if (colours === 1) {
-      this.counters.fill++;
-      out.u8(TightControl.Fill | this.#takeResetBits());
-      writePacked(out, tp, src[base]!);
+      this.#fill(out, tp, src[base]!);
       return;
     }
     const q = this.#params.qualityLevel;
@@ -218,6 +214,13 @@ export class TightEncoder implements Encoder {
       }
     }
     this.#writeData(out, TightStream.Full);
+  }
+
+  /** A fill rectangle of one client pixel value. */
+  #fill(out: ByteWriter, tp: Packer, v: number): void {
+    this.counters.fill++;
+    out.u8(TightControl.Fill | this.#takeResetBits());
+    writePacked(out, tp, v);
   }
 
   /** A palette-filter rectangle's control byte, filter-id and number-of-colours - 1 (its palette follows). */

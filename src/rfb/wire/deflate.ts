@@ -16,7 +16,6 @@ const WSIZE = 32768;
 const WMASK = WSIZE - 1;
 const HBITS = 15;
 const HSIZE = 1 << HBITS;
-const HMASK = HSIZE - 1;
 /** Multiplicative hashing of the 3- and 4-byte prefixes (Knuth's golden-ratio constant). */
 const HASH_MUL = 0x9e3779b1;
 const MIN_MATCH = 3;
@@ -79,8 +78,8 @@ const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 
 const LEN_CODE = new Uint8Array(MAX_MATCH + 1);
 /** Distance-1 → distance code: [0, 256) directly, above as 256 + ((d-1) >> 7) (zlib's d_code). */
 const DIST_CODE = new Uint8Array(512);
+// code 27's range reaches 258; code 28 (258 exactly) comes after and takes it
 for (let c = 0; c < 29; c++) for (let l = LEN_BASE[c]!; l < LEN_BASE[c]! + (1 << LEN_EXTRA[c]!) && l <= MAX_MATCH; l++) LEN_CODE[l] = c;
-LEN_CODE[MAX_MATCH] = 28;
 for (let c = 0; c < 30; c++) {
   for (let d = DIST_BASE[c]!; d < DIST_BASE[c]! + (1 << DIST_EXTRA[c]!); d++) {
     if (d <= 256) DIST_CODE[d - 1] = c;
@@ -103,8 +102,7 @@ const FIXED_DIST = new Uint8Array(30).fill(5);
 /** One Huffman code: lengths in, codes (bit-reversed for the LSB-first writer) out. */
 class Code {
   readonly len: Uint8Array;
-  readonly bits: Uint16Array;
-  /** Each symbol's code and its length in one number (code | length << 16), for the writer. */
+  /** Each symbol's code (bit-reversed) and its length in one number: code | length << 16. */
   readonly packed: Uint32Array;
   // scratch for building
   readonly #syms: Uint16Array;
@@ -114,7 +112,6 @@ class Code {
 
   constructor(readonly size: number) {
     this.len = new Uint8Array(size);
-    this.bits = new Uint16Array(size);
     this.packed = new Uint32Array(size);
     this.#syms = new Uint16Array(size);
     this.#key = new Uint32Array(size);
@@ -190,7 +187,6 @@ class Code {
       if (l === 0) continue;
       const c = next[l]!++;
       const r = ((REV8[c & 255]! << 8) | REV8[c >>> 8]!) >>> (16 - l); // the code's l bits reversed
-      this.bits[s] = r;
       this.packed[s] = r | (l << 16);
     }
   }
@@ -256,7 +252,7 @@ export class Deflater {
   /** The last position of each 3-byte prefix (hashed), and what #insert found there. */
   readonly #head3 = new Int32Array(HSIZE).fill(-1);
   #cand3 = -1;
-  /** Input bytes covered by matches so far and how many matches (for the greedy/lazy choice). */
+  /** Input bytes covered by matches in this segment and how many matches (for the greedy/lazy choice). */
   #matched = 0;
   #pairs = 0;
   /** The last segment's matches were short. */
@@ -328,11 +324,10 @@ export class Deflater {
   #match(start: number, end: number): void {
     for (let i = start; i < end; ) {
       const stop = Math.min(end, i + SEGMENT);
-      const matched0 = this.#matched;
-      const pairs0 = this.#pairs;
+      this.#matched = 0;
+      this.#pairs = 0;
       i = this.#level.greedy || this.#shortMatches ? this.#greedy(i, stop, end) : this.#lazy(i, stop, end);
-      const pairs = this.#pairs - pairs0;
-      this.#shortMatches = pairs === 0 || this.#matched - matched0 < SHORT_MATCH * pairs;
+      this.#shortMatches = this.#pairs === 0 || this.#matched < SHORT_MATCH * this.#pairs;
     }
   }
 
@@ -377,7 +372,10 @@ export class Deflater {
     }
   }
 
-  /** Longest match for position i (buffer index) longer than `best`, within `chain` steps: length << 16 | distance. */
+  /**
+   * Longest match for position i (buffer index) longer than `best`, within `chain` steps: length << 16
+   * | distance, or 0 (none, or only a length-3 match further than TOO_FAR).
+   */
   #longest(i: number, end: number, cand: number, best: number, chain: number): number {
     const buf = this.#buf;
     const prev = this.#prev;
@@ -401,6 +399,8 @@ export class Deflater {
       }
       cand = prev[cand & WMASK]!;
     }
+    // a length-3 match far back costs more than its literals (zlib's TOO_FAR)
+    if (best === MIN_MATCH && bestDist > TOO_FAR) return 0;
     // the chains hold 4-byte prefixes; a 3-byte match is the last position with these 3 bytes
     const c3 = this.#cand3;
     if (best < MIN_MATCH && c3 > limit && g - c3 <= TOO_FAR) {
@@ -437,14 +437,8 @@ export class Deflater {
         len = m >>> 16;
         dist = m & 0xffff;
       }
-      if (len >= MIN_MATCH && !(len === MIN_MATCH && dist > TOO_FAR)) {
-        this.#pair(len, dist, i);
-        // every position inside the match joins the chains (zlib skips those of long matches: on
-        // pixel data that loses matches, photo 1,248,713 bytes against 1,270,156 at level 1)
-        const last = Math.min(i + len, end - MIN_MATCH + 1);
-        for (let k = i + 1; k < last; k++) this.#insert(k);
-        i += len;
-      } else {
+      if (len >= MIN_MATCH) i = this.#takeMatch(i, len, dist, end, i + 1);
+      else {
         this.#literal(buf[i]!, i);
         i++;
       }
@@ -469,13 +463,12 @@ export class Deflater {
           if (m !== 0) {
             len = m >>> 16;
             dist = m & 0xffff;
-            if (len === MIN_MATCH && dist > TOO_FAR) len = MIN_MATCH - 1;
           }
         }
       }
       if (prevLen >= MIN_MATCH && len <= prevLen) {
         // the match at i - 1 is at least as good: take it
-        i = this.#takeMatch(i - 1, prevLen, prevDist, end);
+        i = this.#takeMatch(i - 1, prevLen, prevDist, end, i + 1);
         pending = false;
         prevLen = MIN_MATCH - 1;
       } else {
@@ -487,17 +480,22 @@ export class Deflater {
       }
     }
     if (pending) {
-      if (prevLen >= MIN_MATCH) i = this.#takeMatch(i - 1, prevLen, prevDist, end);
+      if (prevLen >= MIN_MATCH) i = this.#takeMatch(i - 1, prevLen, prevDist, end, i);
       else this.#literal(buf[i - 1]!, i - 1);
     }
     return i;
   }
 
-  /** Emit the match at i (already in the tables) and enter the positions it covers; returns the position after it. */
-  #takeMatch(i: number, len: number, dist: number, end: number): number {
+  /**
+   * Emit the match at i and enter the positions it covers from `from` on (those before are in the
+   * tables already); returns the position after it. Every position inside a match joins the chains
+   * (zlib skips those of long matches: on pixel data that loses matches, photo 1,248,713 bytes
+   * against 1,270,156 at level 1).
+   */
+  #takeMatch(i: number, len: number, dist: number, end: number, from: number): number {
     this.#pair(len, dist, i);
     const last = Math.min(i + len, end - MIN_MATCH + 1);
-    for (let k = i + 2; k < last; k++) this.#insert(k);
+    for (let k = from; k < last; k++) this.#insert(k);
     return i + len;
   }
 
@@ -544,6 +542,11 @@ export class Deflater {
     }
     this.#bitBuf = b;
     this.#bitCnt = c;
+  }
+
+  /** One symbol of a code (Code.packed). */
+  #putCode(packed: number): void {
+    this.#put(packed & 0xffff, packed >>> 16);
   }
 
   #align(): void {
@@ -638,7 +641,7 @@ export class Deflater {
       for (let k = 0; k < nClSyms; k++) {
         const v = clSyms[k]! & 31;
         const rep = clSyms[k]! >> 5;
-        this.#put(cl.bits[v]!, cl.len[v]!);
+        this.#putCode(cl.packed[v]!);
         if (v === 16) this.#put(rep - 3, 2);
         else if (v === 17) this.#put(rep - 3, 3);
         else if (v === 18) this.#put(rep - 11, 7);
@@ -705,7 +708,7 @@ export class Deflater {
     this.#o = o;
     this.#bitBuf = b;
     this.#bitCnt = c;
-    this.#put(lit.bits[256]!, lit.len[256]!);
+    this.#putCode(lit.packed[256]!);
   }
 
   /** Run-length code #lens[0, n) into #clSyms (16: repeat previous 3-6, 17: zeros 3-10, 18: zeros 11-138); counts into #clFreq. */
@@ -750,4 +753,19 @@ export class Deflater {
     }
     return k;
   }
+}
+
+/** This thread's deflaters for deflateContinuing, one per level. */
+const continuing = new Map<number, Deflater>();
+
+/**
+ * Raw deflate of `input` as the next piece of a stream whose inflater holds `window` (its last ≤ 32
+ * KiB), sync-flushed: the deflate pool's pieces, on whichever thread. One deflater per level and
+ * thread, reset each time. The result is a view, valid until the next call.
+ */
+export function deflateContinuing(input: Uint8Array, window: Uint8Array, level: number): Uint8Array {
+  let d = continuing.get(level);
+  if (!d) continuing.set(level, (d = new Deflater(level)));
+  d.reset(window);
+  return d.compress(input);
 }

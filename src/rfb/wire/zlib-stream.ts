@@ -72,6 +72,7 @@ export class DeflateStream {
     readonly parallelMin = 256 * 1024,
     /** The server's deflate threads (null: this thread only). */
     readonly pool: ParallelDeflate | null = null,
+    /** What deflates on this thread (and in the pool's pieces). */
     readonly engine: DeflateEngine = 'zlib',
   ) {}
 
