@@ -291,7 +291,6 @@ export class Deflater {
     this.#o = 0;
     this.#reserve(input.length + (input.length >> 3) + 1024);
     // a piece at a time behind the window: the buffer stays WSIZE + PIECE (96 KiB) however large the input
-    let end = this.#hist;
     for (let off = 0; off < input.length; off += PIECE) {
       const piece = input.subarray(off, Math.min(input.length, off + PIECE));
       // slide only when the piece does not fit behind what is there (not on every small rectangle);
@@ -301,13 +300,13 @@ export class Deflater {
         this.#blockStart = this.#nsym === 0 ? this.#hist : -1;
       } else if (off === 0) this.#blockStart = this.#hist;
       const start = this.#hist;
-      end = start + piece.length;
+      const end = start + piece.length;
       this.#buf.set(piece, start);
       if (this.#level.chain === 0) this.#stored(start, end);
       else this.#match(start, end);
       this.#hist = end;
     }
-    if (this.#nsym > 0) this.#block(end);
+    if (this.#nsym > 0) this.#block(this.#hist);
     this.#syncFlush();
     const result = this.#out.subarray(0, this.#o);
     // a full screen grows the output to megabytes: not kept for the rest of the session
