@@ -30,8 +30,12 @@ export interface DisplaySource {
   update(): SourceUpdate;
   /** Make the next update() report the whole surface. */
   invalidate(): void;
-  /** The doorbell: the source calls this when something may have changed (set by the pipeline). */
-  onChange: (() => void) | null;
+  /**
+   * The doorbell: the source calls this when something may have changed (set by the pipeline).
+   * `fromTimer`: rung from a timer of the source's own (a blink toggle), outside any guest code,
+   * so the pipeline may refresh right away rather than after the current task.
+   */
+  onChange: ((fromTimer?: boolean) => void) | null;
   /**
    * True while nothing can change without onChange being called: the pipeline may sleep. A source
    * that is never quiescent is polled at the refresh interval while a viewer waits.

@@ -68,7 +68,7 @@ export class DisplayPipeline implements DisplayFeed {
   constructor(readonly source: DisplaySource, readonly options: PipelineOptions) {
     this.mode = (options.mode ?? 'event') === 'event' && source.canNotify ? 'event' : 'poll';
     this.#minInterval = this.mode === 'event' ? (options.minIntervalMs ?? 4) : options.refreshIntervalMs;
-    source.onChange = () => this.kick();
+    source.onChange = (fromTimer) => this.kick(fromTimer);
   }
 
   get surface(): Surface {
@@ -83,12 +83,24 @@ export class DisplayPipeline implements DisplayFeed {
     this.#listeners.delete(l);
   }
 
-  /** Something changed (a fault re-armed tracking, the doorbell rang, a register changed). */
-  kick(): void {
+  /**
+   * Something changed (a fault re-armed tracking, the doorbell rang, a register changed). From
+   * guest code the refresh waits for the current task to end (a burst of stores costs one); from
+   * the source's own timer (`now`: a blink toggle) it runs at once when due, without a second hop.
+   */
+  kick(now = false): void {
     this.#pending = true;
     // already coming (poll mode: the next tick finds it, as Xen's device model would)
     if (this.#immediate || this.#timer) return;
-    if (this.#anyWants()) this.#schedule(this.mode === 'event' ? this.#minInterval : 0);
+    if (!this.#anyWants()) return;
+    const spacing = this.mode === 'event' ? this.#minInterval : 0;
+    if (now && !this.#stopped && this.#wait(spacing) <= 0) this.#wake();
+    else this.#schedule(spacing);
+  }
+
+  /** How long until a refresh `spacing` ms after the last one may run (≤ 0: now). */
+  #wait(spacing: number): number {
+    return (this.mode === 'event' ? this.#lastBusyRefresh : this.#lastRefresh) + spacing - performance.now();
   }
 
   /** A listener started waiting: make sure a refresh is coming if anything can have changed. */
@@ -106,8 +118,7 @@ export class DisplayPipeline implements DisplayFeed {
   /** Refresh no sooner than `spacing` ms after the last one; now (setImmediate) if that has passed. */
   #schedule(spacing: number): void {
     if (this.#stopped || this.#immediate) return;
-    const since = this.mode === 'event' ? this.#lastBusyRefresh : this.#lastRefresh;
-    const wait = since + spacing - performance.now();
+    const wait = this.#wait(spacing);
     if (wait <= 0) {
       if (this.#timer) {
         clearTimeout(this.#timer);

@@ -1,6 +1,7 @@
 // Text mode's cell cache: each cell's character/attribute key as last drawn, so that a refresh
-// redraws only the cells that changed (as Xen 3.3's device model did), a cursor blink only the
-// cursor's cell, and a new cursor shape (CRTC 0x0A/0x0B, not part of a key) the cursor's cell.
+// redraws only the cells that changed (as Xen 3.3's device model did), a blink toggle only the
+// cursor's cell and the blinking characters (a list kept by the full pass), and a new cursor shape
+// (CRTC 0x0A/0x0B, not part of a key) the cursor's cell.
 import type { DirtyRegion } from '../display/dirty-region.js';
 import type { Surface } from '../display/surface.js';
 import { cellColours, cellKey, drawCell, type TextLayout } from './render/text.js';
@@ -13,19 +14,29 @@ export interface TextCounters {
 export class TextCells {
   #cells = new Int32Array(0);
   #cursorShape = -1;
-  #lastCharsOn = true;
+  /** The cells whose attribute blinks (bit 7), as of the last full pass: #blinkCells[0 .. #blinkCount). */
+  #blinkCells = new Int32Array(0);
+  #blinkCount = 0;
 
   constructor(private readonly counters: TextCounters) {}
 
-  /** Whether only the cursor can have changed since the last redraw (the characters' blink phase is as it was). */
-  onlyCursorBlinks(l: TextLayout, charsOn: boolean): boolean {
-    return this.#cells.length === l.cols * l.rows && !(l.blinkEnable && charsOn !== this.#lastCharsOn);
+  /** Whether the cache holds this layout's cells (else only a full redraw can fill it). */
+  holds(l: TextLayout): boolean {
+    return this.#cells.length === l.cols * l.rows;
   }
 
-  /** A cursor blink: only the cursor's cell can differ (no pass over the screen, no allocation). */
-  redrawCursor(surface: Surface, vram: Uint8Array, l: TextLayout, pal: Uint32Array, cursorOn: boolean, charsOn: boolean, out: DirtyRegion): void {
-    const i = l.cursorCell;
-    if (i < 0 || i >= l.cols * l.rows) return;
+  /**
+   * Only time has passed (no store, no register change): only the cursor's cell and the blinking
+   * characters can look different. Redraw those that do; no pass over the screen, no allocation.
+   */
+  redrawBlinking(surface: Surface, vram: Uint8Array, l: TextLayout, pal: Uint32Array, cursorOn: boolean, charsOn: boolean, out: DirtyRegion): void {
+    if (l.cursorCell >= 0) this.#redrawCell(surface, vram, l, pal, l.cursorCell, cursorOn, charsOn, out);
+    if (!l.blinkEnable) return;
+    const cells = this.#blinkCells;
+    for (let k = 0; k < this.#blinkCount; k++) if (cells[k] !== l.cursorCell) this.#redrawCell(surface, vram, l, pal, cells[k]!, cursorOn, charsOn, out);
+  }
+
+  #redrawCell(surface: Surface, vram: Uint8Array, l: TextLayout, pal: Uint32Array, i: number, cursorOn: boolean, charsOn: boolean, out: DirtyRegion): void {
     this.counters.cellsCompared++;
     const key = cellKey(vram, l, i, cursorOn, charsOn);
     if (key === this.#cells[i]) return;
@@ -37,13 +48,15 @@ export class TextCells {
 
   /** Compare every cell and redraw those that changed (all with `full`, those of `changedColours`' palette entries). */
   redraw(surface: Surface, vram: Uint8Array, l: TextLayout, pal: Uint32Array, changedColours: number, full: boolean, cursorOn: boolean, charsOn: boolean, out: DirtyRegion): void {
-    this.#lastCharsOn = charsOn;
     const n = l.cols * l.rows;
     if (this.#cells.length !== n) {
       this.#cells = new Int32Array(n);
+      this.#blinkCells = new Int32Array(n);
       full = true;
     }
     const cells = this.#cells;
+    const blinkCells = this.#blinkCells;
+    let blinkCount = 0;
     this.counters.cellsCompared += n;
     // the cursor's shape (CRTC 0x0A/0x0B) is not in a cell's key: a new shape redraws the cursor's cell
     const shape = (l.cursorStart << 8) | l.cursorEnd;
@@ -51,6 +64,7 @@ export class TextCells {
     this.#cursorShape = shape;
     for (let i = 0; i < n; i++) {
       const key = cellKey(vram, l, i, cursorOn, charsOn);
+      if (key & 0x8000) blinkCells[blinkCount++] = i;
       let draw = full || key !== cells[i] || (reshaped && i === l.cursorCell);
       if (!draw && changedColours) {
         const [fg, bg] = cellColours((key >> 8) & 0xff, l.blinkEnable);
@@ -64,12 +78,11 @@ export class TextCells {
       const row = (i / l.cols) | 0;
       out.addRect({ x: col * l.cw, y: row * l.ch, w: l.cw, h: l.ch });
     }
+    this.#blinkCount = blinkCount;
   }
 
   /** Whether a drawn cell has its blink attribute set (its characters blink). */
   get anyBlinking(): boolean {
-    const cells = this.#cells;
-    for (let i = 0; i < cells.length; i++) if (cells[i]! & 0x8000) return true;
-    return false;
+    return this.#blinkCount > 0;
   }
 }

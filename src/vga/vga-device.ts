@@ -64,8 +64,11 @@ export class VgaDevice {
   readonly legacy: LegacyWindow;
   readonly legacyDirty: VramDirty;
   surface: Surface;
-  /** Set when the device changed something that is not in VRAM (mode, panning): refresh soon. */
-  onChange: (() => void) | null = null;
+  /**
+   * Set when the device changed something that is not in VRAM (mode, panning): refresh soon.
+   * `fromTimer`: rung by the blink timer, outside guest code (see DisplaySource.onChange).
+   */
+  onChange: ((fromTimer?: boolean) => void) | null = null;
   readonly counters: DeviceCounters = {
     refreshes: 0,
     fullRepaints: 0,
@@ -128,7 +131,7 @@ export class VgaDevice {
     // burst of window stores costs one notification, not one per store
     if (this.#pending) return;
     this.#pending = true;
-    this.onChange?.();
+    this.onChange?.(blink);
   }
 
   /**
@@ -226,8 +229,8 @@ export class VgaDevice {
 
   #updateText(l: TextLayout, full: boolean, out: DirtyRegion, blinkOnly = false): void {
     const { cursorOn, charsOn } = blinkPhases(this.#now(), this.regs.frameRate);
-    if (blinkOnly && !full && this.#lastPal.length === 16 && this.#text.onlyCursorBlinks(l, charsOn)) {
-      this.#text.redrawCursor(this.surface, this.mem.vram, l, this.#lastPal, cursorOn, charsOn, out);
+    if (blinkOnly && !full && this.#lastPal.length === 16 && this.#text.holds(l)) {
+      this.#text.redrawBlinking(this.surface, this.mem.vram, l, this.#lastPal, cursorOn, charsOn, out);
       return;
     }
     const pal = palette16(this.regs, this.#pal16);

@@ -7,7 +7,7 @@ import type { Surface } from '../display/surface.js';
 import type { VgaDevice } from './vga-device.js';
 
 export class VgaDisplay implements DisplaySource {
-  #onChange: (() => void) | null = null;
+  #onChange: ((fromTimer?: boolean) => void) | null = null;
 
   constructor(
     readonly device: VgaDevice,
@@ -31,15 +31,17 @@ export class VgaDisplay implements DisplaySource {
     this.device.invalidate();
   }
 
-  get onChange(): (() => void) | null {
+  get onChange(): ((fromTimer?: boolean) => void) | null {
     return this.#onChange;
   }
 
-  set onChange(cb: (() => void) | null) {
+  set onChange(cb: ((fromTimer?: boolean) => void) | null) {
     this.#onChange = cb;
     this.device.onChange = cb;
-    this.tracker.onRearm = cb;
-    if (this.tracker.canNotify) this.tracker.onDirty = cb;
+    // the tracker rings from inside guest stores: never "from a timer"
+    const fromGuest = cb && (() => cb(false));
+    this.tracker.onRearm = fromGuest;
+    if (this.tracker.canNotify) this.tracker.onDirty = fromGuest;
   }
 
   /** Legacy VGA modes trap every store; a dropped tracker faults on the next LFB store. */

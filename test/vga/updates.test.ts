@@ -84,7 +84,28 @@ describe('text mode updates (cell cache, VRAM tracking stopped)', () => {
     d.clock.ms = (8.5 * 1000) / rate;
     expect(step(d).cells).toBe(0); // cursor off, characters still on
     d.clock.ms = (16.5 * 1000) / rate;
+    const compared = d.device.counters.cellsCompared;
     expect(step(d).cells).toBe(5);
+    // only time changed: the blinking cells are looked at, not the 2000 on the screen
+    expect(d.device.counters.cellsCompared - compared).toBe(5);
+  });
+
+  it('a toggle of both the cursor and blinking characters looks at those cells only', () => {
+    const d = textDevice();
+    d.bios.puts(0, 12, 'BLINK', 0x8f);
+    step(d);
+    const rate = d.device.regs.frameRate;
+    d.clock.ms = (8.5 * 1000) / rate;
+    step(d); // cursor off
+    d.clock.ms = (16.5 * 1000) / rate;
+    const compared = d.device.counters.cellsCompared;
+    const r = step(d); // cursor on, characters off
+    expect(r.cells).toBe(6);
+    expect(d.device.counters.cellsCompared - compared).toBe(6);
+    expect(r.rects).toEqual([
+      { x: 0, y: 192, w: 48, h: 16 },
+      { x: 32, y: 384, w: 32, h: 16 },
+    ]);
   });
 
   it('a font change (a store to plane 2) repaints every cell', () => {
