@@ -5,7 +5,8 @@ import type { TrackerCounters, TrackingMode } from '../hypervisor/dirty-log.js';
 import { describeMachine, sampleProcess, type ProcSample } from './proc.js';
 import { table } from './stats.js';
 import { startServerProcess, type Launch } from './server-process.js';
-import { startQemu } from './peers.js';
+import net from 'node:net';
+import { startNodeFloor, startQemu } from './peers.js';
 
 export interface IdleOptions {
   seconds: number;
@@ -89,10 +90,33 @@ async function measureCpu(pid: number, o: IdleOptions): Promise<CpuWindow> {
   };
 }
 
+/** The names --peers takes. */
+export const IDLE_PEERS = ['qemu-text', 'qemu-vbe', 'node-floor'] as const;
+
+const NO_TRACKER = { wakeupsPerSecond: NaN, queries: NaN, pagesWalked: NaN, faults: NaN, drops: NaN, rearms: NaN, pagesReported: NaN, bytesCompared: NaN };
+
+/** node-floor: a bare node's timer and write per cursor toggle, read here (each write counts as an update). */
+async function benchNodeFloor(o: IdleOptions): Promise<IdleResult> {
+  let bytes = 0;
+  const sink = net.createServer((s) => s.on('data', (d) => (bytes += d.length)).on('error', () => {}));
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+  const peer = startNodeFloor((sink.address() as net.AddressInfo).port);
+  try {
+    await sleep(2000);
+    const b0 = bytes;
+    const cpu = await measureCpu(peer.child.pid!, o);
+    return { mode: peer.name, ...cpu, ...NO_TRACKER, updates: Math.round((bytes - b0) / 38), bytesSent: bytes - b0 };
+  } finally {
+    await peer.stop();
+    await new Promise((r) => sink.close(r));
+  }
+}
+
 /** Another VNC server measured the same way (CPU and wake-ups from /proc; no tracker counters). */
 export async function benchIdlePeer(name: string, o: IdleOptions): Promise<IdleResult> {
+  if (name === 'node-floor') return benchNodeFloor(o);
   const screen = name === 'qemu-text' ? 'text' : name === 'qemu-vbe' ? 'vbe' : null;
-  if (!screen) throw new Error(`unknown peer '${name}' (known: qemu-text, qemu-vbe)`);
+  if (!screen) throw new Error(`unknown peer '${name}' (known: ${IDLE_PEERS.join(', ')})`);
   const peer = await startQemu(screen);
   try {
     await sleep(3000); // firmware done, screen settled
@@ -106,14 +130,7 @@ export async function benchIdlePeer(name: string, o: IdleOptions): Promise<IdleR
     return {
       mode: peer.name,
       ...cpu,
-      wakeupsPerSecond: NaN,
-      queries: NaN,
-      pagesWalked: NaN,
-      faults: NaN,
-      drops: NaN,
-      rearms: NaN,
-      pagesReported: NaN,
-      bytesCompared: NaN,
+      ...NO_TRACKER,
       updates: sum('updates') - upd0,
       bytesSent: sum('bytesReceived') - bytes0,
     };

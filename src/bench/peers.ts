@@ -1,10 +1,12 @@
 // Other VNC servers measured side by side with ours: QEMU's stdvga + VNC (Debian's
-// qemu-system-x86), on SeaBIOS' text screen or on a VBE mode set by a 512-byte boot sector.
+// qemu-system-x86), on SeaBIOS' text screen or on a VBE mode set by a 512-byte boot sector; and
+// the floor of a blinking text screen for any Node.js process (node-floor).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { SERVER_V8_FLAGS } from '../runtime/v8-flags.js';
 
 export interface PeerProcess {
   name: string;
@@ -101,6 +103,42 @@ export async function startQemu(screen: 'text' | 'vbe'): Promise<PeerProcess> {
         };
         if (child.exitCode !== null) return done();
         child.once('exit', done);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/**
+ * The floor under any Node.js server of a blinking text screen: a bare `node` (with the server's V8
+ * flags) that does only what our server must do per cursor toggle of a 70 Hz VGA text mode (a timer
+ * at the next toggle, one 38-byte write to a loopback socket) and nothing else: no RFB, no device.
+ * It connects to `port`; the bench reads what it writes.
+ */
+export function startNodeFloor(port: number): PeerProcess {
+  const script = `
+    const net = require('node:net');
+    const rate = 70.08, bytes = Buffer.alloc(38, 1);
+    const s = net.connect(${port}, '127.0.0.1', () => {
+      s.setNoDelay(true);
+      const tick = () => {
+        s.write(bytes);
+        const now = performance.now();
+        const next = (Math.floor((now * rate) / 8000) + 1) * 8000 / rate;
+        setTimeout(tick, Math.max(1, Math.ceil(next - now)));
+      };
+      tick();
+    });
+    s.on('error', () => process.exit(0));
+    s.on('close', () => process.exit(0));`;
+  const child = spawn(process.execPath, [...SERVER_V8_FLAGS, '-e', script], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return {
+    name: 'node-floor',
+    child,
+    vnc: '',
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
   };

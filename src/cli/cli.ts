@@ -11,7 +11,7 @@ import { REFRESH_MODES, type RefreshMode } from '../display/update-pipeline.js';
 import { RfbClient } from '../../client/headless/rfb-client.js';
 import { securityFromFlags, type SecurityFlags } from './security-flags.js';
 import { SHARE_POLICIES } from '../rfb/admission.js';
-import { benchIdle, formatIdleTable } from '../bench/idle.js';
+import { benchIdle, formatIdleTable, IDLE_PEERS } from '../bench/idle.js';
 import { LAUNCHES } from '../bench/server-process.js';
 import { benchLatency, formatLatencyTable } from '../bench/latency.js';
 import { benchGuest, formatGuestTable } from '../bench/guest.js';
@@ -194,7 +194,7 @@ export function buildProgram(): Command {
     .option('--guest <name>', 'guest to run (idle, desktop, ...)', 'idle')
     .option('--clients <n>', 'viewers connected', intArg('--clients', 1, 1000), 1)
     .option('--modes <list>', 'comma-separated tracking modes, each optionally /poll or /event', 'scan,dirty-nodrop,dirty,dirty/event')
-    .option('--peers <list>', 'other servers measured the same way: qemu-text, qemu-vbe (QEMU stdvga + VNC)', '')
+    .option('--peers <list>', 'other servers measured the same way: qemu-text, qemu-vbe (QEMU stdvga + VNC), node-floor (a bare node doing only a text screen\'s cursor-toggle timer and one 38-byte write each)', '')
     .option('--settle-seconds <n>', 'left out of the steady figures (at most half the window)', intArg('--settle-seconds', 0, 3600), 20)
     .option('--repeat <n>', 'runs per mode, interleaved; each row is the median run', intArg('--repeat', 1, 99), 1)
     .option('--launch <list>', 'how the server is started: node (plain `node dist/src/cli/main.js serve`), flags (node with the V8 flags the server sets itself), bare (plain node, relaunch off: the cost without them); several: every mode once each', 'node')
@@ -206,7 +206,7 @@ export function buildProgram(): Command {
         const [t, r = 'poll'] = m.split('/');
         if (!TRACKING_MODES.includes(t as TrackingMode) || !REFRESH_MODES.includes(r as RefreshMode)) fail(`--modes: unknown mode '${m}' (tracking dirty|dirty-nodrop|scan|hw, optionally /poll or /event)`);
       }
-      const peers = listOf('--peers', opts.peers, ['qemu-text', 'qemu-vbe'], 'peer');
+      const peers = listOf('--peers', opts.peers, [...IDLE_PEERS], 'peer');
       const o = { seconds: opts.seconds, settleSeconds: opts.settleSeconds, repeat: opts.repeat, guest: opts.guest, modes, clients: opts.clients, peers, launches, log: logLine };
       const results = await benchIdle(o);
       process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, results }, null, 2)}\n` : `${formatIdleTable(results, o)}\n`);

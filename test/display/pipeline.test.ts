@@ -10,7 +10,7 @@ import { Surface } from '../../src/display/surface.js';
 function fakeSource() {
   const surface = new Surface(64, 32);
   const region = new DirtyRegion(64, 32);
-  const source: DisplaySource & { draw(y: number): void } = {
+  const source: DisplaySource & { draw(y: number, fromTimer?: boolean): void } = {
     surface,
     onChange: null,
     quiescent: true,
@@ -19,9 +19,9 @@ function fakeSource() {
     counters: {},
     invalidate() {},
     update: () => ({ resized: false, region }),
-    draw(y: number) {
+    draw(y: number, fromTimer = false) {
       region.addRect({ x: 0, y, w: 16, h: 1 });
-      this.onChange?.();
+      this.onChange?.(fromTimer);
     },
   };
   return source;
@@ -60,5 +60,31 @@ describe('the display pipeline (event mode)', () => {
     expect(seen.length).toBeLessThanOrEqual(8); // at 4 ms: one refresh per change, 31
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.at - seen[i - 1]!.at).toBeGreaterThanOrEqual(58);
     expect(seen.flatMap((s) => s.rows).sort((a, b) => a - b)).toEqual(Array.from({ length: 31 }, (_, i) => i));
+  });
+
+  it('refreshes a change rung from the source\'s own timer before the doorbell returns, and one from guest code after the task', async () => {
+    const source = fakeSource();
+    pipeline = new DisplayPipeline(source, { refreshIntervalMs: 30, minIntervalMs: 4 });
+    let updates = 0;
+    pipeline.addListener({
+      onResize() {},
+      onUpdate(region) {
+        updates++;
+        region.clear();
+      },
+      wantsUpdate: () => true,
+    });
+    source.draw(0); // as from a guest store: a burst of them costs one refresh, after the task
+    source.draw(1);
+    expect(updates).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    expect(updates).toBe(1);
+    await new Promise((r) => setTimeout(r, 10));
+    source.draw(2, true); // a blink toggle: refreshed at once, no second hop through the event loop
+    expect(updates).toBe(2);
+    source.draw(3, true); // within minIntervalMs of the last: held back to the interval, not lost
+    expect(updates).toBe(2);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(updates).toBe(3);
   });
 });

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { SERVER_V8_FLAGS } from '../../src/runtime/v8-flags.js';
 import { clientMessages } from '../../src/rfb/wire/client-messages.js';
 import { pixelFormatKey, validatePixelFormat, type PixelFormat } from '../../src/rfb/wire/pixel-format.js';
 
@@ -25,7 +26,7 @@ export interface ChildServer {
 /** `vramvnc serve` as `npm start` runs it, on ephemeral loopback ports. */
 export async function spawnServer(args: string[]): Promise<ChildServer> {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npx tsc -p . first (npm test does)`);
-  const proc = spawn(process.execPath, ['--no-memory-reducer', MAIN, 'serve', '--vnc', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...SERVER_V8_FLAGS, MAIN, 'serve', '--vnc', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
   const urls = await new Promise<{ vnc: string; web: string | null }>((resolve, reject) => {
