@@ -15,6 +15,32 @@ const pct = (v, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '-');
 const num = (v) => (Number.isFinite(v) ? String(v) : '-');
 
 /** The command line that produced a bench idle JSON (from its options). */
+/** How many of the six target rows (photo, text, desktop x ZRLE, Tight) take at most 1.5x the fastest peer's CPU. */
+function peerRowsWithin(j) {
+  let n = 0;
+  for (const r of j.rows) {
+    if (!['photo', 'text', 'desktop'].includes(r.frame) || !['ZRLE', 'Tight'].includes(r.encoding)) continue;
+    const best = Math.min(...Object.entries(r.servers).filter(([k]) => k !== 'vramvnc').map(([, p]) => p.cpuMs));
+    if (r.servers.vramvnc.cpuMs <= 1.5 * best) n++;
+  }
+  return n;
+}
+
+/** The part of an idle run's window after its settle period (s). */
+function steadySeconds(j) {
+  return j.options.seconds - Math.min(j.options.settleSeconds ?? 20, Math.floor(j.options.seconds / 2));
+}
+
+/** µs of server CPU per update of a row of an idle run (steady: its window after the settle period). */
+function usPerUpdate(j, mode, steady = false) {
+  const r = j.results.find((x) => x.mode === mode || x.mode.startsWith(mode));
+  if (!r) return '-';
+  const settle = j.options.seconds - steadySeconds(j);
+  const cpuMs = steady ? (r.steadyCpuPercent / 100) * (r.seconds - settle) * 1000 : (r.cpuPercent / 100) * r.seconds * 1000;
+  const updates = steady ? (r.updates * (r.seconds - settle)) / r.seconds : r.updates;
+  return Math.round((cpuMs * 1000) / Math.max(1, updates));
+}
+
 function idleCmd(j) {
   const o = j.options;
   const parts = [`vramvnc bench idle --seconds ${o.seconds}`];
@@ -35,7 +61,7 @@ function idleTable(j) {
   return table(
     ['server', `CPU % (${secs} s from first frame${runs ? ', median run' : ''})`, ...(runs ? ['every run'] : []), 'vs scan', `steady CPU % (last ${secs - settle} s)`, 'wake-ups/s (refresher)', 'context switches/s', 'queries', 'pages walked', 'drops', 're-arms', 'bytes compared', 'updates', 'bytes sent'],
     j.results.map((r) => [
-      r.mode.startsWith('qemu') ? `QEMU 7.2 ${r.mode.slice(5)}` : `vramvnc ${r.mode}${r.mode.includes('/') ? '' : ' (poll)'}`,
+      r.mode.startsWith('qemu') ? `QEMU 7.2 ${r.mode.slice(5)}` : r.mode === 'node-floor' ? 'node-floor (bare node)' : `vramvnc ${r.mode}${r.mode.includes('/') ? '' : ' (poll)'}`,
       pct(r.cpuPercent, 4),
       ...(runs ? [(r.cpuRuns ?? [r.cpuPercent]).map((v) => pct(v, 3)).join(', ')] : []),
       scan && r !== scan ? `1/${Math.round(scan.cpuPercent / Math.max(r.cpuPercent, 1e-9))}` : scan === r ? '1' : '-',
@@ -231,8 +257,8 @@ ${idleTable(idle)}
 - The server is started as plain \`node dist/src/cli/main.js serve\` (no node flags). It needs V8's memory
   reducer off (otherwise V8 runs up to three GC passes of its own some seconds after the last activity, ~30 ms,
   0.05-0.2% of a 60 s window), and that cannot be switched off from inside a running isolate, so \`serve\`
-  started without \`--no-memory-reducer\` runs itself again with it (\`src/runtime/v8-flags.ts\`); the bench
-  measures both processes.
+  started without its V8 flags (\`--no-memory-reducer\`, and \`--interrupt-budget=4096\` for the text screen
+  below) runs itself again with them (\`src/runtime/v8-flags.ts\`); the bench measures both processes.
 ${launch ? `
 \`${idleCmd(launch)}\` — the same
 server started three ways: \`node\` (plain node: it relaunches itself), \`flags\` (node with the flag, as the
@@ -248,25 +274,24 @@ ${idleTable(bios)}
 
 The text screen is never polled (tracking is off in text mode; the device compares cells when something
 changed): what costs is the cursor blinking at the VGA rate, a toggle every 8 frames at 70 Hz, ~9 updates/s of
-one cell each, against QEMU's ${num(bios.results.find((r) => r.mode.startsWith('qemu'))?.updates)} updates a minute (its cursor blinks about 4 times slower). Per update we
-spend about ${pct((10 * bios.results.find((r) => r.mode === 'dirty/event').cpuPercent * bios.results.find((r) => r.mode === 'dirty/event').seconds) / Math.max(1, bios.results.find((r) => r.mode === 'dirty/event').updates), 2)} ms of CPU on this machine: one wake-up (the blink timer), the
-device's look at the cursor's cell, encoding it and a write on loopback. The bench's viewer turns on
-ContinuousUpdates as TigerVNC does when the server offers them, so it sends no request per update and the
-server has no second wake-up to read one (QEMU does not offer them: its viewer asks for each update). Before
-the viewer did, the same bench measured 1.83 ms an update here (1.65% against QEMU's 1.25% in that run). A blink touches one cell: when nothing but time
-has passed since the last update the device looks at the cursor's cell only (no pass over the 2000 cells), and
-the firmware guest waits for the keyboard's IRQ 1 instead of polling the controller every 20 ms (which alone
-cost 0.35% of a core with nobody typing). Blinking at a slower, QEMU-like rate would cost less; we keep the
-hardware's rate.
+one cell each, against QEMU's ${num(bios.results.find((r) => r.mode.startsWith('qemu'))?.updates)} updates a minute (its cursor blinks about 4 times slower). The bench's
+viewer turns on ContinuousUpdates as TigerVNC does when the server offers them, so it sends no request per
+update and the server has no second wake-up to read one (QEMU does not offer them: its viewer asks for each
+update). Per update we spend ${usPerUpdate(bios, 'dirty/event')} µs of CPU over the minute (${usPerUpdate(bios, 'dirty/event', true)} µs in its last ${steadySeconds(bios)} s), QEMU ${usPerUpdate(bios, 'qemu-text')} µs.
 
-What one update costs here is mostly waking up: this VM's vCPUs come back from ~110 ms asleep with cold caches.
-A Node process doing nothing but a timer every 110 ms spends 0.6-1.25 ms of CPU per wake-up (Python's
-\`time.sleep\` loop 0.28 ms; at 10 ms apart Node's costs 0.18 ms). Inside one blink update (the server run with
-timing hooks, two runs of 25 s): the device's update of the cursor cell 0.28-0.33 ms, building and encoding the
-update 0.5 ms, the write to the loopback socket 0.78-0.80 ms (the kernel's TCP path and waking the viewer),
-reading the viewer's next request 0.09-0.13 ms, and 1.0-1.7 ms outside our JavaScript (the wake-ups): 2.9-3.8
-ms an update in those runs (a day before the table, viewers asking for each update, when one run of the same bench gave 3.6% against QEMU's 1.0%: the cost of a wake-up on this VM varies by the hour). QEMU's CPU over its updates is
-${pct((10 * bios.results.find((r) => r.mode.startsWith('qemu')).cpuPercent * bios.results.find((r) => r.mode.startsWith('qemu')).seconds) / Math.max(1, bios.results.find((r) => r.mode.startsWith('qemu')).updates), 2)} ms an update; it sends a quarter as many.
+\`node-floor\` is what any Node.js process pays on this machine for the same rhythm: a bare \`node\` (the
+server's V8 flags, nothing loaded) that only sets a timer to each cursor toggle and writes 38 bytes (our
+update's size) to a loopback socket: ${usPerUpdate(bios, 'node-floor')} µs a toggle (${usPerUpdate(bios, 'node-floor', true)} µs in the last ${steadySeconds(bios)} s). So of our
+${usPerUpdate(bios, 'dirty/event', true)} µs an update in the steady part, ${usPerUpdate(bios, 'node-floor', true)} are the wake-up and the write themselves. The rest is our JavaScript
+run cold: the same update path driven in a loop in one process (caches warm, optimized) costs 30-60 µs
+with its socket write, but once every 114 ms its wall time is 300-450 µs (this VM's vCPUs come back from
+sleep with cold caches and TLBs). What it does per toggle: the device looks at the cursor's cell and the
+blinking characters only (a list kept by the last full pass, no pass over the 2000 cells), the blink timer's
+doorbell refreshes at once (no second hop through the event loop), the one small rectangle is encoded
+and written. With V8's default tier-up budget that path stays in baseline code for minutes (0.58% of a core
+20-60 s after start against 0.38% with the flag, one run each; before the blink-cells change the default
+came down to 0.41% only after four minutes); the server's \`--interrupt-budget=4096\` gets it optimized
+within seconds, which is also why the minute's first ${bios.options.seconds - steadySeconds(bios)} s cost more than the rest (the compiles).
 
 ### Desktop (\`--guest desktop\`: a clock redrawn once a second)
 
@@ -362,9 +387,9 @@ polls the screen), the median of ${peers.options.iterations}${peers.options.warm
 ${peerTable(peers)}
 
 Rows within the target (CPU at most 1.5x the best peer's and bytes at most the best peer's): on bytes all six
-the target names (photo, text and desktop, ZRLE and Tight), and on CPU all six in this run. The CPU ratios move
-by about 0.1 from run to run: over the four runs of the day desktop Tight measured 1.35-1.57x (x11vnc's frame
-6.9-9.2 ms, ours 10.8-14.0; two of the four over 1.5) and photo ZRLE 1.39-1.48x. Photo ZRLE's full frame is
+the target names (photo, text and desktop, ZRLE and Tight); on CPU ${peerRowsWithin(peers)} of the six in this run. The CPU ratios move
+by about 0.1 from run to run: over five runs on two days desktop Tight measured 1.35-1.57x (three of the five
+over 1.5) and photo ZRLE 1.35-1.48x: desktop Tight sits on the line. Photo ZRLE's full frame is
 deflated on two threads (the deflate pool): 79.3-79.7 ms of CPU a frame on one thread against 86.7-87.3 on two,
 for 135-137 ms against 109-110 from request to decoded frame (\`--deflate-threads 0\` and 1, 30 frames each). ZRLE's bytes came under the peers' by deflating its stream with our own deflate
 (below): photo 1,405,131 -> 1,238,170 bytes, desktop 49,237 -> 45,692, text 18,316 -> 18,532, console 6,293 ->
@@ -373,7 +398,7 @@ for 135-137 ms against 109-110 from request to decoded frame (\`--deflate-thread
 them). At CompressLevel 2, which TigerVNC's viewer and noVNC send
 by default, our deflate's margin is wider: on the same 12-piece streams photo 1,236,503 bytes against Node's
 zlib's 1,427,074, desktop 46,667 against 51,962, text 21,197 against 26,311, console 7,959 against 8,603, in
-1.7-1.8x Node's time (photo 66 against 38 ms). Of our own console picture, bytes are within and CPU is not (ZRLE 1.7-1.9x, Tight 2.1-2.6x
+1.7-1.8x Node's time (photo 66 against 38 ms). Of our own console picture, bytes are within and CPU is not (ZRLE 1.6-1.9x, Tight 1.6-2.6x
 x11vnc's 2.2-2.6 ms frame: most of ours is reading the 3 MB picture back in from memory, 40 ms after the last
 frame). In process (\`bench encode\`, below) ZRLE costs more than with Node's zlib (desktop 13.8 -> 23.8 ms, noise
 52 -> 97): no CompressLevel there, so level 2, where ours takes 1.7-1.8x Node's time, and each frame is a fresh
