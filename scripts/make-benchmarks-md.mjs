@@ -7,6 +7,7 @@ import { formatV86Table, runsCell } from '../dist/src/bench/v86.js';
 import { formatPagesTable } from '../dist/src/bench/pages.js';
 import { formatPagesV86 } from '../dist/src/bench/pages-v86.js';
 import { formatV86Idle } from '../dist/src/bench/v86-idle.js';
+import { settleSeconds } from '../dist/src/bench/idle.js';
 
 const table = (cols, rows) => padded(cols, rows.map((r) => r.map(String)));
 
@@ -14,33 +15,33 @@ const R = (f) => JSON.parse(fs.readFileSync(`bench-results/${f}`, 'utf8'));
 const pct = (v, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '-');
 const num = (v) => (Number.isFinite(v) ? String(v) : '-');
 
-/** The command line that produced a bench idle JSON (from its options). */
+/** The best peer's bytes and CPU ms of an encode-peers row (every server but ours). */
+function bestPeer(r) {
+  const others = Object.entries(r.servers).filter(([k]) => k !== 'vramvnc').map(([, p]) => p);
+  return { bytes: Math.min(...others.map((p) => p.bytes)), cpuMs: Math.min(...others.map((p) => p.cpuMs)) };
+}
+
 /** How many of the six target rows (photo, text, desktop x ZRLE, Tight) take at most 1.5x the fastest peer's CPU. */
 function peerRowsWithin(j) {
-  let n = 0;
-  for (const r of j.rows) {
-    if (!['photo', 'text', 'desktop'].includes(r.frame) || !['ZRLE', 'Tight'].includes(r.encoding)) continue;
-    const best = Math.min(...Object.entries(r.servers).filter(([k]) => k !== 'vramvnc').map(([, p]) => p.cpuMs));
-    if (r.servers.vramvnc.cpuMs <= 1.5 * best) n++;
-  }
-  return n;
+  const target = j.rows.filter((r) => ['photo', 'text', 'desktop'].includes(r.frame) && ['ZRLE', 'Tight'].includes(r.encoding));
+  return target.filter((r) => r.servers.vramvnc.cpuMs <= 1.5 * bestPeer(r).cpuMs).length;
 }
 
 /** The part of an idle run's window after its settle period (s). */
 function steadySeconds(j) {
-  return j.options.seconds - Math.min(j.options.settleSeconds ?? 20, Math.floor(j.options.seconds / 2));
+  return j.options.seconds - settleSeconds(j.options);
 }
 
-/** µs of server CPU per update of a row of an idle run (steady: its window after the settle period). */
+/** µs of server CPU per update of a row of an idle run (steady: over its window after the settle period). */
 function usPerUpdate(j, mode, steady = false) {
-  const r = j.results.find((x) => x.mode === mode || x.mode.startsWith(mode));
+  const r = j.results.find((x) => x.mode.startsWith(mode));
   if (!r) return '-';
-  const settle = j.options.seconds - steadySeconds(j);
-  const cpuMs = steady ? (r.steadyCpuPercent / 100) * (r.seconds - settle) * 1000 : (r.cpuPercent / 100) * r.seconds * 1000;
-  const updates = steady ? (r.updates * (r.seconds - settle)) / r.seconds : r.updates;
-  return Math.round((cpuMs * 1000) / Math.max(1, updates));
+  const span = steady ? r.seconds - settleSeconds(j.options) : r.seconds;
+  const cpuUs = ((steady ? r.steadyCpuPercent : r.cpuPercent) / 100) * span * 1e6;
+  return Math.round(cpuUs / Math.max(1, (r.updates * span) / r.seconds)); // updates come at a steady rate
 }
 
+/** The command line that produced a bench idle JSON (from its options). */
 function idleCmd(j) {
   const o = j.options;
   const parts = [`vramvnc bench idle --seconds ${o.seconds}`];
@@ -56,7 +57,7 @@ function idleCmd(j) {
 function idleTable(j) {
   const scan = j.results.find((r) => r.mode === 'scan');
   const secs = j.options.seconds;
-  const settle = Math.min(j.options.settleSeconds ?? 20, Math.floor(secs / 2));
+  const settle = settleSeconds(j.options);
   const runs = j.results.some((r) => r.cpuRuns);
   return table(
     ['server', `CPU % (${secs} s from first frame${runs ? ', median run' : ''})`, ...(runs ? ['every run'] : []), 'vs scan', `steady CPU % (last ${secs - settle} s)`, 'wake-ups/s (refresher)', 'context switches/s', 'queries', 'pages walked', 'drops', 're-arms', 'bytes compared', 'updates', 'bytes sent'],
@@ -201,21 +202,19 @@ const peers = has('encode-peers.json') ? R('encode-peers.json') : null;
 /** The side-by-side encode table (bench encode --peers --json): bytes and CPU per frame, ours against the best peer's. */
 function peerTable(j) {
   const names = Object.keys(j.rows[0].servers);
-  const others = names.filter((n) => n !== 'vramvnc');
   const label = { vramvnc: 'vramvnc', x11vnc: 'x11vnc (LibVNCServer 0.9.14)', xvnc: 'Xvnc (TigerVNC 1.12)' };
   return table(
     ['picture', 'encoding', ...names.map((n) => `${label[n] ?? n} bytes`), ...names.map((n) => `${n} ms`), 'bytes / best peer', 'ms / best peer'],
     j.rows.map((r) => {
       const v = r.servers.vramvnc;
-      const bb = Math.min(...others.map((n) => r.servers[n].bytes));
-      const bm = Math.min(...others.map((n) => r.servers[n].cpuMs));
+      const best = bestPeer(r);
       return [
         r.frame,
         r.encoding,
         ...names.map((n) => r.servers[n].bytes.toLocaleString('en')),
         ...names.map((n) => r.servers[n].cpuMs.toFixed(2)),
-        (v.bytes / bb).toFixed(2),
-        (v.cpuMs / bm).toFixed(2),
+        (v.bytes / best.bytes).toFixed(2),
+        (v.cpuMs / best.cpuMs).toFixed(2),
       ];
     }),
   );

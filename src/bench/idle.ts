@@ -1,12 +1,12 @@
 // `vramvnc bench idle`: the Xen 3.3 result side by side. Per tracking mode, a server process
 // with one viewer-like client (always one incremental request outstanding) on an idle screen.
+import net from 'node:net';
 import { ALL_CLIENT_ENCODINGS, RfbClient } from '../../client/headless/rfb-client.js';
 import type { TrackerCounters, TrackingMode } from '../hypervisor/dirty-log.js';
 import { describeMachine, sampleProcess, type ProcSample } from './proc.js';
 import { table } from './stats.js';
 import { startServerProcess, type Launch } from './server-process.js';
-import net from 'node:net';
-import { startNodeFloor, startQemu } from './peers.js';
+import { NODE_FLOOR_WRITE_BYTES, startNodeFloor, startQemu } from './peers.js';
 
 export interface IdleOptions {
   seconds: number;
@@ -105,7 +105,7 @@ async function benchNodeFloor(o: IdleOptions): Promise<IdleResult> {
     await sleep(2000);
     const b0 = bytes;
     const cpu = await measureCpu(peer.child.pid!, o);
-    return { mode: peer.name, ...cpu, ...NO_TRACKER, updates: Math.round((bytes - b0) / 38), bytesSent: bytes - b0 };
+    return { mode: peer.name, ...cpu, ...NO_TRACKER, updates: Math.round((bytes - b0) / NODE_FLOOR_WRITE_BYTES), bytesSent: bytes - b0 };
   } finally {
     await peer.stop();
     await new Promise((r) => sink.close(r));

@@ -108,16 +108,19 @@ export async function startQemu(screen: 'text' | 'vbe'): Promise<PeerProcess> {
   };
 }
 
+/** What node-floor writes per cursor toggle: the size of our blink update (bench idle counts its writes by it). */
+export const NODE_FLOOR_WRITE_BYTES = 38;
+
 /**
  * The floor under any Node.js server of a blinking text screen: a bare `node` (with the server's V8
  * flags) that does only what our server must do per cursor toggle of a 70 Hz VGA text mode (a timer
- * at the next toggle, one 38-byte write to a loopback socket) and nothing else: no RFB, no device.
+ * at the next toggle, one write of our update's size to a loopback socket) and nothing else: no RFB, no device.
  * It connects to `port`; the bench reads what it writes.
  */
 export function startNodeFloor(port: number): PeerProcess {
   const script = `
     const net = require('node:net');
-    const rate = 70.08, bytes = Buffer.alloc(38, 1);
+    const rate = 70.08, bytes = Buffer.alloc(${NODE_FLOOR_WRITE_BYTES}, 1);
     const s = net.connect(${port}, '127.0.0.1', () => {
       s.setNoDelay(true);
       const tick = () => {

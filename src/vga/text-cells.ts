@@ -39,7 +39,11 @@ export class TextCells {
   #redrawCell(surface: Surface, vram: Uint8Array, l: TextLayout, pal: Uint32Array, i: number, cursorOn: boolean, charsOn: boolean, out: DirtyRegion): void {
     this.counters.cellsCompared++;
     const key = cellKey(vram, l, i, cursorOn, charsOn);
-    if (key === this.#cells[i]) return;
+    if (key !== this.#cells[i]) this.#draw(surface, vram, l, pal, i, key, out);
+  }
+
+  /** Cell i as `key`: cached, drawn, and its rectangle reported. */
+  #draw(surface: Surface, vram: Uint8Array, l: TextLayout, pal: Uint32Array, i: number, key: number, out: DirtyRegion): void {
     this.#cells[i] = key;
     drawCell(surface, vram, l, pal, i, key);
     this.counters.cellsDrawn++;
@@ -70,13 +74,7 @@ export class TextCells {
         const [fg, bg] = cellColours((key >> 8) & 0xff, l.blinkEnable);
         draw = ((changedColours >> fg) & 1) !== 0 || ((changedColours >> bg) & 1) !== 0;
       }
-      if (!draw) continue;
-      cells[i] = key;
-      drawCell(surface, vram, l, pal, i, key);
-      this.counters.cellsDrawn++;
-      const col = i % l.cols;
-      const row = (i / l.cols) | 0;
-      out.addRect({ x: col * l.cw, y: row * l.ch, w: l.cw, h: l.ch });
+      if (draw) this.#draw(surface, vram, l, pal, i, key, out);
     }
     this.#blinkCount = blinkCount;
   }

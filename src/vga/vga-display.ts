@@ -38,10 +38,9 @@ export class VgaDisplay implements DisplaySource {
   set onChange(cb: ((fromTimer?: boolean) => void) | null) {
     this.#onChange = cb;
     this.device.onChange = cb;
-    // the tracker rings from inside guest stores: never "from a timer"
-    const fromGuest = cb && (() => cb(false));
-    this.tracker.onRearm = fromGuest;
-    if (this.tracker.canNotify) this.tracker.onDirty = fromGuest;
+    // the tracker rings from inside guest stores, with no argument: never "from a timer"
+    this.tracker.onRearm = cb;
+    if (this.tracker.canNotify) this.tracker.onDirty = cb;
   }
 
   /** Legacy VGA modes trap every store; a dropped tracker faults on the next LFB store. */
