@@ -70,15 +70,17 @@ export function isPhotoLike(r: Rect, fb: Surface, colours: number | null): boole
 }
 
 /**
- * Mean absolute gradient-predictor error, and the fractions of components it predicts within 1
- * (exact) and misses by more than 32 (large), over a sample of about 1024 pixels (each sample
+ * Mean absolute gradient-predictor error, the fractions of components it predicts within 1
+ * (exact) and misses by more than 32 (large), and the fraction of pixels equal to their left
+ * neighbour under an upper neighbour equal to its left (flat: predicted exactly), over a sample of about 1024 pixels (each sample
  * reads two rows: at 4096 the sampling cost a desktop frame 0.6 ms, for the same decisions).
  */
-export function predictorStats(r: Rect, fb: Surface): { mean: number; exact: number; large: number } {
+export function predictorStats(r: Rect, fb: Surface): { mean: number; exact: number; large: number; flat: number } {
   const d = fb.data;
   let sum = 0;
   let zero = 0;
   let big = 0;
+  let flat = 0;
   let n = 0;
   const step = Math.max(1, Math.floor((r.w * r.h) / 1024));
   for (let i = 0; i < r.w * r.h; i += step) {
@@ -90,6 +92,7 @@ export function predictorStats(r: Rect, fb: Surface): { mean: number; exact: num
     const l = d[o - 1]!;
     const u = d[o - fb.width]!;
     const ul = d[o - fb.width - 1]!;
+    if (v === l && u === ul) flat++;
     for (let s = 0; s < 24; s += 8) {
       const p = Math.min(255, Math.max(0, ((l >>> s) & 255) + ((u >>> s) & 255) - ((ul >>> s) & 255)));
       const e = Math.abs(((v >>> s) & 255) - p);
@@ -99,10 +102,5 @@ export function predictorStats(r: Rect, fb: Surface): { mean: number; exact: num
     }
     n += 3;
   }
-  return n ? { mean: sum / n, exact: zero / n, large: big / n } : { mean: 0, exact: 1, large: 0 };
-}
-
-/** Mean absolute difference of the gradient predictor over a sample of the rect, per component. */
-export function smoothness(r: Rect, fb: Surface): number {
-  return predictorStats(r, fb).mean;
+  return n ? { mean: sum / n, exact: zero / n, large: big / n, flat: (flat * 3) / n } : { mean: 0, exact: 1, large: 0, flat: 0 };
 }

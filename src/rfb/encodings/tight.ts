@@ -13,7 +13,7 @@ import {
   encodeJpeg,
   isPhotoLike,
   JPEG_QUALITY,
-  smoothness,
+  predictorStats,
   TIGHT_MAX_AREA,
   TIGHT_MAX_WIDTH,
   tightSplit,
@@ -186,11 +186,12 @@ export class TightEncoder implements Encoder {
       this.#writeData(out, stream);
       return;
     }
-    if (is888 && this.#params.tightGradient && n >= 64 && smoothness(r, fb) < 24) {
+    const stats = is888 && this.#params.tightGradient && n >= 64 ? predictorStats(r, fb) : null;
+    if (stats !== null && stats.mean < 24) {
       this.counters.gradient++;
       out.u8(TightControl.ExplicitFilter | (TightStream.Gradient << 4) | this.#takeResetBits());
       out.u8(TightFilter.Gradient);
-      gradient888(src, base, stride, r.w, r.h, tr, data);
+      gradient888(src, base, stride, r.w, r.h, tr, data, stats.flat >= 0.5);
       this.#writeData(out, TightStream.Gradient);
       return;
     }
@@ -288,26 +289,28 @@ function isSolidPiece(r: Rect): r is SolidPiece {
 /**
  * The gradient filter for 888 TPIXELs of a w x h block of client pixel values at
  * src[base + y * stride + x]: each component minus the prediction L + U - UL (clamped to 0..255,
- * outside the rectangle 0), modulo 256, in R, G, B order.
+ * outside the rectangle 0), modulo 256, in R, G, B order. flatRuns: the block has runs of equal
+ * pixels under equal pixels (predictorStats' flat), so look for them after each pixel.
  */
-export function gradient888(src: Uint32Array, base: number, stride: number, w: number, h: number, tr: PixelTranslator, out: ByteWriter): void {
+export function gradient888(src: Uint32Array, base: number, stride: number, w: number, h: number, tr: PixelTranslator, out: ByteWriter, flatRuns = false): void {
   const { redShift: rs, greenShift: gs, blueShift: bs } = tr.pf;
   let o = out.reserve(w * h * 3);
   const b = out.raw;
   const clamp = CLAMP;
   for (let y = 0; y < h; y++) {
     const row = base + y * stride;
-    const up = row - stride;
-    // the left and upper-left neighbours' components: 0 outside the rectangle (so is the row above row 0)
+    const up = y > 0 ? row - stride : -1; // -1: row 0, whose upper neighbours are outside (0)
+    // the left and upper-left neighbours' components: 0 outside the rectangle
     let lr = 0;
     let lg = 0;
     let lb = 0;
     let ulr = 0;
     let ulg = 0;
     let ulb = 0;
-    for (let x = 0; x < w; x++) {
+    let x = 0;
+    while (x < w) {
       const v = src[row + x]!;
-      const u = y > 0 ? src[up + x]! : 0;
+      const u = up >= 0 ? src[up + x]! : 0;
       const vr = (v >>> rs) & 255;
       const vg = (v >>> gs) & 255;
       const vb = (v >>> bs) & 255;
@@ -319,6 +322,18 @@ export function gradient888(src: Uint32Array, base: number, stride: number, w: n
       b[o + 1] = vg - clamp[lg + ug - ulg + 255]!;
       b[o + 2] = vb - clamp[lb + ub - ulb + 255]!;
       o += 3;
+      x++;
+      // a run of this pixel under a run of the one above it is predicted exactly: residuals 0 (flat
+      // areas and gradients across the rows; on photos the test costs more than it saves)
+      if (flatRuns && up >= 0) {
+        while (x < w && src[row + x] === v && src[up + x] === u) {
+          b[o] = 0;
+          b[o + 1] = 0;
+          b[o + 2] = 0;
+          o += 3;
+          x++;
+        }
+      }
       lr = vr;
       lg = vg;
       lb = vb;

@@ -1,6 +1,7 @@
 // Tight's gradient filter (gradient888) against the rule written out per component (RFC 6143's
 // Tight section / TigerVNC's decoder): each component minus clamp(L + U - UL) to 0..255, modulo 256,
-// with 0 outside the rectangle; on smooth pictures and on extremes that force the clamp.
+// with 0 outside the rectangle; on smooth pictures, on extremes that force the clamp, and on flat runs and
+// row-constant gradients (the flatRuns path that writes a run's zeros without predicting each pixel).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { gradient888 } from '../../../src/rfb/encodings/tight.js';
@@ -36,8 +37,9 @@ describe('gradient888', () => {
           fc.integer({ min: 1, max: 12 }),
           fc.integer({ min: 0, max: 7 }),
           fc.integer(),
-          fc.constantFrom('smooth', 'extreme', 'noise'),
-          (w, h, margin, seed, kind) => {
+          fc.constantFrom('smooth', 'extreme', 'noise', 'flat'),
+          fc.boolean(),
+          (w, h, margin, seed, kind, flatRuns) => {
             const stride = w + margin;
             const px = new Uint32Array(stride * (h + 1) + margin);
             let s = seed >>> 0;
@@ -47,10 +49,11 @@ describe('gradient888', () => {
               const y = Math.floor(i / stride);
               if (kind === 'smooth') px[i] = (((x * 3 + y) & 255) << 16) | (((x + y * 5) & 255) << 8) | ((x * 7) & 255);
               else if (kind === 'extreme') px[i] = [0, 0xffffff, 0xff00ff, 0x00ff00, 0x0000ff, 0xff0000][rnd() % 6]!;
+              else if (kind === 'flat') px[i] = rnd() % 4 === 0 ? rnd() & 0xffffff : ((y * 9) << 16) | (((x >> 3) * 40) & 255);
               else px[i] = rnd() & 0xffffff;
             }
             const out = new ByteWriter(16);
-            gradient888(px, margin, stride, w, h, tr, out);
+            gradient888(px, margin, stride, w, h, tr, out, flatRuns);
             expect([...out.view()]).toEqual(reference(px, margin, stride, w, h, shifts));
           },
         ),
