@@ -24,6 +24,7 @@ import { DeflatePool, defaultDeflateThreads } from '../rfb/encodings/deflate-poo
 import { addMachineOptions, checkMachineFlags, DEFAULT_VRAM_MB, flagMessage, v86FromFlags, type MachineKind } from './machine-flags.js';
 import { benchEncode, defaultFramesDir, formatBenchTable, FRAME_NAMES, loadFrame, writeFrames } from './bench-encode.js';
 import { benchEncodePeers, ENCODE_PEERS, formatPeerTable } from '../bench/encode-peers.js';
+import { describeMachine } from '../bench/proc.js';
 import { benchPages, formatPagesTable } from '../bench/pages.js';
 
 /** Exit code for bad usage: a bad flag, an unknown guest, a port in use. */
@@ -382,7 +383,7 @@ export function buildProgram(): Command {
         const names = listOf('--pictures', opts.pictures, FRAME_NAMES, 'picture');
         const o = { frames: names.map((name) => ({ name, surface: loadFrame(name, opts.frames) })), peers, iterations: opts.iterations, warmup: opts.warmup, log: logLine };
         const rows = await benchEncodePeers(o);
-        process.stdout.write(opts.json ? `${JSON.stringify({ options: { peers, iterations: o.iterations, warmup: o.warmup, pictures: names }, rows }, null, 2)}\n` : `${formatPeerTable(rows, o)}\n`);
+        process.stdout.write(opts.json ? `${JSON.stringify({ options: { peers, iterations: o.iterations, warmup: o.warmup, pictures: names }, machine: describeMachine(), rows }, null, 2)}\n` : `${formatPeerTable(rows, o)}\n`);
         return;
       }
       const frames = FRAME_NAMES.map((name) => ({ name, surface: loadFrame(name, opts.frames) }));
