@@ -243,6 +243,7 @@ export class Deflater {
   readonly #level: Level;
   /** Input so far (at least the last WSIZE bytes of it), then room for the next piece. */
   readonly #buf = new Uint8Array(WSIZE + PIECE);
+  readonly #view = new DataView(this.#buf.buffer);
   /** How much of #buf holds input (the window is its last WSIZE bytes). */
   #hist = 0;
   /** Global position of #buf[0]. */
@@ -377,6 +378,7 @@ export class Deflater {
    */
   #longest(i: number, end: number, cand: number, best: number, chain: number): number {
     const buf = this.#buf;
+    const view = this.#view;
     const prev = this.#prev;
     const base = this.#base;
     const g = base + i;
@@ -388,8 +390,13 @@ export class Deflater {
     while (cand > limit && chain-- > 0) {
       const c = cand - base;
       if (buf[c + best] === buf[i + best] && buf[c] === buf[i] && buf[c + 1] === buf[i + 1]) {
+        // byte by byte up to 6 (a photo's matches end there), then 4 bytes a step (long runs, repeated rows)
         let l = 2;
-        while (l < maxLen && buf[c + l] === buf[i + l]) l++;
+        while (l < 6 && l < maxLen && buf[c + l] === buf[i + l]) l++;
+        if (l === 6) {
+          while (l + 4 <= maxLen && view.getUint32(c + l) === view.getUint32(i + l)) l += 4;
+          while (l < maxLen && buf[c + l] === buf[i + l]) l++;
+        }
         if (l > best) {
           best = l;
           bestDist = g - cand;
