@@ -21,10 +21,15 @@ function bestPeer(r) {
   return { bytes: Math.min(...others.map((p) => p.bytes)), cpuMs: Math.min(...others.map((p) => p.cpuMs)) };
 }
 
+/** Our CPU per frame over the fastest peer's, for an encode-peers row. */
+function cpuRatio(r) {
+  return r.servers.vramvnc.cpuMs / bestPeer(r).cpuMs;
+}
+
 /** How many of the six target rows (photo, text, desktop x ZRLE, Tight) take at most 1.5x the fastest peer's CPU. */
 function peerRowsWithin(j) {
   const target = j.rows.filter((r) => ['photo', 'text', 'desktop'].includes(r.frame) && ['ZRLE', 'Tight'].includes(r.encoding));
-  return target.filter((r) => r.servers.vramvnc.cpuMs <= 1.5 * bestPeer(r).cpuMs).length;
+  return target.filter((r) => cpuRatio(r) <= 1.5).length;
 }
 
 /** The part of an idle run's window after its settle period (s). */
@@ -203,6 +208,8 @@ const launch = has('idle-launch.json') ? R('idle-launch.json') : null;
 const peers = has('encode-peers.json') ? R('encode-peers.json') : null;
 /** The encode bench run again (encode-peers-2.json, -3, ...): every run's ratio beside the first's table. */
 const peerRuns = peers ? [peers, ...[2, 3, 4, 5, 6, 7, 8, 9].filter((k) => has(`encode-peers-${k}.json`)).map((k) => R(`encode-peers-${k}.json`))] : [];
+/** Row i's CPU ratio in every run. */
+const runRatios = (i) => peerRuns.map((run) => cpuRatio(run.rows[i]));
 
 /** The side-by-side encode table (bench encode --peers --json): bytes and CPU per frame, ours against the best peer's. */
 function peerTable(j) {
@@ -219,8 +226,8 @@ function peerTable(j) {
         ...names.map((n) => r.servers[n].bytes.toLocaleString('en')),
         ...names.map((n) => r.servers[n].cpuMs.toFixed(2)),
         (v.bytes / best.bytes).toFixed(2),
-        (v.cpuMs / best.cpuMs).toFixed(2),
-        ...(peerRuns.length > 1 ? [peerRuns.map((run) => (run.rows[i].servers.vramvnc.cpuMs / bestPeer(run.rows[i]).cpuMs).toFixed(2)).join(', ')] : []),
+        cpuRatio(r).toFixed(2),
+        ...(peerRuns.length > 1 ? [runRatios(i).map((x) => x.toFixed(2)).join(', ')] : []),
       ];
     }),
   );
@@ -394,14 +401,14 @@ polls the screen), the median of ${peers.options.iterations}${peers.options.warm
 
 ${peerTable(peers)}
 
-${peers.machine ? `Measured on ${peers.machine}${peerRuns.length > 1 ? `, ${peerRuns.length} runs one after another (the table is the first; the last column every run's ratio)` : ''}: not the machine of the other sections, and slower (every server's ms about twice the other's) and noisier.
+${peers.machine && peers.machine !== benchMachine ? `Measured on ${peers.machine}${peerRuns.length > 1 ? `, ${peerRuns.length} runs one after another (the table is the first; the last column every run's ratio)` : ''}: not the machine of the other sections, and slower (every server's ms about twice the other's) and noisier.
 
 ` : ''}Rows within the target (CPU at most 1.5x the best peer's and bytes at most the best peer's): on bytes all six
 the target names (photo, text and desktop, ZRLE and Tight), in every run; on CPU ${peerRuns.map(peerRowsWithin).join(', ')} of the six${peerRuns.length > 1 ? ' in these runs' : ' in this run'}. The CPU ratios
 move by up to 0.5 from run to run on this machine (a frame's CPU time spreads by ±15% within one run, and a
 run's medians by more between runs, every server's alike: the host's other guests take the vCPU and its caches),
 so no row near the line is safely under or over it; the median ratio over the runs is the steadier figure:
-${peerRuns.length > 1 ? peers.rows.map((r, i) => `${r.frame} ${r.encoding} ${median(peerRuns.map((run) => run.rows[i].servers.vramvnc.cpuMs / bestPeer(run.rows[i]).cpuMs)).toFixed(2)}`).join(', ') : ''}. On the
+${peerRuns.length > 1 ? peers.rows.map((r, i) => `${r.frame} ${r.encoding} ${median(runRatios(i)).toFixed(2)}`).join(', ') : ''}. On the
 earlier machine (about twice as fast, quieter), over five runs on two days, desktop Tight measured 1.35-1.57x
 and photo ZRLE 1.35-1.48x. Since then Tight's gradient filter writes the runs it predicts exactly without predicting each
 pixel (the desktop frame's gradient pass from 6.5 to 3.9 ms in process), and our deflate extends a match 4

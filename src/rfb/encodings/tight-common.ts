@@ -102,5 +102,5 @@ export function predictorStats(r: Rect, fb: Surface): { mean: number; exact: num
     }
     n += 3;
   }
-  return n ? { mean: sum / n, exact: zero / n, large: big / n, flat: (flat * 3) / n } : { mean: 0, exact: 1, large: 0, flat: 0 };
+  return n ? { mean: sum / n, exact: zero / n, large: big / n, flat: flat / (n / 3) } : { mean: 0, exact: 1, large: 0, flat: 0 };
 }

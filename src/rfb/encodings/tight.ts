@@ -300,6 +300,7 @@ export function gradient888(src: Uint32Array, base: number, stride: number, w: n
   for (let y = 0; y < h; y++) {
     const row = base + y * stride;
     const up = y > 0 ? row - stride : -1; // -1: row 0, whose upper neighbours are outside (0)
+    const runs = flatRuns && y > 0;
     // the left and upper-left neighbours' components: 0 outside the rectangle
     let lr = 0;
     let lg = 0;
@@ -325,7 +326,7 @@ export function gradient888(src: Uint32Array, base: number, stride: number, w: n
       x++;
       // a run of this pixel under a run of the one above it is predicted exactly: residuals 0 (flat
       // areas and gradients across the rows; on photos the test costs more than it saves)
-      if (flatRuns && up >= 0) {
+      if (runs) {
         while (x < w && src[row + x] === v && src[up + x] === u) {
           b[o] = 0;
           b[o + 1] = 0;
