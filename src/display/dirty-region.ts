@@ -107,6 +107,23 @@ export class DirtyRegion {
     return n;
   }
 
+  /** The smallest chunk-aligned rectangle (clipped to the width) that holds every dirty chunk, or null when clean. */
+  bounds(): Rect | null {
+    if (this.isEmpty()) return null;
+    const wpr = this.wordsPerRow;
+    let c0 = this.chunksPerRow;
+    let c1 = 0; // exclusive
+    for (let i = 0; i < wpr; i++) {
+      let any = 0;
+      for (let y = this.#y0; y < this.#y1; y++) any |= this.#bits[y * wpr + i]!;
+      if (!any) continue;
+      c0 = Math.min(c0, i * 32 + 31 - Math.clz32(any & -any));
+      c1 = Math.max(c1, i * 32 + 32 - Math.clz32(any));
+    }
+    const x = c0 * CHUNK;
+    return { x, y: this.#y0, w: Math.min(this.width, c1 * CHUNK) - x, h: this.#y1 - this.#y0 };
+  }
+
   /**
    * Remove the dirty chunks that meet `area` and return them as rectangles, QEMU-style: a run
    * of chunks on one row grows down while the rows below have the same run set. Rectangles are
@@ -127,16 +144,17 @@ export class DirtyRegion {
     };
     for (let y = y0; y < y1; y++) {
       const base = y * wpr;
-      let rowAny = 0;
-      for (let i = 0; i < wpr; i++) rowAny |= bits[base + i]!;
-      if (!rowAny) continue;
       let c = c0;
       while (c < c1) {
-        if (!test(y, c)) {
-          c++;
+        // the next dirty chunk from c on, a word at a time (a blinking cursor's row has one or two)
+        const w = bits[base + (c >>> 5)]! >>> (c & 31);
+        if (w === 0) {
+          c = (c | 31) + 1;
           continue;
         }
-        let e = c;
+        c += 31 - Math.clz32(w & -w);
+        if (c >= c1) break;
+        let e = c + 1;
         while (e < c1 && test(y, e)) e++;
         // grow downwards while the whole run is set on the next row
         let yEnd = y + 1;

@@ -23,9 +23,10 @@ describe('DirtyRegion', () => {
   it('returns rectangles that cover every marked chunk exactly once (property)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 200 }),
+        // up to 1100 pixels: rows of several 32-chunk words (takeRects skips clean words whole)
+        fc.integer({ min: 1, max: 1100 }),
         fc.integer({ min: 1, max: 40 }),
-        fc.array(fc.record({ x: fc.integer({ min: -20, max: 220 }), y: fc.integer({ min: -5, max: 45 }), w: fc.integer({ min: 0, max: 90 }), h: fc.integer({ min: 0, max: 20 }) }), { maxLength: 8 }),
+        fc.array(fc.record({ x: fc.integer({ min: -20, max: 1120 }), y: fc.integer({ min: -5, max: 45 }), w: fc.integer({ min: 0, max: 90 }), h: fc.integer({ min: 0, max: 20 }) }), { maxLength: 8 }),
         (W, H, rects) => {
           const r = new DirtyRegion(W, H);
           const expected = new DirtyRegion(W, H);
@@ -47,6 +48,32 @@ describe('DirtyRegion', () => {
           expect(seen.countChunks()).toBe(n);
           for (let y = 0; y < H; y++) for (let c = 0; c < Math.ceil(W / 16); c++) expect(seen.isSet(y, c)).toBe(expected.isSet(y, c));
           expect(r.isEmpty()).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('bounds is the chunk-aligned box of every marked chunk, clipped to the width, and leaves the region as it was (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1100 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.record({ x: fc.integer({ min: -20, max: 1120 }), y: fc.integer({ min: -5, max: 45 }), w: fc.integer({ min: 0, max: 90 }), h: fc.integer({ min: 0, max: 20 }) }), { maxLength: 6 }),
+        (W, H, rects) => {
+          const r = new DirtyRegion(W, H);
+          for (const x of rects) r.addRect(x);
+          const n = r.countChunks();
+          let box: { x0: number; y0: number; x1: number; y1: number } | null = null;
+          for (let y = 0; y < H; y++)
+            for (let c = 0; c < r.chunksPerRow; c++) {
+              if (!r.isSet(y, c)) continue;
+              box ??= { x0: c, y0: y, x1: c, y1: y };
+              box = { x0: Math.min(box.x0, c), y0: Math.min(box.y0, y), x1: Math.max(box.x1, c), y1: Math.max(box.y1, y) };
+            }
+          const want = box && { x: box.x0 * 16, y: box.y0, w: Math.min(W, (box.x1 + 1) * 16) - box.x0 * 16, h: box.y1 + 1 - box.y0 };
+          expect(r.bounds()).toEqual(want);
+          expect(r.countChunks()).toBe(n);
         },
       ),
       { numRuns: 200 },

@@ -72,22 +72,18 @@ export class MoveDetector {
   detect(region: DirtyRegion, s: Surface): Move | null {
     const prev = this.#prev;
     if (!prev || this.#w !== s.width || this.#h !== s.height) return null;
-    // the dirty band: rows and chunk columns with anything dirty
-    let y0 = -1;
-    let y1 = -1;
-    let c0 = Infinity;
-    let c1 = -1;
-    for (const r of this.#rects(region)) {
-      if (y0 < 0 || r.y < y0) y0 = r.y;
-      if (r.y + r.h > y1) y1 = r.y + r.h;
-      c0 = Math.min(c0, r.x / CHUNK);
-      c1 = Math.max(c1, Math.ceil((r.x + r.w) / CHUNK) - 1);
-    }
-    if (y0 < 0 || y1 - y0 < MIN_MOVE_ROWS) return null;
-    const x0 = c0 * CHUNK;
-    const x1 = Math.min(s.width, (c1 + 1) * CHUNK);
-    const n = x1 - x0;
-    if ((y1 - y0) * n < MIN_MOVE_AREA) return null;
+    // the dirty band: rows and chunk columns with anything dirty (a blink's is too small: no search)
+    const band = region.bounds();
+    if (!band || band.h < MIN_MOVE_ROWS || band.w * band.h < MIN_MOVE_AREA) return null;
+    return this.#search(band, s, prev);
+  }
+
+  /** The search of detect, in a function of its own: the blink path never runs (nor compiles) it. */
+  #search(band: Rect, s: Surface, prev: Uint32Array): Move | null {
+    const y0 = band.y;
+    const y1 = band.y + band.h;
+    const x0 = band.x;
+    const n = band.w;
     this.counters.detections++;
     const W = s.width;
     const cur = s.data;
