@@ -3,6 +3,9 @@ import { unionRect, type Rect } from './surface.js';
 
 export const CHUNK = 16;
 
+/** The index of the lowest set bit of a non-zero 32-bit word. */
+const lowestBit = (w: number) => 31 - Math.clz32(w & -w);
+
 export class DirtyRegion {
   readonly chunksPerRow: number;
   readonly wordsPerRow: number;
@@ -117,7 +120,7 @@ export class DirtyRegion {
       let any = 0;
       for (let y = this.#y0; y < this.#y1; y++) any |= this.#bits[y * wpr + i]!;
       if (!any) continue;
-      c0 = Math.min(c0, i * 32 + 31 - Math.clz32(any & -any));
+      c0 = Math.min(c0, i * 32 + lowestBit(any));
       c1 = Math.max(c1, i * 32 + 32 - Math.clz32(any));
     }
     const x = c0 * CHUNK;
@@ -152,7 +155,7 @@ export class DirtyRegion {
           c = (c | 31) + 1;
           continue;
         }
-        c += 31 - Math.clz32(w & -w);
+        c += lowestBit(w);
         if (c >= c1) break;
         let e = c + 1;
         while (e < c1 && test(y, e)) e++;

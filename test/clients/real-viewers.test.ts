@@ -51,12 +51,8 @@ async function tigerShows(a: VramVnc, x: Xvfb, label: string, out: { log: string
   let last: Rgba | null = null;
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 300));
-    const shots = [await fetchScreenshot(a)];
-    let done = false;
-    const capture = x.screenshot().finally(() => (done = true));
-    while (!done) shots.push(await fetchScreenshot(a));
-    const shown = (last = await capture);
-    shots.push(await fetchScreenshot(a));
+    const { result: shown, shots } = await withScreenshots(a, () => x.screenshot());
+    last = shown;
     if (showsOneOf(shown, shots)) {
       save(`tigervnc-${label}.png`, shown); // what the viewer showed, for a look
       return true;
@@ -70,20 +66,32 @@ async function tigerShows(a: VramVnc, x: Xvfb, label: string, out: { log: string
 }
 
 /**
+ * Run `capture` with screenshots all the while: one before, as many as fit while it runs, one after. A
+ * capture of a screen that changes (a clock, a text cursor toggling every ~114 ms) must equal the screen
+ * at some moment of it, and a screenshot takes about as long as a toggle.
+ */
+async function withScreenshots<T>(a: VramVnc, capture: () => Promise<T>): Promise<{ result: T; shots: PNG[] }> {
+  const shots = [await fetchScreenshot(a)];
+  let done = false;
+  const running = capture().finally(() => (done = true));
+  while (!done) shots.push(await fetchScreenshot(a));
+  const result = await running;
+  shots.push(await fetchScreenshot(a));
+  return { result, shots };
+}
+
+/**
  * Whether one of `shots` appears exactly inside `outer`. The viewer's window sits near the top left:
- * where a sample of pixels matches there, the whole shot is compared at once (a full search that fails
- * takes seconds on a 1280x1024 screen). Only when no shot matches near there is the last one searched
- * for everywhere, once (a window placed elsewhere).
+ * the first shot whose sample of pixels matches there gives its place, where every shot is compared
+ * whole (a full search that fails takes seconds on a 1280x1024 screen). Only when none matches near
+ * there is the last one searched for everywhere (a window placed elsewhere).
  */
 function showsOneOf(outer: Rgba, shots: Rgba[]): boolean {
-  let nearAny = false;
   for (const shot of shots) {
     const near = bestOffset(outer, shot);
-    if (near.meanError >= 1) continue;
-    nearAny = true;
-    if (diffAt(outer, shot, near.x, near.y) === 0) return true;
+    if (near.meanError < 1) return shots.some((s) => diffAt(outer, s, near.x, near.y) === 0);
   }
-  return !nearAny && findInside(outer, shots.at(-1)!) !== null;
+  return findInside(outer, shots.at(-1)!) !== null;
 }
 
 /** The photo fixture as a guest (an image guest), and the random guest stopped after 300 ms. */
@@ -180,14 +188,9 @@ describe("gtk-vnc's gvnccapture", () => {
       // while (a screenshot before and one after can both be a blink away from the frame between:
       // when the capture takes about one toggle, always); try again if none matched
       for (let attempt = 0; attempt < 10 && diff !== 0; attempt++) {
-        const shots = [await fetchScreenshot(app)];
-        let done = false;
-        const capture = run('gvnccapture', ['--quiet', `127.0.0.1:${display}`, file]).finally(() => (done = true));
-        while (!done) shots.push(await fetchScreenshot(app));
-        const r = await capture;
+        const { result: r, shots } = await withScreenshots(app, () => run('gvnccapture', ['--quiet', `127.0.0.1:${display}`, file]));
         expect(r.code, r.out).toBe(0);
         const png = PNG.sync.read(fs.readFileSync(file));
-        shots.push(await fetchScreenshot(app));
         diff = Math.min(...shots.map((shot) => countDiff(png, shot)));
         if (diff !== 0 && attempt === 9) save(`gvnccapture-${label}.actual.png`, png);
       }

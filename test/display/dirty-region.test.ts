@@ -2,6 +2,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DirtyRegion } from '../../src/display/dirty-region.js';
 
+/**
+ * A region's width, height and up to `n` rectangles marked on it (some partly outside). Up to 1100
+ * pixels wide: rows of several 32-chunk words (takeRects skips clean words whole).
+ */
+const regions = (n: number) =>
+  [
+    fc.integer({ min: 1, max: 1100 }),
+    fc.integer({ min: 1, max: 40 }),
+    fc.array(fc.record({ x: fc.integer({ min: -20, max: 1120 }), y: fc.integer({ min: -5, max: 45 }), w: fc.integer({ min: 0, max: 90 }), h: fc.integer({ min: 0, max: 20 }) }), { maxLength: n }),
+  ] as const;
+
 describe('DirtyRegion', () => {
   it('marks 16-pixel chunks and returns chunk-aligned rectangles clipped to the size', () => {
     const r = new DirtyRegion(100, 50);
@@ -23,10 +34,7 @@ describe('DirtyRegion', () => {
   it('returns rectangles that cover every marked chunk exactly once (property)', () => {
     fc.assert(
       fc.property(
-        // up to 1100 pixels: rows of several 32-chunk words (takeRects skips clean words whole)
-        fc.integer({ min: 1, max: 1100 }),
-        fc.integer({ min: 1, max: 40 }),
-        fc.array(fc.record({ x: fc.integer({ min: -20, max: 1120 }), y: fc.integer({ min: -5, max: 45 }), w: fc.integer({ min: 0, max: 90 }), h: fc.integer({ min: 0, max: 20 }) }), { maxLength: 8 }),
+        ...regions(8),
         (W, H, rects) => {
           const r = new DirtyRegion(W, H);
           const expected = new DirtyRegion(W, H);
@@ -57,9 +65,7 @@ describe('DirtyRegion', () => {
   it('bounds is the chunk-aligned box of every marked chunk, clipped to the width, and leaves the region as it was (property)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 1100 }),
-        fc.integer({ min: 1, max: 40 }),
-        fc.array(fc.record({ x: fc.integer({ min: -20, max: 1120 }), y: fc.integer({ min: -5, max: 45 }), w: fc.integer({ min: 0, max: 90 }), h: fc.integer({ min: 0, max: 20 }) }), { maxLength: 6 }),
+        ...regions(6),
         (W, H, rects) => {
           const r = new DirtyRegion(W, H);
           for (const x of rects) r.addRect(x);
