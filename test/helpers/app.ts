@@ -5,6 +5,7 @@ import { PNG } from 'pngjs';
 import { VramVnc, DEFAULT_APP_OPTIONS, type AppOptions } from '../../src/app.js';
 import type { GuestProgram } from '../../src/guest/guest.js';
 import { RfbClient, type RfbClientOptions } from '../../client/headless/rfb-client.js';
+import { rgbaToPng as toPng } from '../../src/display/png.js';
 
 export async function startApp(guest: GuestProgram, opts: Partial<AppOptions> = {}): Promise<VramVnc> {
   const app = new VramVnc({
@@ -78,7 +79,7 @@ export function compareGolden(name: string, actual: Rgba): { diff: number; messa
   return { diff, message: `${diff} pixels differ from ${goldenPath} (see ${OUT}/${base}.*.png)` };
 }
 
-export { rgbaToPng as toPng } from '../../src/display/png.js';
+export { toPng };
 
 /** The client's framebuffer as Rgba. */
 export function clientImage(c: RfbClient): Rgba {
