@@ -34,6 +34,8 @@ const SEGMENT = 16 * 1024;
 const SHORT_MATCH = 10;
 /** Input goes into the buffer behind the window this much at a time. */
 const PIECE = 64 * 1024;
+/** Input the buffer holds: the window and one piece (it is 4 bytes longer: a 4-byte load at its last input byte stays inside). */
+const CAPACITY = WSIZE + PIECE;
 /** An output buffer grown past this by one large input is let go after it. */
 const KEEP = 1024 * 1024;
 /** Global positions are rebased before they pass this (Int32Array). */
@@ -242,7 +244,7 @@ function minimumRedundancy(a: Uint32Array, n: number): void {
 export class Deflater {
   readonly #level: Level;
   /** Input so far (at least the last WSIZE bytes of it), then room for the next piece. */
-  readonly #buf = new Uint8Array(WSIZE + PIECE);
+  readonly #buf = new Uint8Array(CAPACITY + 4);
   readonly #view = new DataView(this.#buf.buffer);
   /** How much of #buf holds input (the window is its last WSIZE bytes). */
   #hist = 0;
@@ -296,7 +298,7 @@ export class Deflater {
       const piece = input.subarray(off, Math.min(input.length, off + PIECE));
       // slide only when the piece does not fit behind what is there (not on every small rectangle);
       // an open block whose first bytes the slide took cannot go stored
-      if (this.#hist + piece.length > this.#buf.length) {
+      if (this.#hist + piece.length > CAPACITY) {
         this.#slide();
         this.#blockStart = this.#nsym === 0 ? this.#hist : -1;
       } else if (off === 0) this.#blockStart = this.#hist;
@@ -387,13 +389,17 @@ export class Deflater {
     const nice = this.#level.nice;
     let bestDist = 0;
     if (best >= maxLen) return 0;
+    // the 4 bytes at i, little-endian: a candidate's first 3 (and 4) compared in one load and xor
+    const here = view.getUint32(i, true);
     while (cand > limit && chain-- > 0) {
       const c = cand - base;
-      if (buf[c + best] === buf[i + best] && buf[c] === buf[i] && buf[c + 1] === buf[i + 1]) {
-        // byte by byte up to 6 (a photo's matches end there), then 4 bytes a step (long runs, repeated rows)
-        let l = 2;
-        while (l < 6 && l < maxLen && buf[c + l] === buf[i + l]) l++;
-        if (l === 6) {
+      let x: number;
+      // best ≥ 2 (MIN_MATCH - 1) always: only a match of 3 or more can be longer
+      if (buf[c + best] === buf[i + best] && ((x = view.getUint32(c, true) ^ here) & 0xffffff) === 0) {
+        // 3 bytes, or 4 and then 4 a step (long runs, repeated rows): a photo's matches end at 3-6
+        let l = 3;
+        if (x === 0 && maxLen > 3) {
+          l = 4;
           while (l + 4 <= maxLen && view.getUint32(c + l) === view.getUint32(i + l)) l += 4;
           while (l < maxLen && buf[c + l] === buf[i + l]) l++;
         }
@@ -409,22 +415,21 @@ export class Deflater {
     if (best === MIN_MATCH && bestDist > TOO_FAR) return 0;
     // the chains hold 4-byte prefixes; a 3-byte match is the last position with these 3 bytes
     const c3 = this.#cand3;
-    if (best < MIN_MATCH && c3 > limit && g - c3 <= TOO_FAR) {
-      const c = c3 - base;
-      if (buf[c] === buf[i] && buf[c + 1] === buf[i + 1] && buf[c + 2] === buf[i + 2]) return (MIN_MATCH << 16) | (g - c3);
+    if (best < MIN_MATCH && c3 > limit && g - c3 <= TOO_FAR && ((view.getUint32(c3 - base, true) ^ here) & 0xffffff) === 0) {
+      return (MIN_MATCH << 16) | (g - c3);
     }
     return bestDist === 0 ? 0 : (best << 16) | bestDist;
   }
 
   /** Enter position i in both tables; returns the chain's previous head (-1: none). */
   #insert(i: number): number {
-    const buf = this.#buf;
     const g = this.#base + i;
-    const v3 = (buf[i]! << 16) | (buf[i + 1]! << 8) | buf[i + 2]!;
+    const v = this.#view.getUint32(i); // big-endian: bytes i..i+2 are v >>> 8, byte i+3 its low byte
+    const v3 = v >>> 8;
     const h3 = Math.imul(v3, HASH_MUL) >>> (32 - HBITS);
     this.#cand3 = this.#head3[h3]!;
     this.#head3[h3] = g;
-    const h = Math.imul(v3 ^ (buf[i + 3]! << 24), HASH_MUL) >>> (32 - HBITS);
+    const h = Math.imul(v3 ^ (v << 24), HASH_MUL) >>> (32 - HBITS);
     const cand = this.#head[h]!;
     this.#prev[g & WMASK] = cand;
     this.#head[h] = g;
