@@ -391,11 +391,13 @@ export class Deflater {
     if (best >= maxLen) return 0;
     // the 4 bytes at i, little-endian: a candidate's first 3 (and 4) compared in one load and xor
     const here = view.getUint32(i, true);
+    // a longer match has the 4 bytes that end at `best` as well (once best ≥ 3; before, one byte at best)
+    let tail = best >= 3 ? view.getUint32(i + best - 3) : buf[i + best]!;
     while (cand > limit && chain-- > 0) {
       const c = cand - base;
       let x: number;
       // best ≥ 2 (MIN_MATCH - 1) always: only a match of 3 or more can be longer
-      if (buf[c + best] === buf[i + best] && ((x = view.getUint32(c, true) ^ here) & 0xffffff) === 0) {
+      if ((best >= 3 ? view.getUint32(c + best - 3) === tail : buf[c + best] === tail) && ((x = view.getUint32(c, true) ^ here) & 0xffffff) === 0) {
         // 3 bytes, or 4 and then 4 a step (long runs, repeated rows): a photo's matches end at 3-6
         let l = 3;
         if (x === 0 && maxLen > 3) {
@@ -407,6 +409,7 @@ export class Deflater {
           best = l;
           bestDist = g - cand;
           if (l >= nice || l >= maxLen) break;
+          tail = view.getUint32(i + best - 3);
         }
       }
       cand = prev[cand & WMASK]!;
