@@ -210,6 +210,12 @@ const peers = has('encode-peers.json') ? R('encode-peers.json') : null;
 const peerRuns = peers ? [peers, ...[2, 3, 4, 5, 6, 7, 8, 9].filter((k) => has(`encode-peers-${k}.json`)).map((k) => R(`encode-peers-${k}.json`))] : [];
 /** Row i's CPU ratio in every run. */
 const runRatios = (i) => peerRuns.map((run) => cpuRatio(run.rows[i]));
+/** The median of the runs' ratios; of an even count the mean of the two middle ones (stats.js's median takes the lower, which would favour us). */
+function midMedian(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
 
 /** The side-by-side encode table (bench encode --peers --json): bytes and CPU per frame, ours against the best peer's. */
 function peerTable(j) {
@@ -408,12 +414,21 @@ the target names (photo, text and desktop, ZRLE and Tight), in every run; on CPU
 move by up to 0.5 from run to run on this machine (a frame's CPU time spreads by ±15% within one run, and a
 run's medians by more between runs, every server's alike: the host's other guests take the vCPU and its caches),
 so no row near the line is safely under or over it; the median ratio over the runs is the steadier figure:
-${peerRuns.length > 1 ? peers.rows.map((r, i) => `${r.frame} ${r.encoding} ${median(runRatios(i)).toFixed(2)}`).join(', ') : ''}. On the
-earlier machine (about twice as fast, quieter), over five runs on two days, desktop Tight measured 1.35-1.57x
-and photo ZRLE 1.35-1.48x. Since then Tight's gradient filter writes the runs it predicts exactly without predicting each
-pixel (the desktop frame's gradient pass from 6.5 to 3.9 ms in process), and our deflate extends a match 4
-bytes a step past its sixth (the same bytes; in process, paired runs, 9-27% less time on the text, desktop and
-console pixels, photo unchanged): neither stands out of this machine's noise here. Photo ZRLE's full frame is
+${peerRuns.length > 1 ? peers.rows.map((r, i) => `${r.frame} ${r.encoding} ${midMedian(runRatios(i)).toFixed(2)}`).join(', ') : ''}${peerRuns.length % 2 ? "" : ` (of ${peerRuns.length}, the mean of the middle two)`}. Photo
+ZRLE has a second mode: in two of these six runs every counted frame of that server cost 142-264 ms (2.6x),
+in the others 103-142 (1.4-1.5x), x11vnc's alike in both (60-82). Ten further fresh servers did not show it
+(99-121 ms a frame through this bench, 86-112 in a loop of full frames, its main thread 54-63 ms and the
+deflate pool's worker 35-44 of that); with one deflate thread (\`--deflate-threads 0\`) 86-104 ms beside
+pooled 95-113 in three paired runs. Not settled; a guess, untested: a host that takes one of the two vCPUs' cores hits a server
+that uses both more than one that uses one. Our deflate now compares a chain candidate's first 4 bytes, and the 4 that end at
+the best length so far, each in one load (the same matches and bytes): in process on these pictures' ZRLE
+streams photo -10..-20%, text -7..-20%, desktop -3..-10%, console -8..-15% (paired medians), which these
+runs cannot tell from their noise. Earlier, on a machine twice as fast and quieter, desktop Tight measured
+1.35-1.57x and photo ZRLE 1.35-1.48x over five runs on two days; on a slower Intel machine the medians of six
+runs were photo ZRLE 1.59, text ZRLE 1.53, desktop ZRLE 1.49, desktop Tight 1.46, photo Tight 1.27, text Tight
+1.22. Before that, Tight's gradient filter came to write the runs it predicts exactly without predicting each
+pixel (the desktop frame's gradient pass from 6.5 to 3.9 ms in process), and our deflate to extend a match 4
+bytes a step past its sixth. Photo ZRLE's full frame is
 deflated on two threads (the deflate pool): 79.3-79.7 ms of CPU a frame on one thread against 86.7-87.3 on two,
 for 135-137 ms against 109-110 from request to decoded frame (\`--deflate-threads 0\` and 1, 30 frames each). ZRLE's bytes came under the peers' by deflating its stream with our own deflate
 (below): photo 1,405,131 -> 1,238,170 bytes, desktop 49,237 -> 45,692, text 18,316 -> 18,532, console 6,293 ->

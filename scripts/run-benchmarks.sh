@@ -10,9 +10,9 @@ mkdir -p bench-results
 node -e "import('./dist/src/bench/proc.js').then((m) => console.log(m.describeMachine()))" > bench-results/machine.txt
 $V bench idle --seconds 60 --modes scan,dirty-nodrop,dirty,dirty-nodrop/event,dirty/event --peers qemu-vbe,qemu-text --json > bench-results/idle.json
 $V bench idle --seconds 60 --modes dirty/event --launch node,flags,bare --json > bench-results/idle-launch.json
-$V bench idle --seconds 60 --guest bios --modes dirty/event --peers qemu-text --repeat 3 --json > bench-results/idle-bios.json
-$V bench idle --seconds 60 --guest desktop --modes scan,dirty,dirty/event --repeat 3 --json > bench-results/idle-desktop.json
-$V bench idle --seconds 30 --clients 100 --modes dirty,dirty/event --json > bench-results/idle-100.json
+$V bench idle --seconds 60 --guest bios --modes dirty/event --peers qemu-text,node-floor --repeat 3 --json > bench-results/idle-bios.json
+$V bench idle --seconds 60 --guest desktop --modes dirty/event --repeat 3 --json > bench-results/idle-desktop.json
+$V bench idle --seconds 30 --clients 100 --modes dirty/event --json > bench-results/idle-100.json
 $V bench latency --samples 200 --json > bench-results/latency.json
 $V bench throughput --seconds 5 --clients 1,10,100 --encodings Raw --json > bench-results/throughput.json
 $V bench throughput --seconds 5 --clients 1,10 --encodings Zlib,ZRLE,Tight --json > bench-results/throughput-lossless.json
