@@ -232,7 +232,7 @@ describe('hardware dirty bits (userfaultfd + PAGEMAP_SCAN) over WebAssembly memo
     expect(t.trackDirtyVram(0, 0).kind).toBe('stopped');
     expect(t.state).toBe('off');
     view()[5] = 1; // not protected any more: no fault
-    expect(t.nativeStats().faults).toBe(0);
+    expect(t.nativeStats()?.faults).toBe(0);
     expect(t.trackDirtyVram(0, 10).kind).toBe('enodata');
     view()[PAGE_SIZE * 4] = 1;
     expect(pagesOf(t.trackDirtyVram(0, 10), 0)).toEqual([4]);

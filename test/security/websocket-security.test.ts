@@ -2,6 +2,7 @@
 // certificate (VNC Authentication inside), and HTTP/upgrade handshake timeouts.
 import fs from 'node:fs';
 import net from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { VramVnc } from '../../src/app.js';
@@ -28,7 +29,7 @@ afterEach(async () => {
 const wsUrl = (a: VramVnc) => `${a.webUrl!.replace(/^http/, 'ws')}websockify`;
 
 /** Open a WebSocket; resolves with it, or with the HTTP status that refused it. */
-function open(url: string, opts: WebSocket.ClientOptions = {}): Promise<WebSocket | number> {
+function open(url: string, opts: WebSocket.ClientOptions & ConnectionOptions = {}): Promise<WebSocket | number> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, opts);
     ws.once('open', () => resolve(ws));
