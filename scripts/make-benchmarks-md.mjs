@@ -310,9 +310,11 @@ and written. With V8's default tier-up budget that path stays in baseline code f
 20-60 s after start against 0.38% with the flag, one run each; before the blink-cells change the default
 came down to 0.41% only after four minutes); the server's \`--interrupt-budget=4096\` gets it optimized
 within seconds. The minute's first ${bios.options.seconds - steadySeconds(bios)} s cost more than the rest because of those compiles: with
-\`--trace-opt\`, 76 functions were optimized after the first frame (the first frame's encoders among them),
-272 ms of compile time on V8's helper thread, about 0.45% of a 60 s window, once per process. Measured in
-5 s steps from the first frame the server costs 2.2, 1.9, 1.0, 0.6, 0.4% and then 0.33-0.40%.
+\`--trace-opt\`, 71-76 functions were optimized after the first frame (the blink path itself: drawCell, the
+update builder, Tight's encodeRect, the dirty region's takeRects, and Node's timer and stream internals),
+236-272 ms of compile time on V8's helper threads, about 0.4-0.45% of a 60 s window, once per process (in
+threads, the first 20 s: 180 ms on the main thread, 228 on V8's helpers). Measured in 5 s steps from the
+first frame the server costs 2.2-2.8, 1.9-2.4, 1.0-1.2, 0.5-0.6, 0.4% and then 0.33-0.45%.
 
 ### Desktop (\`--guest desktop\`: a clock redrawn once a second)
 
@@ -416,9 +418,9 @@ run's medians by more between runs, every server's alike: the host's other guest
 so no row near the line is safely under or over it; the median ratio over the runs is the steadier figure:
 ${peerRuns.length > 1 ? peers.rows.map((r, i) => `${r.frame} ${r.encoding} ${midMedian(runRatios(i)).toFixed(2)}`).join(', ') : ''}${peerRuns.length % 2 ? "" : ` (of ${peerRuns.length}, the mean of the middle two)`}. Photo
 ZRLE has a second mode: in two of these six runs every counted frame of that server cost 142-264 ms (2.6x),
-in the others 103-142 (1.4-1.5x), x11vnc's alike in both (60-82). Ten further fresh servers did not show it
-(99-121 ms a frame through this bench, 86-112 in a loop of full frames, its main thread 54-63 ms and the
-deflate pool's worker 35-44 of that); with one deflate thread (\`--deflate-threads 0\`) 86-104 ms beside
+in the others 103-142 (1.4-1.5x), x11vnc's alike in both (60-82). Eighteen further fresh servers did not show
+it (7 through this bench with photo only: 95-117 ms a frame; 11 in a loop of full frames: 86-112, the main
+thread 54-63 ms and the deflate pool's worker 35-44 of that); with one deflate thread (\`--deflate-threads 0\`) 86-104 ms beside
 pooled 95-113 in three paired runs. Not settled; a guess, untested: a host that takes one of the two vCPUs' cores hits a server
 that uses both more than one that uses one. Our deflate now compares a chain candidate's first 4 bytes, and the 4 that end at
 the best length so far, each in one load (the same matches and bytes): in process on these pictures' ZRLE
