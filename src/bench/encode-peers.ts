@@ -161,10 +161,10 @@ async function serveXvnc(pic: Surface): Promise<Served> {
   }
 }
 
-async function serveVramvnc(pic: Surface, dir: string, name: string): Promise<Served> {
+async function serveVramvnc(pic: Surface, dir: string, name: string, serverArgs: readonly string[] = []): Promise<Served> {
   const file = path.join(dir, `${name}.png`);
   fs.writeFileSync(file, surfaceToPng(pic));
-  const s = await startServerProcess(['--guest', `image:${file}`]);
+  const s = await startServerProcess(['--guest', `image:${file}`, ...serverArgs]);
   return { name: 'vramvnc', pid: s.child.pid!, vnc: s.vnc, stop: s.stop };
 }
 
@@ -201,6 +201,8 @@ export interface PeerBenchOptions {
    * in its CPU); a long-running server does not
    */
   warmup?: number;
+  /** more `vramvnc serve` flags for our server (e.g. ['--deflate-threads', '0']) */
+  serverArgs?: readonly string[];
   log: (line: string) => void;
 }
 
@@ -217,7 +219,7 @@ export async function benchEncodePeers(o: PeerBenchOptions): Promise<PeerRow[]> 
       o.log(`bench encode: ${name}: starting vramvnc${o.peers.map((p) => `, ${p}`).join('')}...`);
       const servers: Served[] = [];
       try {
-        servers.push(await serveVramvnc(surface, dir, name));
+        servers.push(await serveVramvnc(surface, dir, name, o.serverArgs));
         for (const p of o.peers) servers.push(p === 'x11vnc' ? await serveX11vnc(surface) : await serveXvnc(surface));
         for (const c of PEER_CASES) {
           const clients: RfbClient[] = [];

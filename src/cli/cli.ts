@@ -375,15 +375,17 @@ export function buildProgram(): Command {
     .option('--peers <list>', 'serve photo, text, desktop and console from our server and these (x11vnc on Xvfb, xvnc) and measure all with one client over TCP')
     .option('--pictures <list>', 'with --peers: the fixture frames to serve', 'photo,text,desktop,console')
     .option('--warmup <n>', 'with --peers: frames taken from every server first and not counted (a fresh server is still compiling its encoder)', intArg('--warmup', 0, 1000), 0)
+    .option('--server-args <flags>', "with --peers: more serve flags for our server, e.g. '--deflate-threads 0'", '')
     .option('--json', 'with --peers: print JSON instead of a table')
     .action(async (opts) => {
       if (opts.writeFrames) for (const f of writeFrames(opts.frames)) process.stdout.write(`wrote ${f}\n`);
       if (opts.peers !== undefined) {
         const peers = listOf('--peers', opts.peers, ENCODE_PEERS, 'peer');
         const names = listOf('--pictures', opts.pictures, FRAME_NAMES, 'picture');
-        const o = { frames: names.map((name) => ({ name, surface: loadFrame(name, opts.frames) })), peers, iterations: opts.iterations, warmup: opts.warmup, log: logLine };
+        const serverArgs = String(opts.serverArgs).split(/\s+/).filter(Boolean);
+        const o = { frames: names.map((name) => ({ name, surface: loadFrame(name, opts.frames) })), peers, iterations: opts.iterations, warmup: opts.warmup, serverArgs, log: logLine };
         const rows = await benchEncodePeers(o);
-        process.stdout.write(opts.json ? `${JSON.stringify({ options: { peers, iterations: o.iterations, warmup: o.warmup, pictures: names }, machine: describeMachine(), rows }, null, 2)}\n` : `${formatPeerTable(rows, o)}\n`);
+        process.stdout.write(opts.json ? `${JSON.stringify({ options: { peers, iterations: o.iterations, warmup: o.warmup, pictures: names, serverArgs }, machine: describeMachine(), rows }, null, 2)}\n` : `${formatPeerTable(rows, o)}\n`);
         return;
       }
       const frames = FRAME_NAMES.map((name) => ({ name, surface: loadFrame(name, opts.frames) }));

@@ -20,4 +20,11 @@ describe('bench encode --peers', () => {
     expect(formatPeerTable(rows, { iterations: 2, warmup: 1 })).toMatch(/\| +console \| +ZRLE \|/);
     expect(formatPeerTable(rows, { iterations: 2, warmup: 1 })).toMatch(/after 1 uncounted frames from each/);
   }, 180_000);
+
+  it("passes --server-args on to our server: a flag it refuses fails the bench with the server's own message", async () => {
+    const frames = [{ name: 'console', surface: loadFrame('console') }];
+    await expect(benchEncodePeers({ frames, peers: [], iterations: 1, serverArgs: ['--deflate-threads', '9'], log: () => {} })).rejects.toThrow(/--deflate-threads/);
+    const rows = await benchEncodePeers({ frames, peers: [], iterations: 1, serverArgs: ['--deflate-threads', '0'], log: () => {} });
+    expect(rows.map((r) => Object.keys(r.servers))).toEqual(PEER_CASES.map(() => ['vramvnc']));
+  }, 60_000);
 });
