@@ -11,6 +11,13 @@
 // blocks are written with dynamic Huffman codes (length-limited, the in-place method of Moffat and
 // Katajainen), or fixed codes or stored when those are smaller. Input is taken 64 KiB at a time
 // behind the window; nothing is allocated per call but the output buffer's growth.
+//
+// The greedy loop also exists as WebAssembly (native/deflate-match/greedy.ts, AssemblyScript, built
+// by scripts/build-wasm.mjs): when the built module is there, a deflater keeps its buffer and tables
+// in an instance's memory, these methods work on views of it, and greedy segments run there (the
+// same symbols; VRAMVNC_DEFLATE_WASM=0 keeps everything here).
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const WSIZE = 32768;
 const WMASK = WSIZE - 1;
@@ -241,19 +248,86 @@ function minimumRedundancy(a: Uint32Array, n: number): void {
  * A raw deflate stream that lives as long as its zlib stream: `compress` takes the next input and
  * returns the bytes that carry it, sync-flushed. The window (the last 32 KiB of input) carries over.
  */
+/** The greedy loop's module (null: not built, or VRAMVNC_DEFLATE_WASM=0), compiled once per thread. */
+let greedyModule: WebAssembly.Module | null | undefined;
+
+function loadGreedyModule(): WebAssembly.Module | null {
+  if (greedyModule !== undefined) return greedyModule;
+  greedyModule = null;
+  if (process.env.VRAMVNC_DEFLATE_WASM === '0') return null;
+  // beside this file in dist/; run from src/ (vitest), the built one
+  for (const rel of ['./deflate-greedy.wasm', '../../../dist/src/rfb/wire/deflate-greedy.wasm']) {
+    const file = fileURLToPath(new URL(rel, import.meta.url));
+    if (fs.existsSync(file)) return (greedyModule = new WebAssembly.Module(fs.readFileSync(file)));
+  }
+  return null;
+}
+
+/** Whether deflaters made from now on run their greedy segments in WebAssembly. */
+export function deflateUsesWasm(): boolean {
+  return loadGreedyModule() !== null;
+}
+
+interface GreedyKernel {
+  greedy(i: number, stop: number, end: number, base: number, chain: number, nice: number): number;
+  /** nsym, matched, pairs: handed over before and after each call */
+  state: Int32Array;
+}
+
+/** A deflater's buffer and tables: in a wasm instance's memory, or plain arrays. */
+function deflaterMemory(wasm: boolean): { buf: Uint8Array; head: Int32Array; head3: Int32Array; prev: Int32Array; sym: Uint16Array; dist: Uint16Array; litFreq: Uint32Array; distFreq: Uint32Array; kernel: GreedyKernel | null } {
+  const mod = wasm ? loadGreedyModule() : null;
+  if (!mod) {
+    return {
+      buf: new Uint8Array(CAPACITY + 4),
+      head: new Int32Array(HSIZE),
+      head3: new Int32Array(HSIZE),
+      prev: new Int32Array(WSIZE),
+      sym: new Uint16Array(BLOCK_SYMS),
+      dist: new Uint16Array(BLOCK_SYMS),
+      litFreq: new Uint32Array(288),
+      distFreq: new Uint32Array(30),
+      kernel: null,
+    };
+  }
+  const x = new WebAssembly.Instance(mod, {}).exports as unknown as {
+    memory: WebAssembly.Memory;
+    layout(bufBytes: number, blockSyms: number): number;
+    greedy: GreedyKernel['greedy'];
+  };
+  const table = x.layout(CAPACITY + 4, BLOCK_SYMS);
+  const mem = x.memory.buffer; // not grown after layout: the views stay valid
+  const at = new Int32Array(mem, table, 11);
+  new Uint8Array(mem, at[8]!, MAX_MATCH + 1).set(LEN_CODE);
+  new Uint8Array(mem, at[9]!, 512).set(DIST_CODE);
+  return {
+    buf: new Uint8Array(mem, at[0]!, CAPACITY + 4),
+    head: new Int32Array(mem, at[1]!, HSIZE),
+    head3: new Int32Array(mem, at[2]!, HSIZE),
+    prev: new Int32Array(mem, at[3]!, WSIZE),
+    sym: new Uint16Array(mem, at[4]!, BLOCK_SYMS),
+    dist: new Uint16Array(mem, at[5]!, BLOCK_SYMS),
+    litFreq: new Uint32Array(mem, at[6]!, 288),
+    distFreq: new Uint32Array(mem, at[7]!, 30),
+    kernel: { greedy: x.greedy, state: new Int32Array(mem, at[10]!, 3) },
+  };
+}
+
 export class Deflater {
   readonly #level: Level;
   /** Input so far (at least the last WSIZE bytes of it), then room for the next piece. */
-  readonly #buf = new Uint8Array(CAPACITY + 4);
-  readonly #view = new DataView(this.#buf.buffer);
+  readonly #buf: Uint8Array;
+  readonly #view: DataView;
+  /** The greedy loop in WebAssembly, on this deflater's memory (null: here). */
+  readonly #kernel: GreedyKernel | null;
   /** How much of #buf holds input (the window is its last WSIZE bytes). */
   #hist = 0;
   /** Global position of #buf[0]. */
   #base = 0;
-  readonly #head = new Int32Array(HSIZE).fill(-1);
-  readonly #prev = new Int32Array(WSIZE).fill(-1);
+  readonly #head: Int32Array;
+  readonly #prev: Int32Array;
   /** The last position of each 3-byte prefix (hashed), and what #insert found there. */
-  readonly #head3 = new Int32Array(HSIZE).fill(-1);
+  readonly #head3: Int32Array;
   #cand3 = -1;
   /** Input bytes covered by matches in this segment and how many matches (for the greedy/lazy choice). */
   #matched = 0;
@@ -261,13 +335,13 @@ export class Deflater {
   /** The last segment's matches were short. */
   #shortMatches = false;
   // the symbols of the block being gathered: lit/len (literal < 256, else 256 + length - 3), distance (0: literal)
-  readonly #sym = new Uint16Array(BLOCK_SYMS);
-  readonly #dist = new Uint16Array(BLOCK_SYMS);
+  readonly #sym: Uint16Array;
+  readonly #dist: Uint16Array;
   #nsym = 0;
   /** Where in #buf the block being gathered starts (for a stored block; -1: no longer there). */
   #blockStart = 0;
-  readonly #litFreq = new Uint32Array(288);
-  readonly #distFreq = new Uint32Array(30);
+  readonly #litFreq: Uint32Array;
+  readonly #distFreq: Uint32Array;
   readonly #lit = new Code(288); // 286 and 287 unused, but the fixed code counts them
   readonly #dst = new Code(30);
   readonly #cl = new Code(19);
@@ -284,9 +358,27 @@ export class Deflater {
     level = 6,
     /** Positions are rebased before they reach this (tests lower it to reach the rebase). */
     readonly rebaseAt = REBASE_AT,
+    /** Run greedy segments in WebAssembly when the module is built (tests compare both ways). */
+    wasm = true,
   ) {
     if (!Number.isInteger(level) || level < 0 || level > 9) throw new RangeError(`deflate level must be 0-9, not ${level}`);
     this.#level = LEVELS[level]!;
+    const m = deflaterMemory(wasm);
+    this.#buf = m.buf;
+    this.#view = new DataView(m.buf.buffer, m.buf.byteOffset, m.buf.byteLength);
+    this.#head = m.head.fill(-1);
+    this.#head3 = m.head3.fill(-1);
+    this.#prev = m.prev.fill(-1);
+    this.#sym = m.sym;
+    this.#dist = m.dist;
+    this.#litFreq = m.litFreq;
+    this.#distFreq = m.distFreq;
+    this.#kernel = m.kernel;
+  }
+
+  /** Whether this deflater's greedy segments run in WebAssembly. */
+  get usesWasm(): boolean {
+    return this.#kernel !== null;
   }
 
   /** Deflate `input` after everything before it and sync-flush. The result is a view, valid until the next call. */
@@ -443,6 +535,22 @@ export class Deflater {
   #greedy(i: number, stop: number, end: number): number {
     const buf = this.#buf;
     const lv = this.#level;
+    const k = this.#kernel;
+    if (k) {
+      // the same loop in WebAssembly; it returns after the symbol that fills a block
+      const st = k.state;
+      while (i < stop) {
+        st[0] = this.#nsym;
+        st[1] = this.#matched;
+        st[2] = this.#pairs;
+        i = k.greedy(i, stop, end, this.#base, lv.chain, lv.nice);
+        this.#nsym = st[0]!;
+        this.#matched = st[1]!;
+        this.#pairs = st[2]!;
+        if (this.#nsym === BLOCK_SYMS) this.#block(i);
+      }
+      return i;
+    }
     while (i < stop) {
       let len = 0;
       let dist = 0;

@@ -44,6 +44,9 @@ const input = fc.oneof(
   }),
 );
 
+/** Rebase every ~256 KiB instead of every GiB. */
+const REBASE_FOR_TEST = 256 * 1024;
+
 describe('Deflater', () => {
   it('every output is sync-flushed and, appended to the ones before, inflates to all inputs so far (levels 0-9)', () => {
     fc.assert(
@@ -142,6 +145,38 @@ describe('Deflater', () => {
     d.compress(Buffer.from('zzzzzzzzzzzz'));
     d.withdraw(); // never sent: the next output must not refer to it
     expect(inf.inflate(d.compress(Buffer.from('zzzzzzzzzzzz abcabcabc'))).toString()).toBe('zzzzzzzzzzzz abcabcabc');
+  });
+
+  it('runs its greedy segments in WebAssembly (the built module), with the same bytes as the TypeScript loop at every level, across calls and a rebase', () => {
+    expect(new Deflater(6).usesWasm).toBe(true); // npm test builds it; without it the next case would compare the TypeScript with itself
+    expect(new Deflater(6, REBASE_FOR_TEST, false).usesWasm).toBe(false);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.array(input, { minLength: 1, maxLength: 4 }), (level, inputs) => {
+        const ours = new Deflater(level, REBASE_FOR_TEST);
+        const ts = new Deflater(level, REBASE_FOR_TEST, false);
+        for (const x of inputs) expect(Buffer.from(ours.compress(x)).equals(Buffer.from(ts.compress(x)))).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
+    // the photo frame's ZRLE data: greedy segments (short matches) all the way
+    const fb = loadFrame('photo');
+    const w = new ByteWriter(1 << 20);
+    const e = new ZrleEncoder();
+    e.configure({ compressLevel: 6, qualityLevel: null, tightGradient: true });
+    let data: Uint8Array | null = null;
+    const orig = Deflater.prototype.compress;
+    Deflater.prototype.compress = function (this: Deflater, x: Uint8Array) {
+      data = x.slice();
+      return orig.call(this, x);
+    };
+    try {
+      e.encodeRect({ x: 0, y: 0, w: fb.width, h: fb.height }, fb, new PixelTranslator(NATIVE_FORMAT), w);
+    } finally {
+      Deflater.prototype.compress = orig;
+    }
+    const a = new Deflater(6).compress(data!);
+    const b = new Deflater(6, undefined, false).compress(data!);
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
   });
 
   it('rejects a level outside 0-9', () => {
