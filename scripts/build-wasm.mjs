@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const KERNELS = [{ src: 'native/deflate-match/greedy.ts', out: 'dist/src/rfb/wire/deflate-greedy.wasm' }];
+const KERNELS = [{ src: 'native/deflate-match/match.ts', out: 'dist/src/rfb/wire/deflate-match.wasm' }];
 
 const asc = path.join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
 if (!fs.existsSync(asc)) {

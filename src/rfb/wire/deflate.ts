@@ -12,10 +12,10 @@
 // Katajainen), or fixed codes or stored when those are smaller. Input is taken 64 KiB at a time
 // behind the window; nothing is allocated per call but the output buffer's growth.
 //
-// The greedy loop also exists as WebAssembly (native/deflate-match/greedy.ts, AssemblyScript, built
+// The matching loops also exist as WebAssembly (native/deflate-match/match.ts, AssemblyScript, built
 // by scripts/build-wasm.mjs): when the built module is there, a deflater keeps its buffer and tables
-// in an instance's memory, these methods work on views of it, and greedy segments run there (the
-// same symbols; VRAMVNC_DEFLATE_WASM=0 keeps everything here).
+// in an instance's memory, these methods work on views of it (slide, rebase, reset, blocks), and the
+// greedy and lazy segments run there (the same symbols; VRAMVNC_DEFLATE_WASM=0 keeps everything here).
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -248,35 +248,36 @@ function minimumRedundancy(a: Uint32Array, n: number): void {
  * A raw deflate stream that lives as long as its zlib stream: `compress` takes the next input and
  * returns the bytes that carry it, sync-flushed. The window (the last 32 KiB of input) carries over.
  */
-/** The greedy loop's module (null: not built, or VRAMVNC_DEFLATE_WASM=0), compiled once per thread. */
-let greedyModule: WebAssembly.Module | null | undefined;
+/** The matching loops' module (null: not built, or VRAMVNC_DEFLATE_WASM=0), compiled once per thread. */
+let matchModule: WebAssembly.Module | null | undefined;
 
-function loadGreedyModule(): WebAssembly.Module | null {
-  if (greedyModule !== undefined) return greedyModule;
-  greedyModule = null;
+function loadMatchModule(): WebAssembly.Module | null {
+  if (matchModule !== undefined) return matchModule;
+  matchModule = null;
   if (process.env.VRAMVNC_DEFLATE_WASM === '0') return null;
   // beside this file in dist/; run from src/ (vitest), the built one
-  for (const rel of ['./deflate-greedy.wasm', '../../../dist/src/rfb/wire/deflate-greedy.wasm']) {
+  for (const rel of ['./deflate-match.wasm', '../../../dist/src/rfb/wire/deflate-match.wasm']) {
     const file = fileURLToPath(new URL(rel, import.meta.url));
-    if (fs.existsSync(file)) return (greedyModule = new WebAssembly.Module(fs.readFileSync(file)));
+    if (fs.existsSync(file)) return (matchModule = new WebAssembly.Module(fs.readFileSync(file)));
   }
   return null;
 }
 
-/** Whether deflaters made from now on run their greedy segments in WebAssembly. */
+/** Whether deflaters made from now on run their matching loops in WebAssembly. */
 export function deflateUsesWasm(): boolean {
-  return loadGreedyModule() !== null;
+  return loadMatchModule() !== null;
 }
 
-interface GreedyKernel {
+interface MatchKernel {
   greedy(i: number, stop: number, end: number, base: number, chain: number, nice: number): number;
-  /** nsym, matched, pairs: handed over before and after each call */
+  lazy(i: number, stop: number, end: number, base: number, chain: number, nice: number, lazy: number, good: number): number;
+  /** nsym, matched, pairs (handed over before and after each call); lazy's prevLen, prevDist, pending, block end, done */
   state: Int32Array;
 }
 
 /** A deflater's buffer and tables: in a wasm instance's memory, or plain arrays. */
-function deflaterMemory(wasm: boolean): { buf: Uint8Array; head: Int32Array; head3: Int32Array; prev: Int32Array; sym: Uint16Array; dist: Uint16Array; litFreq: Uint32Array; distFreq: Uint32Array; kernel: GreedyKernel | null } {
-  const mod = wasm ? loadGreedyModule() : null;
+function deflaterMemory(wasm: boolean): { buf: Uint8Array; head: Int32Array; head3: Int32Array; prev: Int32Array; sym: Uint16Array; dist: Uint16Array; litFreq: Uint32Array; distFreq: Uint32Array; kernel: MatchKernel | null } {
+  const mod = wasm ? loadMatchModule() : null;
   if (!mod) {
     return {
       buf: new Uint8Array(CAPACITY + 4),
@@ -293,7 +294,8 @@ function deflaterMemory(wasm: boolean): { buf: Uint8Array; head: Int32Array; hea
   const x = new WebAssembly.Instance(mod, {}).exports as unknown as {
     memory: WebAssembly.Memory;
     layout(bufBytes: number, blockSyms: number): number;
-    greedy: GreedyKernel['greedy'];
+    greedy: MatchKernel['greedy'];
+    lazy: MatchKernel['lazy'];
   };
   const table = x.layout(CAPACITY + 4, BLOCK_SYMS);
   const mem = x.memory.buffer; // not grown after layout: the views stay valid
@@ -309,7 +311,7 @@ function deflaterMemory(wasm: boolean): { buf: Uint8Array; head: Int32Array; hea
     dist: new Uint16Array(mem, at[5]!, BLOCK_SYMS),
     litFreq: new Uint32Array(mem, at[6]!, 288),
     distFreq: new Uint32Array(mem, at[7]!, 30),
-    kernel: { greedy: x.greedy, state: new Int32Array(mem, at[10]!, 3) },
+    kernel: { greedy: x.greedy, lazy: x.lazy, state: new Int32Array(mem, at[10]!, 8) },
   };
 }
 
@@ -318,8 +320,8 @@ export class Deflater {
   /** Input so far (at least the last WSIZE bytes of it), then room for the next piece. */
   readonly #buf: Uint8Array;
   readonly #view: DataView;
-  /** The greedy loop in WebAssembly, on this deflater's memory (null: here). */
-  readonly #kernel: GreedyKernel | null;
+  /** The matching loops in WebAssembly, on this deflater's memory (null: here). */
+  readonly #kernel: MatchKernel | null;
   /** How much of #buf holds input (the window is its last WSIZE bytes). */
   #hist = 0;
   /** Global position of #buf[0]. */
@@ -358,7 +360,7 @@ export class Deflater {
     level = 6,
     /** Positions are rebased before they reach this (tests lower it to reach the rebase). */
     readonly rebaseAt = REBASE_AT,
-    /** Run greedy segments in WebAssembly when the module is built (tests compare both ways). */
+    /** Run the matching loops in WebAssembly when the module is built (tests compare both ways). */
     wasm = true,
   ) {
     if (!Number.isInteger(level) || level < 0 || level > 9) throw new RangeError(`deflate level must be 0-9, not ${level}`);
@@ -376,7 +378,7 @@ export class Deflater {
     this.#kernel = m.kernel;
   }
 
-  /** Whether this deflater's greedy segments run in WebAssembly. */
+  /** Whether this deflater's matching loops run in WebAssembly. */
   get usesWasm(): boolean {
     return this.#kernel !== null;
   }
@@ -572,6 +574,25 @@ export class Deflater {
   #lazy(i: number, stop: number, end: number): number {
     const buf = this.#buf;
     const lv = this.#level;
+    const k = this.#kernel;
+    if (k) {
+      // the same loop in WebAssembly; it returns after the step that fills a block, keeping its state
+      const st = k.state;
+      st[3] = MIN_MATCH - 1; // prevLen
+      st[4] = 0; // prevDist
+      st[5] = 0; // pending
+      for (;;) {
+        st[0] = this.#nsym;
+        st[1] = this.#matched;
+        st[2] = this.#pairs;
+        i = k.lazy(i, stop, end, this.#base, lv.chain, lv.nice, lv.lazy, lv.good);
+        this.#nsym = st[0]!;
+        this.#matched = st[1]!;
+        this.#pairs = st[2]!;
+        if (this.#nsym === BLOCK_SYMS) this.#block(st[6]!);
+        if (st[7] === 1) return i;
+      }
+    }
     let prevLen = MIN_MATCH - 1;
     let prevDist = 0;
     let pending = false; // a literal at i - 1 not yet emitted

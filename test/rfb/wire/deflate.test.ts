@@ -147,7 +147,7 @@ describe('Deflater', () => {
     expect(inf.inflate(d.compress(Buffer.from('zzzzzzzzzzzz abcabcabc'))).toString()).toBe('zzzzzzzzzzzz abcabcabc');
   });
 
-  it('runs its greedy segments in WebAssembly (the built module), with the same bytes as the TypeScript loop at every level, across calls and a rebase', () => {
+  it('runs its matching loops in WebAssembly (the built module), with the same bytes as the TypeScript loops at every level, across calls, blocks and a rebase', () => {
     expect(new Deflater(6).usesWasm).toBe(true); // npm test builds it; without it the next case would compare the TypeScript with itself
     expect(new Deflater(6, REBASE_FOR_TEST, false).usesWasm).toBe(false);
     fc.assert(

@@ -1,7 +1,7 @@
-// AssemblyScript: the greedy matching loop of src/rfb/wire/deflate.ts (its #greedy with #insert,
+// AssemblyScript: the matching loops of src/rfb/wire/deflate.ts (its #greedy and #lazy with #insert,
 // #longest, #takeMatch, #literal and #pair), compiled to WebAssembly by scripts/build-wasm.mjs. The
 // same matches, the same symbols, the same frequencies: deflate.ts keeps every table and the block
-// writer, as views of this module's memory, and calls greedy() for its greedy segments. Measured
+// writer, as views of this module's memory, and calls greedy() and lazy() for its segments. Measured
 // before choosing (the same greedy finder both ways, the same symbols): wasm 0.52-0.70x the
 // TypeScript's time on the fixture frames' ZRLE streams.
 //
@@ -52,7 +52,7 @@ export function layout(bufBytes: i32, blockSyms: i32): usize {
   DISTF = take(30 << 2);
   LENC = take(MAX_MATCH + 1);
   DISTC = take(512);
-  STATE = take(16);
+  STATE = take(32);
   const table = take(11 << 2);
   SYMS = blockSyms;
   const have = <usize>memory.size() << 16;
@@ -88,15 +88,15 @@ let cand3: i32 = -1;
   return cand;
 }
 
-/** deflate.ts's #longest with best = MIN_MATCH - 1: length << 16 | distance, or 0. */
-@inline function longest(i: i32, end: i32, cand: i32, base: i32, chain: i32, nice: i32): i32 {
+/** deflate.ts's #longest: the longest match for buffer position i longer than `best`, as length << 16 | distance, or 0. */
+@inline function longest(i: i32, end: i32, cand: i32, best: i32, base: i32, chain: i32, nice: i32): i32 {
   const g = base + i;
   const limit = g - WSIZE > -1 ? g - WSIZE : -1;
   const maxLen = end - i < MAX_MATCH ? end - i : MAX_MATCH;
-  let best = MIN_MATCH - 1;
   let bestDist = 0;
+  if (best >= maxLen) return 0;
   const here = load<u32>(BUF + <usize>i);
-  let tail: u32 = <u32>load<u8>(BUF + <usize>(i + best));
+  let tail: u32 = best >= 3 ? load<u32>(BUF + <usize>(i + best - 3)) : <u32>load<u8>(BUF + <usize>(i + best));
   while (cand > limit && chain-- > 0) {
     const c = cand - base;
     const pass = best >= 3 ? load<u32>(BUF + <usize>(c + best - 3)) == tail : <u32>load<u8>(BUF + <usize>(c + best)) == tail;
@@ -145,7 +145,7 @@ export function greedy(i: i32, stop: i32, end: i32, base: i32, chain: i32, nice:
     let len = 0;
     let dist = 0;
     if (i + MIN_MATCH <= end) {
-      const m = longest(i, end, insert(i, base), base, chain, nice);
+      const m = longest(i, end, insert(i, base), MIN_MATCH - 1, base, chain, nice);
       len = m >>> 16;
       dist = m & 0xffff;
     }
@@ -173,5 +173,107 @@ export function greedy(i: i32, stop: i32, end: i32, base: i32, chain: i32, nice:
   store<i32>(STATE, nsym);
   store<i32>(STATE + 4, matched);
   store<i32>(STATE + 8, pairs);
+  return i;
+}
+
+// ----- lazy: deflate.ts's #lazy (zlib's deflate_slow) -----
+
+@inline function emitPair(nsym: i32, len: i32, dist: i32): void {
+  store<u16>(SYM + (<usize>nsym << 1), <u16>(256 + len - MIN_MATCH));
+  store<u16>(DIST + (<usize>nsym << 1), <u16>dist);
+  bump(LITF, 257 + <i32>load<u8>(LENC + <usize>len));
+  bump(DISTF, <i32>load<u8>(DISTC + <usize><u32>(dist <= 256 ? dist - 1 : 256 + ((dist - 1) >> 7))));
+}
+
+@inline function emitLiteral(nsym: i32, b: i32): void {
+  store<u16>(SYM + (<usize>nsym << 1), <u16>b);
+  store<u16>(DIST + (<usize>nsym << 1), 0);
+  bump(LITF, b);
+}
+
+/**
+ * Matching with one step of lazy evaluation from buffer position i until stop, as deflate.ts's
+ * #lazy. STATE holds nsym, matched, pairs, then the lazy state (prevLen, prevDist, pending) that a
+ * call leaves for the next, the block's end when a symbol filled it, and whether the segment is
+ * done (its pending literal or match emitted). It returns after the step whose symbol filled the
+ * block (nsym = blockSyms; the caller writes the block up to STATE[6] and calls again), or done.
+ */
+export function lazy(i: i32, stop: i32, end: i32, base: i32, chain: i32, nice: i32, lazyLen: i32, good: i32): i32 {
+  let nsym = load<i32>(STATE);
+  let matched = load<i32>(STATE + 4);
+  let pairs = load<i32>(STATE + 8);
+  let prevLen = load<i32>(STATE + 12);
+  let prevDist = load<i32>(STATE + 16);
+  let pending = load<i32>(STATE + 20) != 0;
+  let blockEnd = 0;
+  let done = 0;
+  while (i < stop) {
+    let len = MIN_MATCH - 1;
+    let dist = 0;
+    if (i + MIN_MATCH <= end) {
+      const cand = insert(i, base);
+      if (prevLen < lazyLen) {
+        const m = longest(i, end, cand, prevLen, base, prevLen >= good ? chain >> 2 : chain, nice);
+        if (m != 0) {
+          len = m >>> 16;
+          dist = m & 0xffff;
+        }
+      }
+    }
+    if (prevLen >= MIN_MATCH && len <= prevLen) {
+      // the match at i - 1 is at least as good: take it
+      const at = i - 1;
+      matched += prevLen;
+      pairs++;
+      emitPair(nsym, prevLen, prevDist);
+      nsym++;
+      if (nsym == SYMS) blockEnd = at + prevLen;
+      const last = at + prevLen < end - MIN_MATCH + 1 ? at + prevLen : end - MIN_MATCH + 1;
+      for (let k = i + 1; k < last; k++) insert(k, base);
+      i = at + prevLen;
+      pending = false;
+      prevLen = MIN_MATCH - 1;
+    } else {
+      if (pending) {
+        emitLiteral(nsym, <i32>load<u8>(BUF + <usize>(i - 1)));
+        nsym++;
+        if (nsym == SYMS) blockEnd = i;
+      }
+      pending = true;
+      prevLen = len;
+      prevDist = dist;
+      i++;
+    }
+    if (nsym == SYMS) break;
+  }
+  if (i >= stop && nsym < SYMS) {
+    if (pending) {
+      if (prevLen >= MIN_MATCH) {
+        const at = i - 1;
+        matched += prevLen;
+        pairs++;
+        emitPair(nsym, prevLen, prevDist);
+        nsym++;
+        if (nsym == SYMS) blockEnd = at + prevLen;
+        const last = at + prevLen < end - MIN_MATCH + 1 ? at + prevLen : end - MIN_MATCH + 1;
+        for (let k = i; k < last; k++) insert(k, base);
+        i = at + prevLen;
+      } else {
+        emitLiteral(nsym, <i32>load<u8>(BUF + <usize>(i - 1)));
+        nsym++;
+        if (nsym == SYMS) blockEnd = i;
+      }
+      pending = false;
+    }
+    done = 1;
+  }
+  store<i32>(STATE, nsym);
+  store<i32>(STATE + 4, matched);
+  store<i32>(STATE + 8, pairs);
+  store<i32>(STATE + 12, prevLen);
+  store<i32>(STATE + 16, prevDist);
+  store<i32>(STATE + 20, pending ? 1 : 0);
+  store<i32>(STATE + 24, blockEnd);
+  store<i32>(STATE + 28, done);
   return i;
 }
