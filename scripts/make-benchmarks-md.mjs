@@ -416,16 +416,18 @@ the target names (photo, text and desktop, ZRLE and Tight), in every run; on CPU
 move by up to 0.5 from run to run on this machine (a frame's CPU time spreads by ±15% within one run, and a
 run's medians by more between runs, every server's alike: the host's other guests take the vCPU and its caches),
 so no row near the line is safely under or over it; the median ratio over the runs is the steadier figure:
-${peerRuns.length > 1 ? peers.rows.map((r, i) => `${r.frame} ${r.encoding} ${midMedian(runRatios(i)).toFixed(2)}`).join(', ') : ''}${peerRuns.length % 2 ? "" : ` (of ${peerRuns.length}, the mean of the middle two)`}. Photo
-ZRLE has a second mode: in two of these six runs every counted frame of that server cost 142-264 ms (2.6x),
-in the others 103-142 (1.4-1.5x), x11vnc's alike in both (60-82). Eighteen further fresh servers did not show
-it (7 through this bench with photo only: 95-117 ms a frame; 11 in a loop of full frames: 86-112, the main
-thread 54-63 ms and the deflate pool's worker 35-44 of that); with one deflate thread (\`--deflate-threads 0\`) 86-104 ms beside
-pooled 95-113 in three paired runs. Not settled; a guess, untested: a host that takes one of the two vCPUs' cores hits a server
-that uses both more than one that uses one. Our deflate now compares a chain candidate's first 4 bytes, and the 4 that end at
-the best length so far, each in one load (the same matches and bytes): in process on these pictures' ZRLE
-streams photo -10..-20%, text -7..-20%, desktop -3..-10%, console -8..-15% (paired medians), which these
-runs cannot tell from their noise. Earlier, on a machine twice as fast and quieter, desktop Tight measured
+${peerRuns.length > 1 ? peers.rows.map((r, i) => `${r.frame} ${r.encoding} ${midMedian(runRatios(i)).toFixed(2)}`).join(', ') : ''}${peerRuns.length % 2 ? "" : ` (of ${peerRuns.length}, the mean of the middle two)`}. Since the
+last runs our deflate's matching loops run as WebAssembly (\`native/deflate-match/match.ts\`, AssemblyScript,
+built with the package; the same bytes as the TypeScript loops, which \`VRAMVNC_DEFLATE_WASM=0\` keeps and
+\`npm test\` compares at every level), and compare a chain candidate 4 bytes at a time. Measured before choosing:
+the same greedy match finder written both ways, the same symbols, took 0.52-0.70x the TypeScript's time as
+wasm on these pictures' ZRLE streams; in the deflater, paired in process at level 6, photo 0.77-0.84x, text
+0.71x, desktop 0.55x, console 0.66x. Our photo ZRLE frame (median of a run) went from 89-110 ms in four runs
+before it (two more in a second mode at 171 and 186 ms, every frame of those servers 142-264, not seen again;
+x11vnc 63-72 in all six) to the 77-92 ms of these runs;
+ZRLE's medians from photo 1.53, text 1.35, desktop 1.41 to the figures above. Tight's streams go through
+Node's zlib, unchanged; its desktop row moves the most from run to run (x11vnc's own desktop Tight frame
+6.0-9.4 ms across these runs). Earlier, on a machine twice as fast and quieter, desktop Tight measured
 1.35-1.57x and photo ZRLE 1.35-1.48x over five runs on two days; on a slower Intel machine the medians of six
 runs were photo ZRLE 1.59, text ZRLE 1.53, desktop ZRLE 1.49, desktop Tight 1.46, photo Tight 1.27, text Tight
 1.22. Before that, Tight's gradient filter came to write the runs it predicts exactly without predicting each
