@@ -275,10 +275,28 @@ interface MatchKernel {
   state: Int32Array;
 }
 
+interface MatchExports {
+  memory: WebAssembly.Memory;
+  layout(bufBytes: number, blockSyms: number): number;
+  greedy: MatchKernel['greedy'];
+  lazy: MatchKernel['lazy'];
+}
+
+/** A new instance of the matching loops (null: no module, or no memory for one more instance). */
+function instantiateMatch(): MatchExports | null {
+  const mod = loadMatchModule();
+  if (!mod) return null;
+  try {
+    return new WebAssembly.Instance(mod, {}).exports as unknown as MatchExports;
+  } catch {
+    return null; // V8 reserves address space for each wasm memory: past its limit, this deflater works here
+  }
+}
+
 /** A deflater's buffer and tables: in a wasm instance's memory, or plain arrays. */
 function deflaterMemory(wasm: boolean): { buf: Uint8Array; head: Int32Array; head3: Int32Array; prev: Int32Array; sym: Uint16Array; dist: Uint16Array; litFreq: Uint32Array; distFreq: Uint32Array; kernel: MatchKernel | null } {
-  const mod = wasm ? loadMatchModule() : null;
-  if (!mod) {
+  const x = wasm ? instantiateMatch() : null;
+  if (!x) {
     return {
       buf: new Uint8Array(CAPACITY + 4),
       head: new Int32Array(HSIZE),
@@ -291,12 +309,6 @@ function deflaterMemory(wasm: boolean): { buf: Uint8Array; head: Int32Array; hea
       kernel: null,
     };
   }
-  const x = new WebAssembly.Instance(mod, {}).exports as unknown as {
-    memory: WebAssembly.Memory;
-    layout(bufBytes: number, blockSyms: number): number;
-    greedy: MatchKernel['greedy'];
-    lazy: MatchKernel['lazy'];
-  };
   const table = x.layout(CAPACITY + 4, BLOCK_SYMS);
   const mem = x.memory.buffer; // not grown after layout: the views stay valid
   const at = new Int32Array(mem, table, 11);

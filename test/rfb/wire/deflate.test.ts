@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadFrame } from '../../../src/cli/bench-encode.js';
 import { ZrleEncoder } from '../../../src/rfb/encodings/zrle.js';
 import { ByteWriter } from '../../../src/rfb/wire/byte-writer.js';
@@ -177,6 +177,21 @@ describe('Deflater', () => {
     const a = new Deflater(6).compress(data!);
     const b = new Deflater(6, undefined, false).compress(data!);
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+  });
+
+  it('works on without WebAssembly when an instance cannot be made (no memory for one more): the same bytes', () => {
+    const spy = vi.spyOn(WebAssembly, 'Instance').mockImplementation(() => {
+      throw new RangeError('WebAssembly.Instance(): Out of memory: Cannot allocate Wasm memory for new instance');
+    });
+    let d: Deflater;
+    try {
+      d = new Deflater(6);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(d.usesWasm).toBe(false);
+    const x = Buffer.from('vramvnc '.repeat(5000));
+    expect(Buffer.from(d.compress(x)).equals(Buffer.from(new Deflater(6).compress(x)))).toBe(true);
   });
 
   it('rejects a level outside 0-9', () => {
