@@ -27,21 +27,21 @@ let LITF: usize = 0; // u32[288]
 let DISTF: usize = 0; // u32[30]
 let LENC: usize = 0; // u8[259]: length -> length code
 let DISTC: usize = 0; // u8[512]: zlib's d_code table
-let STATE: usize = 0; // i32[4]: nsym, matched, pairs
+let STATE: usize = 0; // i32[8]: nsym, matched, pairs, prevLen, prevDist, pending, block end, done
 let SYMS: i32 = 0; // symbols per block
 
-let at: usize = 0;
+let free: usize = 0;
 
 /** The next free area of n bytes (16-byte aligned). */
 function take(n: usize): usize {
-  const a = at;
-  at = (at + n + 15) & ~15;
+  const a = free;
+  free = (free + n + 15) & ~15;
   return a;
 }
 
 /** Reserve the areas for a buffer of `bufBytes` and blocks of `blockSyms`; returns the offset table (i32[11]). */
 export function layout(bufBytes: i32, blockSyms: i32): usize {
-  at = (__heap_base + 15) & ~15;
+  free = (__heap_base + 15) & ~15;
   BUF = take(<usize>bufBytes);
   HEAD = take(<usize>HSIZE << 2);
   HEAD3 = take(<usize>HSIZE << 2);
@@ -56,7 +56,7 @@ export function layout(bufBytes: i32, blockSyms: i32): usize {
   const table = take(11 << 2);
   SYMS = blockSyms;
   const have = <usize>memory.size() << 16;
-  if (at > have) memory.grow(<i32>((at - have + 65535) >> 16));
+  if (free > have) memory.grow(<i32>((free - have + 65535) >> 16));
   store<i32>(table, <i32>BUF);
   store<i32>(table + 4, <i32>HEAD);
   store<i32>(table + 8, <i32>HEAD3);
@@ -132,16 +132,61 @@ let cand3: i32 = -1;
   store<u32>(p, load<u32>(p) + 1);
 }
 
+// The block being gathered, loaded from STATE when a call starts and stored back when it returns:
+// its symbol count, the input its matches cover and their number (deflate.ts's greedy/lazy choice),
+// and where it ends once a symbol filled it.
+let nsym: i32 = 0;
+let matched: i32 = 0;
+let pairs: i32 = 0;
+let blockEnd: i32 = 0;
+
+/** A literal: the byte at buffer position i (deflate.ts's #literal). */
+@inline function literal(i: i32): void {
+  const b = <i32>load<u8>(BUF + <usize>i);
+  store<u16>(SYM + (<usize>nsym << 1), <u16>b);
+  store<u16>(DIST + (<usize>nsym << 1), 0);
+  bump(LITF, b);
+  if (++nsym == SYMS) blockEnd = i + 1;
+}
+
+/**
+ * The match at buffer position at, and the positions it covers from `from` on entered in the tables
+ * (those before are in them); returns the position after it (deflate.ts's #takeMatch and #pair).
+ */
+@inline function takeMatch(at: i32, len: i32, dist: i32, from: i32, end: i32, base: i32): i32 {
+  matched += len;
+  pairs++;
+  store<u16>(SYM + (<usize>nsym << 1), <u16>(256 + len - MIN_MATCH));
+  store<u16>(DIST + (<usize>nsym << 1), <u16>dist);
+  bump(LITF, 257 + <i32>load<u8>(LENC + <usize>len));
+  bump(DISTF, <i32>load<u8>(DISTC + <usize><u32>(dist <= 256 ? dist - 1 : 256 + ((dist - 1) >> 7))));
+  if (++nsym == SYMS) blockEnd = at + len;
+  const last = at + len < end - MIN_MATCH + 1 ? at + len : end - MIN_MATCH + 1;
+  for (let k = from; k < last; k++) insert(k, base);
+  return at + len;
+}
+
+@inline function loadBlock(): void {
+  nsym = load<i32>(STATE);
+  matched = load<i32>(STATE + 4);
+  pairs = load<i32>(STATE + 8);
+}
+
+@inline function storeBlock(): void {
+  store<i32>(STATE, nsym);
+  store<i32>(STATE + 4, matched);
+  store<i32>(STATE + 8, pairs);
+  store<i32>(STATE + 24, blockEnd);
+}
+
 /**
  * Greedy matching from buffer position i until stop (matches may reach on to end), as deflate.ts's
  * #greedy; returns where it stopped: at stop, or right after the symbol that filled the block
- * (STATE's nsym = blockSyms: the caller writes the block and calls again from there).
+ * (nsym = blockSyms: the caller writes the block and calls again from there).
  */
 export function greedy(i: i32, stop: i32, end: i32, base: i32, chain: i32, nice: i32): i32 {
-  let nsym = load<i32>(STATE);
-  let matched = load<i32>(STATE + 4);
-  let pairs = load<i32>(STATE + 8);
-  while (i < stop) {
+  loadBlock();
+  while (i < stop && nsym < SYMS) {
     let len = 0;
     let dist = 0;
     if (i + MIN_MATCH <= end) {
@@ -149,47 +194,14 @@ export function greedy(i: i32, stop: i32, end: i32, base: i32, chain: i32, nice:
       len = m >>> 16;
       dist = m & 0xffff;
     }
-    if (len >= MIN_MATCH) {
-      matched += len;
-      pairs++;
-      store<u16>(SYM + (<usize>nsym << 1), <u16>(256 + len - MIN_MATCH));
-      store<u16>(DIST + (<usize>nsym << 1), <u16>dist);
-      bump(LITF, 257 + <i32>load<u8>(LENC + <usize>len));
-      bump(DISTF, <i32>load<u8>(DISTC + <usize><u32>(dist <= 256 ? dist - 1 : 256 + ((dist - 1) >> 7))));
-      nsym++;
-      const last = i + len < end - MIN_MATCH + 1 ? i + len : end - MIN_MATCH + 1;
-      for (let k = i + 1; k < last; k++) insert(k, base);
-      i += len;
-    } else {
-      const b = <i32>load<u8>(BUF + <usize>i);
-      store<u16>(SYM + (<usize>nsym << 1), <u16>b);
-      store<u16>(DIST + (<usize>nsym << 1), 0);
-      bump(LITF, b);
-      nsym++;
-      i++;
-    }
-    if (nsym == SYMS) break;
+    if (len >= MIN_MATCH) i = takeMatch(i, len, dist, i + 1, end, base);
+    else literal(i++);
   }
-  store<i32>(STATE, nsym);
-  store<i32>(STATE + 4, matched);
-  store<i32>(STATE + 8, pairs);
+  storeBlock();
   return i;
 }
 
 // ----- lazy: deflate.ts's #lazy (zlib's deflate_slow) -----
-
-@inline function emitPair(nsym: i32, len: i32, dist: i32): void {
-  store<u16>(SYM + (<usize>nsym << 1), <u16>(256 + len - MIN_MATCH));
-  store<u16>(DIST + (<usize>nsym << 1), <u16>dist);
-  bump(LITF, 257 + <i32>load<u8>(LENC + <usize>len));
-  bump(DISTF, <i32>load<u8>(DISTC + <usize><u32>(dist <= 256 ? dist - 1 : 256 + ((dist - 1) >> 7))));
-}
-
-@inline function emitLiteral(nsym: i32, b: i32): void {
-  store<u16>(SYM + (<usize>nsym << 1), <u16>b);
-  store<u16>(DIST + (<usize>nsym << 1), 0);
-  bump(LITF, b);
-}
 
 /**
  * Matching with one step of lazy evaluation from buffer position i until stop, as deflate.ts's
@@ -199,15 +211,11 @@ export function greedy(i: i32, stop: i32, end: i32, base: i32, chain: i32, nice:
  * block (nsym = blockSyms; the caller writes the block up to STATE[6] and calls again), or done.
  */
 export function lazy(i: i32, stop: i32, end: i32, base: i32, chain: i32, nice: i32, lazyLen: i32, good: i32): i32 {
-  let nsym = load<i32>(STATE);
-  let matched = load<i32>(STATE + 4);
-  let pairs = load<i32>(STATE + 8);
+  loadBlock();
   let prevLen = load<i32>(STATE + 12);
   let prevDist = load<i32>(STATE + 16);
   let pending = load<i32>(STATE + 20) != 0;
-  let blockEnd = 0;
-  let done = 0;
-  while (i < stop) {
+  while (i < stop && nsym < SYMS) {
     let len = MIN_MATCH - 1;
     let dist = 0;
     if (i + MIN_MATCH <= end) {
@@ -222,58 +230,31 @@ export function lazy(i: i32, stop: i32, end: i32, base: i32, chain: i32, nice: i
     }
     if (prevLen >= MIN_MATCH && len <= prevLen) {
       // the match at i - 1 is at least as good: take it
-      const at = i - 1;
-      matched += prevLen;
-      pairs++;
-      emitPair(nsym, prevLen, prevDist);
-      nsym++;
-      if (nsym == SYMS) blockEnd = at + prevLen;
-      const last = at + prevLen < end - MIN_MATCH + 1 ? at + prevLen : end - MIN_MATCH + 1;
-      for (let k = i + 1; k < last; k++) insert(k, base);
-      i = at + prevLen;
+      i = takeMatch(i - 1, prevLen, prevDist, i + 1, end, base);
       pending = false;
       prevLen = MIN_MATCH - 1;
     } else {
-      if (pending) {
-        emitLiteral(nsym, <i32>load<u8>(BUF + <usize>(i - 1)));
-        nsym++;
-        if (nsym == SYMS) blockEnd = i;
-      }
+      if (pending) literal(i - 1);
       pending = true;
       prevLen = len;
       prevDist = dist;
       i++;
     }
-    if (nsym == SYMS) break;
   }
+  let done = 0;
   if (i >= stop && nsym < SYMS) {
+    // the segment's last step: what is pending goes out
     if (pending) {
-      if (prevLen >= MIN_MATCH) {
-        const at = i - 1;
-        matched += prevLen;
-        pairs++;
-        emitPair(nsym, prevLen, prevDist);
-        nsym++;
-        if (nsym == SYMS) blockEnd = at + prevLen;
-        const last = at + prevLen < end - MIN_MATCH + 1 ? at + prevLen : end - MIN_MATCH + 1;
-        for (let k = i; k < last; k++) insert(k, base);
-        i = at + prevLen;
-      } else {
-        emitLiteral(nsym, <i32>load<u8>(BUF + <usize>(i - 1)));
-        nsym++;
-        if (nsym == SYMS) blockEnd = i;
-      }
+      if (prevLen >= MIN_MATCH) i = takeMatch(i - 1, prevLen, prevDist, i, end, base);
+      else literal(i - 1);
       pending = false;
     }
     done = 1;
   }
-  store<i32>(STATE, nsym);
-  store<i32>(STATE + 4, matched);
-  store<i32>(STATE + 8, pairs);
+  storeBlock();
   store<i32>(STATE + 12, prevLen);
   store<i32>(STATE + 16, prevDist);
   store<i32>(STATE + 20, pending ? 1 : 0);
-  store<i32>(STATE + 24, blockEnd);
   store<i32>(STATE + 28, done);
   return i;
 }

@@ -17,7 +17,8 @@
 // in an instance's memory, these methods work on views of it (slide, rebase, reset, blocks), and the
 // greedy and lazy segments run there (the same symbols; VRAMVNC_DEFLATE_WASM=0 keeps everything here).
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { packageRoot } from '../../runtime/package-root.js';
 
 const WSIZE = 32768;
 const WMASK = WSIZE - 1;
@@ -244,10 +245,6 @@ function minimumRedundancy(a: Uint32Array, n: number): void {
   }
 }
 
-/**
- * A raw deflate stream that lives as long as its zlib stream: `compress` takes the next input and
- * returns the bytes that carry it, sync-flushed. The window (the last 32 KiB of input) carries over.
- */
 /** The matching loops' module (null: not built, or VRAMVNC_DEFLATE_WASM=0), compiled once per thread. */
 let matchModule: WebAssembly.Module | null | undefined;
 
@@ -255,23 +252,16 @@ function loadMatchModule(): WebAssembly.Module | null {
   if (matchModule !== undefined) return matchModule;
   matchModule = null;
   if (process.env.VRAMVNC_DEFLATE_WASM === '0') return null;
-  // beside this file in dist/; run from src/ (vitest), the built one
-  for (const rel of ['./deflate-match.wasm', '../../../dist/src/rfb/wire/deflate-match.wasm']) {
-    const file = fileURLToPath(new URL(rel, import.meta.url));
-    if (fs.existsSync(file)) return (matchModule = new WebAssembly.Module(fs.readFileSync(file)));
-  }
-  return null;
-}
-
-/** Whether deflaters made from now on run their matching loops in WebAssembly. */
-export function deflateUsesWasm(): boolean {
-  return loadMatchModule() !== null;
+  // built into dist/ (scripts/build-wasm.mjs); run from src/ (vitest) too
+  const file = path.join(packageRoot(), 'dist', 'src', 'rfb', 'wire', 'deflate-match.wasm');
+  if (fs.existsSync(file)) matchModule = new WebAssembly.Module(fs.readFileSync(file));
+  return matchModule;
 }
 
 interface MatchKernel {
   greedy(i: number, stop: number, end: number, base: number, chain: number, nice: number): number;
   lazy(i: number, stop: number, end: number, base: number, chain: number, nice: number, lazy: number, good: number): number;
-  /** nsym, matched, pairs (handed over before and after each call); lazy's prevLen, prevDist, pending, block end, done */
+  /** nsym, matched, pairs (handed over before and after each call), lazy's prevLen, prevDist, pending, then the block's end once full, and lazy's done */
   state: Int32Array;
 }
 
@@ -293,8 +283,20 @@ function instantiateMatch(): MatchExports | null {
   }
 }
 
+interface DeflaterMemory {
+  buf: Uint8Array;
+  head: Int32Array;
+  head3: Int32Array;
+  prev: Int32Array;
+  sym: Uint16Array;
+  dist: Uint16Array;
+  litFreq: Uint32Array;
+  distFreq: Uint32Array;
+  kernel: MatchKernel | null;
+}
+
 /** A deflater's buffer and tables: in a wasm instance's memory, or plain arrays. */
-function deflaterMemory(wasm: boolean): { buf: Uint8Array; head: Int32Array; head3: Int32Array; prev: Int32Array; sym: Uint16Array; dist: Uint16Array; litFreq: Uint32Array; distFreq: Uint32Array; kernel: MatchKernel | null } {
+function deflaterMemory(wasm: boolean): DeflaterMemory {
   const x = wasm ? instantiateMatch() : null;
   if (!x) {
     return {
@@ -311,6 +313,7 @@ function deflaterMemory(wasm: boolean): { buf: Uint8Array; head: Int32Array; hea
   }
   const table = x.layout(CAPACITY + 4, BLOCK_SYMS);
   const mem = x.memory.buffer; // not grown after layout: the views stay valid
+  // where layout() put each area: buf, head, head3, prev, sym, dist, litFreq, distFreq, length codes, distance codes, state
   const at = new Int32Array(mem, table, 11);
   new Uint8Array(mem, at[8]!, MAX_MATCH + 1).set(LEN_CODE);
   new Uint8Array(mem, at[9]!, 512).set(DIST_CODE);
@@ -327,6 +330,10 @@ function deflaterMemory(wasm: boolean): { buf: Uint8Array; head: Int32Array; hea
   };
 }
 
+/**
+ * A raw deflate stream that lives as long as its zlib stream: `compress` takes the next input and
+ * returns the bytes that carry it, sync-flushed. The window (the last 32 KiB of input) carries over.
+ */
 export class Deflater {
   readonly #level: Level;
   /** Input so far (at least the last WSIZE bytes of it), then room for the next piece. */
@@ -552,17 +559,7 @@ export class Deflater {
     const k = this.#kernel;
     if (k) {
       // the same loop in WebAssembly; it returns after the symbol that fills a block
-      const st = k.state;
-      while (i < stop) {
-        st[0] = this.#nsym;
-        st[1] = this.#matched;
-        st[2] = this.#pairs;
-        i = k.greedy(i, stop, end, this.#base, lv.chain, lv.nice);
-        this.#nsym = st[0]!;
-        this.#matched = st[1]!;
-        this.#pairs = st[2]!;
-        if (this.#nsym === BLOCK_SYMS) this.#block(i);
-      }
+      while (i < stop) i = this.#inKernel(k, () => k.greedy(i, stop, end, this.#base, lv.chain, lv.nice));
       return i;
     }
     while (i < stop) {
@@ -582,6 +579,20 @@ export class Deflater {
     return i;
   }
 
+  /** One call of a kernel loop: the block's counts handed over and back, the block written if the call filled it. */
+  #inKernel(k: MatchKernel, run: () => number): number {
+    const st = k.state;
+    st[0] = this.#nsym;
+    st[1] = this.#matched;
+    st[2] = this.#pairs;
+    const i = run();
+    this.#nsym = st[0]!;
+    this.#matched = st[1]!;
+    this.#pairs = st[2]!;
+    if (this.#nsym === BLOCK_SYMS) this.#block(st[6]!);
+    return i;
+  }
+
   /** Matching with one step of lazy evaluation (zlib's deflate_slow) from i until stop; returns where it stopped. */
   #lazy(i: number, stop: number, end: number): number {
     const buf = this.#buf;
@@ -589,21 +600,12 @@ export class Deflater {
     const k = this.#kernel;
     if (k) {
       // the same loop in WebAssembly; it returns after the step that fills a block, keeping its state
-      const st = k.state;
-      st[3] = MIN_MATCH - 1; // prevLen
-      st[4] = 0; // prevDist
-      st[5] = 0; // pending
-      for (;;) {
-        st[0] = this.#nsym;
-        st[1] = this.#matched;
-        st[2] = this.#pairs;
-        i = k.lazy(i, stop, end, this.#base, lv.chain, lv.nice, lv.lazy, lv.good);
-        this.#nsym = st[0]!;
-        this.#matched = st[1]!;
-        this.#pairs = st[2]!;
-        if (this.#nsym === BLOCK_SYMS) this.#block(st[6]!);
-        if (st[7] === 1) return i;
-      }
+      k.state[3] = MIN_MATCH - 1; // prevLen
+      k.state[4] = 0; // prevDist
+      k.state[5] = 0; // pending
+      do i = this.#inKernel(k, () => k.lazy(i, stop, end, this.#base, lv.chain, lv.nice, lv.lazy, lv.good));
+      while (k.state[7] !== 1);
+      return i;
     }
     let prevLen = MIN_MATCH - 1;
     let prevDist = 0;
