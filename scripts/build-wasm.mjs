@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds the WebAssembly kernels from their AssemblyScript sources (native/deflate-match) into
+// Builds the WebAssembly kernels from their AssemblyScript sources (native/deflate-match,
+// native/tight-filter) into
 // dist/, beside the modules that load them. Run by `npm run build`, `prepare` and `npm test`, after
 // tsc. AssemblyScript is a devDependency: an installed copy of the package ships the built file.
 //   node scripts/build-wasm.mjs
@@ -9,7 +10,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const KERNELS = [{ src: 'native/deflate-match/match.ts', out: 'dist/src/rfb/wire/deflate-match.wasm' }];
+const KERNELS = [
+  { src: 'native/deflate-match/match.ts', out: 'dist/src/rfb/wire/deflate-match.wasm', flags: [] },
+  // Tight's gradient filter: 128-bit SIMD (Node 16.4 and later)
+  { src: 'native/tight-filter/gradient.ts', out: 'dist/src/rfb/encodings/tight-filter.wasm', flags: ['--enable', 'simd'] },
+];
 
 const asc = path.join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
 if (!fs.existsSync(asc)) {
@@ -19,7 +24,7 @@ if (!fs.existsSync(asc)) {
 for (const k of KERNELS) {
   fs.mkdirSync(path.dirname(path.join(root, k.out)), { recursive: true });
   // no runtime (the kernels allocate nothing), no assertions, optimized for speed
-  const r = spawnSync(process.execPath, [asc, k.src, '-O3', '--runtime', 'stub', '--noAssert', '-o', k.out], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync(process.execPath, [asc, k.src, '-O3', '--runtime', 'stub', '--noAssert', ...k.flags, '-o', k.out], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) {
     process.stderr.write(`vramvnc: building ${k.out} from ${k.src} failed\n`);
     process.exit(1);

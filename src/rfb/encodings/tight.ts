@@ -23,6 +23,7 @@ import { DeflateStream, type ParallelDeflate } from '../wire/zlib-stream.js';
 import { SOLID_MIN_AREA, solidAreas } from './solid-areas.js';
 import { splitRect } from './split.js';
 import { beginLayers, isLayer, layerBits, textLayers } from './tight-layers.js';
+import { gradient888Wasm } from './tight-kernels.js';
 
 /**
  * Which of the four zlib streams each kind of data goes through: the palette filter's data of up
@@ -292,7 +293,8 @@ function isSolidPiece(r: Rect): r is SolidPiece {
  * outside the rectangle 0), modulo 256, in R, G, B order. flatRuns: the block has runs of equal
  * pixels under equal pixels (predictorStats' flat), so look for them after each pixel.
  */
-export function gradient888(src: Uint32Array, base: number, stride: number, w: number, h: number, tr: PixelTranslator, out: ByteWriter, flatRuns = false): void {
+export function gradient888(src: Uint32Array, base: number, stride: number, w: number, h: number, tr: PixelTranslator, out: ByteWriter, flatRuns = false, wasm = true): void {
+  if (wasm && gradient888Wasm(src, base, stride, w, h, tr.pf, out)) return;
   const { redShift: rs, greenShift: gs, blueShift: bs } = tr.pf;
   let o = out.reserve(w * h * 3);
   const b = out.raw;

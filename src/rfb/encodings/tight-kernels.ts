@@ -1,0 +1,79 @@
+// Tight's per-pixel filters in WebAssembly (native/tight-filter/, AssemblyScript with 128-bit SIMD,
+// built by scripts/build-wasm.mjs into dist/ beside this module): one instance per thread, whose
+// memory the block is copied into and the filter's output copied out of. The TypeScript in
+// tight.ts stays the reference and the fallback: without the built module, with
+// VRAMVNC_TIGHT_WASM=0, or for a pixel format whose components are not whole bytes.
+import fs from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../../runtime/package-root.js';
+import type { PixelFormat } from '../wire/pixel-format.js';
+import type { ByteWriter } from '../wire/byte-writer.js';
+
+interface FilterExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  gradient888(src: number, w: number, h: number, out: number, ri: number, gi: number, bi: number): void;
+}
+
+/** This thread's instance (null: none; undefined: not loaded yet). */
+let filters: FilterExports | null | undefined;
+let mem32 = new Uint32Array(0);
+let mem8 = new Uint8Array(0);
+
+function instance(): FilterExports | null {
+  if (filters !== undefined) return filters;
+  filters = null;
+  if (process.env.VRAMVNC_TIGHT_WASM === '0') return null;
+  const file = path.join(packageRoot(), 'dist', 'src', 'rfb', 'encodings', 'tight-filter.wasm');
+  if (!fs.existsSync(file)) return null;
+  try {
+    filters = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(file)), {}).exports as unknown as FilterExports;
+  } catch {
+    filters = null; // no memory for one more instance: the TypeScript filters do the work
+  }
+  return filters;
+}
+
+/** Views of the instance's memory, at least `bytes` long (growing it: the old views detach). */
+function ensure(f: FilterExports, bytes: number): void {
+  const have = f.memory.buffer.byteLength;
+  if (have < bytes) f.memory.grow(Math.ceil((bytes - have) / 65536));
+  if (mem8.buffer !== f.memory.buffer) {
+    mem8 = new Uint8Array(f.memory.buffer);
+    mem32 = new Uint32Array(f.memory.buffer);
+  }
+}
+
+/**
+ * The gradient filter (tight.ts gradient888's output, the same bytes) of a w x h block of client
+ * pixel values at src[base + y * stride + x] appended to out; false (nothing written) when the
+ * kernel is not there or the format's components are not whole bytes of the pixel value.
+ */
+export function gradient888Wasm(src: Uint32Array, base: number, stride: number, w: number, h: number, pf: PixelFormat, out: ByteWriter): boolean {
+  const { redShift: rs, greenShift: gs, blueShift: bs } = pf;
+  if ((rs | gs | bs) & 7 || rs > 24 || gs > 24 || bs > 24) return false;
+  const f = instance();
+  if (!f) return false;
+  // (h + 1) rows of (w + 1) pixels, row 0 and column 0 zero; then the output; 16 bytes spare after each
+  const row = w + 1;
+  const at = f.heapBase();
+  const outAt = (at + (h + 1) * row * 4 + 16 + 15) & ~15;
+  const n = w * h * 3;
+  ensure(f, outAt + n + 16);
+  let p = at >> 2;
+  mem32.fill(0, p, p + row);
+  for (let y = 0, s = base; y < h; y++, s += stride) {
+    p += row;
+    mem32[p] = 0;
+    mem32.set(src.subarray(s, s + w), p + 1);
+  }
+  f.gradient888(at, w, h, outAt, rs >> 3, gs >> 3, bs >> 3);
+  const o = out.reserve(n);
+  out.raw.set(mem8.subarray(outAt, outAt + n), o);
+  return true;
+}
+
+/** Whether this thread runs Tight's filters in WebAssembly (the module is built and loads). */
+export function tightFiltersInWasm(): boolean {
+  return instance() !== null;
+}
