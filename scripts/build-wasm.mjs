@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KERNELS = [
   { src: 'native/deflate-match/match.ts', out: 'dist/src/rfb/wire/deflate-match.wasm', flags: [] },
-  // Tight's gradient filter: 128-bit SIMD (Node 16.4 and later)
-  { src: 'native/tight-filter/gradient.ts', out: 'dist/src/rfb/encodings/tight-filter.wasm', flags: ['--enable', 'simd'] },
+  // Tight's gradient filter and palette pass: 128-bit SIMD (Node 16.4 and later)
+  { src: 'native/tight-filter/index.ts', out: 'dist/src/rfb/encodings/tight-filter.wasm', flags: ['--enable', 'simd'] },
 ];
 
 const asc = path.join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');

@@ -1,4 +1,4 @@
-// Tight's per-pixel filters in WebAssembly (native/tight-filter/, AssemblyScript with 128-bit SIMD,
+// Tight's per-pixel passes (the gradient filter, the palette and its index bytes or mono bits) in WebAssembly (native/tight-filter/, AssemblyScript with 128-bit SIMD,
 // built by scripts/build-wasm.mjs into dist/ beside this module): one instance per thread, whose
 // memory the block is copied into and the filter's output copied out of. The TypeScript in
 // tight.ts stays the reference and the fallback: without the built module, with
@@ -13,6 +13,9 @@ interface FilterExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   gradient888(src: number, w: number, h: number, out: number, ri: number, gi: number, bi: number): void;
+  tableEnd(): number;
+  palette(src: number, n: number, pal: number, idx: number, limit: number): number;
+  monoBits(idx: number, w: number, h: number, out: number): number;
 }
 
 /** This thread's instance (null: none; undefined: not loaded yet). */
@@ -71,6 +74,50 @@ export function gradient888Wasm(src: Uint32Array, base: number, stride: number, 
   const o = out.reserve(n);
   out.raw.set(mem8.subarray(outAt, outAt + n), o);
   return true;
+}
+
+/** Where the last paletteWasm() left its palette and index bytes in the instance's memory. */
+let palAt = 0;
+let idxAt = 0;
+
+/**
+ * The number of distinct values of a w x h block of src (rows `stride` apart from `base`), as
+ * tight.ts countColours counts them (null past `limit`), with its palette in paletteColours() and
+ * each pixel's index in the instance, for writeIndices() or writeMonoBits(); undefined when the
+ * kernel is not there.
+ */
+export function paletteWasm(src: Uint32Array, base: number, stride: number, w: number, h: number, limit: number): number | null | undefined {
+  const f = instance();
+  if (!f) return undefined;
+  const n = w * h;
+  const at = f.tableEnd();
+  palAt = at + n * 4 + 16;
+  idxAt = palAt + limit * 4;
+  // the index bytes, and room after them for the mono bits (at most as many bytes, and one per row)
+  ensure(f, idxAt + 2 * n + h + 32);
+  if (stride === w) mem32.set(src.subarray(base, base + n), at >> 2);
+  else for (let y = 0, s = base, p = at >> 2; y < h; y++, s += stride, p += w) mem32.set(src.subarray(s, s + w), p);
+  const c = f.palette(at, n, palAt, idxAt, limit);
+  return c < 0 ? null : c;
+}
+
+/** The last paletteWasm() block's palette (a view of the instance's memory, valid until its next call). */
+export function paletteColours(count: number): Uint32Array {
+  return mem32.subarray(palAt >> 2, (palAt >> 2) + count);
+}
+
+/** Tight's indexed data of the last paletteWasm() block (n pixels): one index byte per pixel. */
+export function writeIndices(out: ByteWriter, n: number): void {
+  const o = out.reserve(n);
+  out.raw.set(mem8.subarray(idxAt, idxAt + n), o);
+}
+
+/** Tight's mono data of the last paletteWasm() block (two colours, w x h): 1 bit per pixel, rows padded to a byte. */
+export function writeMonoBits(out: ByteWriter, w: number, h: number): void {
+  const at = idxAt + w * h + 16;
+  const n = filters!.monoBits(idxAt, w, h, at);
+  const o = out.reserve(n);
+  out.raw.set(mem8.subarray(at, at + n), o);
 }
 
 /** Whether this thread runs Tight's filters in WebAssembly (the module is built and loads). */

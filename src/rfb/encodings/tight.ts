@@ -23,7 +23,7 @@ import { DeflateStream, type ParallelDeflate } from '../wire/zlib-stream.js';
 import { SOLID_MIN_AREA, solidAreas } from './solid-areas.js';
 import { splitRect } from './split.js';
 import { beginLayers, isLayer, layerBits, textLayers } from './tight-layers.js';
-import { gradient888Wasm } from './tight-kernels.js';
+import { gradient888Wasm, paletteColours, paletteWasm, writeIndices, writeMonoBits } from './tight-kernels.js';
 
 /**
  * Which of the four zlib streams each kind of data goes through: the palette filter's data of up
@@ -78,8 +78,14 @@ export class TightEncoder implements Encoder {
   #data = new ByteWriter(64 * 1024);
   #px: Uint32Array = new Uint32Array(0);
 
-  /** The server's deflate threads for large rectangles (null: this thread only). */
-  constructor(readonly deflate: ParallelDeflate | null = null) {}
+  /**
+   * deflate: the server's deflate threads for large rectangles (null: this thread only); wasm: the
+   * per-pixel passes in WebAssembly where built (tight-kernels.ts; tests compare both ways).
+   */
+  constructor(
+    readonly deflate: ParallelDeflate | null = null,
+    readonly wasm = true,
+  ) {}
 
   configure(p: EncodeParams): void {
     this.#params = p;
@@ -156,7 +162,14 @@ export class TightEncoder implements Encoder {
       base = 0;
       stride = r.w;
     }
-    const colours = n >= SAMPLE_MIN && sampleOverflows(src, base, stride, r.w, r.h, tightPalette) ? null : countColours(src, base, stride, r.w, r.h, tightPalette, tightRuns);
+    // the palette pass in WebAssembly when it is built (tight-kernels.ts), else here with its runs
+    let colours: number | null = null;
+    let inWasm = false;
+    if (n < SAMPLE_MIN || !sampleOverflows(src, base, stride, r.w, r.h, tightPalette)) {
+      const c = this.wasm ? paletteWasm(src, base, stride, r.w, r.h, 256) : undefined;
+      inWasm = c !== undefined;
+      colours = inWasm ? c! : countColours(src, base, stride, r.w, r.h, tightPalette, tightRuns);
+    }
     if (colours === 1) {
       this.#fill(out, tp, src[base]!);
       return;
@@ -178,12 +191,14 @@ export class TightEncoder implements Encoder {
       if (colours === 2) this.counters.mono++;
       else this.counters.indexed++;
       this.#paletteHeader(out, stream, colours);
-      for (let k = 0; k < colours; k++) writePacked(out, tp, tightPalette.colours[k]!);
+      const pal = inWasm ? paletteColours(colours) : tightPalette.colours;
+      for (let k = 0; k < colours; k++) writePacked(out, tp, pal[k]!);
       if (colours === 2) {
         // 1 bit per pixel (1 = the second colour), rows padded to a byte, leftmost pixel in bit 7
-        const at = data.reserve(((r.w + 7) >> 3) * r.h);
-        writePackedRuns(tightRuns, 0, tightRuns.count, data.raw, at, r.w, 1);
-      } else indices(tightRuns, data, n);
+        if (inWasm) writeMonoBits(data, r.w, r.h);
+        else writePackedRuns(tightRuns, 0, tightRuns.count, data.raw, data.reserve(((r.w + 7) >> 3) * r.h), r.w, 1);
+      } else if (inWasm) writeIndices(data, n);
+      else indices(tightRuns, data, n);
       this.#writeData(out, stream);
       return;
     }
@@ -192,7 +207,7 @@ export class TightEncoder implements Encoder {
       this.counters.gradient++;
       out.u8(TightControl.ExplicitFilter | (TightStream.Gradient << 4) | this.#takeResetBits());
       out.u8(TightFilter.Gradient);
-      gradient888(src, base, stride, r.w, r.h, tr, data, stats.flat >= 0.5);
+      gradient888(src, base, stride, r.w, r.h, tr, data, stats.flat >= 0.5, this.wasm);
       this.#writeData(out, TightStream.Gradient);
       return;
     }
