@@ -1,4 +1,5 @@
-// Tight's per-pixel passes (the gradient filter, the palette and its index bytes or mono bits) in WebAssembly (native/tight-filter/, AssemblyScript with 128-bit SIMD,
+// Tight's per-pixel passes (the gradient filter, the palette and its index bytes or mono bits, the
+// text layers' column pass) in WebAssembly (native/tight-filter/, AssemblyScript with 128-bit SIMD,
 // built by scripts/build-wasm.mjs into dist/ beside this module): one instance per thread, whose
 // memory the block is copied into and the filter's output copied out of. The TypeScript in
 // tight.ts stays the reference and the fallback: without the built module, with
@@ -16,6 +17,7 @@ interface FilterExports {
   tableEnd(): number;
   palette(src: number, n: number, pal: number, idx: number, limit: number): number;
   monoBits(idx: number, w: number, h: number, out: number): number;
+  markColumns(src: number, w: number, h: number, bg: number, state: number, colour: number, bits: number, rb: number): void;
 }
 
 /** This thread's instance (null: none; undefined: not loaded yet). */
@@ -118,6 +120,28 @@ export function writeMonoBits(out: ByteWriter, w: number, h: number): void {
   const n = filters!.monoBits(idxAt, w, h, at);
   const o = out.reserve(n);
   out.raw.set(mem8.subarray(at, at + n), o);
+}
+
+/**
+ * tight-layers.ts markColumns for the h rows of w pixels from d[at] (rows W apart): each column's
+ * state and colour into state and colour, and the rows' 1-bit data (rb bytes a row) written at
+ * b[o] (those rows were zero: the bits are set, not or-ed); false when the kernel is not there.
+ */
+export function markColumnsWasm(d: Uint32Array, at: number, W: number, w: number, h: number, bg: number, state: Uint8Array, colour: Uint32Array, b: Uint8Array, o: number, rb: number): boolean {
+  const f = instance();
+  if (!f) return false;
+  const src = f.heapBase();
+  const stateAt = (src + w * h * 4 + 16 + 15) & ~15;
+  const colourAt = (stateAt + w + 15) & ~15;
+  const bitsAt = colourAt + w * 4;
+  const nb = rb * h;
+  ensure(f, bitsAt + nb + 16);
+  for (let y = 0, s = at, p = src >> 2; y < h; y++, s += W, p += w) mem32.set(d.subarray(s, s + w), p);
+  f.markColumns(src, w, h, bg, stateAt, colourAt, bitsAt, rb);
+  state.set(mem8.subarray(stateAt, stateAt + w));
+  colour.set(mem32.subarray(colourAt >> 2, (colourAt >> 2) + w));
+  b.set(mem8.subarray(bitsAt, bitsAt + nb), o);
+  return true;
 }
 
 /** Whether this thread runs Tight's filters in WebAssembly (the module is built and loads). */

@@ -7,6 +7,7 @@
 // bytes (text fixture, one frame at CompressLevel 6: 15,946 bytes in 5.3 ms, against 19,690 in
 // ~11 ms with index bytes; console 8,361 against 11,000).
 import type { Rect, Surface } from '../../display/surface.js';
+import { markColumnsWasm } from './tight-kernels.js';
 
 /**
  * A piece drawn as `fg` where the surface has fg and as `bg` everywhere else: Tight's 1-bit data
@@ -90,9 +91,10 @@ function rowColour(d: Uint32Array, at: number, w: number): number {
  * background, or is two colours only. A line is a run of rows with something on them and the
  * background rows below it. Consecutive lines with the same main colour share one layer (each
  * flush of a zlib stream costs a block of its own); a line whose columns hold two foreground
- * colours, or more than MAX_FG, stays whole (merged with its neighbours of that kind).
+ * colours, or more than MAX_FG, stays whole (merged with its neighbours of that kind). wasm: the
+ * column pass in WebAssembly where it is built (tight-kernels.ts), else here.
  */
-export function textLayers(r: Rect, fb: Surface): Rect[] | null {
+export function textLayers(r: Rect, fb: Surface, wasm = true): Rect[] | null {
   if (r.w < MIN_W || r.h < MIN_H) return null;
   const d = fb.data;
   const W = fb.width;
@@ -137,7 +139,7 @@ export function textLayers(r: Rect, fb: Surface): Rect[] | null {
     while (y < r.h && !rowBlank[y]) y++;
     const c1 = y;
     while (y < r.h && rowBlank[y]) y++;
-    const line = c1 > c0 && y - y0 >= MIN_H ? layerLine(d, W, r, bg, bits, rb, c0, c1, y0, y) : null;
+    const line = c1 > c0 && y - y0 >= MIN_H ? layerLine(d, W, r, bg, bits, rb, c0, c1, y0, y, wasm) : null;
     if (line === null) {
       flush();
       if (plain && plain.y + plain.h === r.y + y0) plain.h += y - y0;
@@ -175,9 +177,10 @@ interface Line {
  * One line of r (content rows c0..c1, all its rows y0..y1, in r) as a layer and the words over
  * it, its bits set in the piece's 1-bit data (rb bytes a row), or null to keep it whole.
  */
-function layerLine(d: Uint32Array, W: number, r: Rect, bg: number, bits: Uint8Array, rb: number, c0: number, c1: number, y0: number, y1: number): Line | null {
+function layerLine(d: Uint32Array, W: number, r: Rect, bg: number, bits: Uint8Array, rb: number, c0: number, c1: number, y0: number, y1: number, wasm: boolean): Line | null {
   const w = r.w;
-  markColumns(d, (r.y + c0) * W + r.x, W, w, c1 - c0, bg, bits, c0 * rb, rb);
+  const at = (r.y + c0) * W + r.x;
+  if (!wasm || !markColumnsWasm(d, at, W, w, c1 - c0, bg, colState, colColour, bits, c0 * rb, rb)) markColumns(d, at, W, w, c1 - c0, bg, bits, c0 * rb, rb);
   // words: runs of columns of one colour (empty columns between two words of a colour join them)
   let nfg = 0;
   const words: { x0: number; x1: number; c: number }[] = [];

@@ -122,7 +122,7 @@ export class TightEncoder implements Encoder {
     for (const p of rest) {
       for (const piece of tightSplit(p, fb, jpeg)) {
         // text in several colours: one-bit layers (tight-layers.ts), drawn in this order
-        const layers = textLayers(piece, fb);
+        const layers = textLayers(piece, fb, this.wasm);
         if (layers) out.push(...layers);
         else out.push(piece);
       }

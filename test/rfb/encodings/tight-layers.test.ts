@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Surface, type Rect } from '../../../src/display/surface.js';
 import { EncodingType } from '../../../src/rfb/wire/encodings.js';
 import type { TightEncoder } from '../../../src/rfb/encodings/tight.js';
-import { isLayer, textLayers, type LayerPiece } from '../../../src/rfb/encodings/tight-layers.js';
+import { beginLayers, isLayer, textLayers, type LayerPiece } from '../../../src/rfb/encodings/tight-layers.js';
 import { tightCropThenWhole, xorshift } from './roundtrip.js';
 
 const W = 400;
@@ -40,7 +40,46 @@ function textPicture(seed: number, colours: number, clash: boolean): Surface {
   return s;
 }
 
+/** A cut as plain data (its layers' bits copied: they live in scratch the next cut reuses). */
+function snapshot(pieces: Rect[] | null): unknown {
+  beginLayers();
+  return pieces?.map((p) => (isLayer(p) ? { ...p, layer: { ...p.layer, bits: p.layer.bits && [...p.layer.bits] } } : { ...p }));
+}
+
 describe('Tight text layers', () => {
+  it('cuts the same layers, words and bits with the column pass in WebAssembly as in TypeScript (property)', () => {
+    let cut = 0;
+    fc.assert(
+      fc.property(
+        fc.integer(),
+        fc.integer({ min: 1, max: 9 }),
+        fc.boolean(),
+        fc.record({ x: fc.nat(W - 1), y: fc.nat(H - 1), w: fc.integer({ min: 1, max: W }), h: fc.integer({ min: 1, max: H }) }),
+        (seed, colours, clash, c) => {
+          const s = textPicture(seed, colours, clash);
+          const r = { x: c.x, y: c.y, w: Math.min(c.w, W - c.x), h: Math.min(c.h, H - c.y) };
+          const wasm = snapshot(textLayers(r, s, true));
+          expect(snapshot(textLayers(r, s, false))).toEqual(wasm);
+          if (wasm) cut++;
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(cut).toBeGreaterThan(50); // most crops are text
+  });
+
+  it('finds a column of two word colours anywhere, in the whole strips of eight and in the columns after them, both ways', () => {
+    for (let w = 64; w < 72; w++) {
+      for (let x = 0; x < w; x += x < 8 ? 1 : w - x > 9 ? 7 : 1) {
+        const s = textPicture(w * 131 + x, 1, false);
+        const r = { x: 2, y: 0, w, h: 32 };
+        for (let y = 4; y < 12; y++) s.data[y * W + 2 + x] = y & 1 ? 0x123456 : 0x654321; // a column of two colours in the first line
+        const wasm = snapshot(textLayers(r, s, true));
+        expect(snapshot(textLayers(r, s, false))).toEqual(wasm);
+      }
+    }
+  });
+
   it('text pictures and crops at every CompressLevel decode to exactly what Raw shows (property)', () => {
     let layers = 0;
     fc.assert(
