@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the WebAssembly kernels from their AssemblyScript sources (native/deflate-match,
-// native/tight-filter) into
+// native/pixel-kernels) into
 // dist/, beside the modules that load them. Run by `npm run build`, `prepare` and `npm test`, after
 // tsc. AssemblyScript is a devDependency: an installed copy of the package ships the built file.
 //   node scripts/build-wasm.mjs
@@ -13,7 +13,7 @@ const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KERNELS = [
   { src: 'native/deflate-match/match.ts', out: 'dist/src/rfb/wire/deflate-match.wasm', flags: [] },
   // Tight's gradient filter and palette pass: 128-bit SIMD (Node 16.4 and later)
-  { src: 'native/tight-filter/index.ts', out: 'dist/src/rfb/encodings/tight-filter.wasm', flags: ['--enable', 'simd'] },
+  { src: 'native/pixel-kernels/index.ts', out: 'dist/src/rfb/encodings/pixel-kernels.wasm', flags: ['--enable', 'simd'] },
 ];
 
 const asc = path.join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');

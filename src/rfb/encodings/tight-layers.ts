@@ -7,7 +7,7 @@
 // bytes (text fixture, one frame at CompressLevel 6: 15,946 bytes in 5.3 ms, against 19,690 in
 // ~11 ms with index bytes; console 8,361 against 11,000).
 import type { Rect, Surface } from '../../display/surface.js';
-import { markColumnsWasm } from './tight-kernels.js';
+import { markColumnsWasm } from './pixel-kernels.js';
 
 /**
  * A piece drawn as `fg` where the surface has fg and as `bg` everywhere else: Tight's 1-bit data
@@ -92,7 +92,7 @@ function rowColour(d: Uint32Array, at: number, w: number): number {
  * background rows below it. Consecutive lines with the same main colour share one layer (each
  * flush of a zlib stream costs a block of its own); a line whose columns hold two foreground
  * colours, or more than MAX_FG, stays whole (merged with its neighbours of that kind). wasm: the
- * column pass in WebAssembly where it is built (tight-kernels.ts), else here.
+ * column pass in WebAssembly where it is built (pixel-kernels.ts), else here.
  */
 export function textLayers(r: Rect, fb: Surface, wasm = true): Rect[] | null {
   if (r.w < MIN_W || r.h < MIN_H) return null;

@@ -23,7 +23,7 @@ import { DeflateStream, type ParallelDeflate } from '../wire/zlib-stream.js';
 import { SOLID_MIN_AREA, solidAreas } from './solid-areas.js';
 import { splitRect } from './split.js';
 import { beginLayers, isLayer, layerBits, textLayers } from './tight-layers.js';
-import { gradient888Wasm, paletteColours, paletteWasm, writeIndices, writeMonoBits } from './tight-kernels.js';
+import { gradient888Wasm, paletteColours, paletteWasm, writeIndices, writeMonoBits } from './pixel-kernels.js';
 
 /**
  * Which of the four zlib streams each kind of data goes through: the palette filter's data of up
@@ -80,7 +80,7 @@ export class TightEncoder implements Encoder {
 
   /**
    * deflate: the server's deflate threads for large rectangles (null: this thread only); wasm: the
-   * per-pixel passes in WebAssembly where built (tight-kernels.ts; tests compare both ways).
+   * per-pixel passes in WebAssembly where built (pixel-kernels.ts; tests compare both ways).
    */
   constructor(
     readonly deflate: ParallelDeflate | null = null,
@@ -162,7 +162,7 @@ export class TightEncoder implements Encoder {
       base = 0;
       stride = r.w;
     }
-    // the palette pass in WebAssembly when it is built (tight-kernels.ts), else here with its runs
+    // the palette pass in WebAssembly when it is built (pixel-kernels.ts), else here with its runs
     let colours: number | null = null;
     let inWasm = false;
     if (n < SAMPLE_MIN || !sampleOverflows(src, base, stride, r.w, r.h, tightPalette)) {

@@ -10,6 +10,7 @@ import { Runs, writePackedRuns } from './runs.js';
 import { clientPixels, cpixelPacker, type Packer } from './pixels.js';
 import { zlibLevel } from './zlib.js';
 import { DeflateStream, type ParallelDeflate } from '../wire/zlib-stream.js';
+import { zrleBandWasm } from './pixel-kernels.js';
 
 export const ZRLE_TILE = 64;
 
@@ -235,8 +236,15 @@ export class ZrleEncoder implements Encoder {
   /** a band of translated pixels (when the client's format is not the surface's) */
   #band = new Uint32Array(0);
 
-  /** The server's deflate threads for large rectangles (null: this thread only). */
-  constructor(readonly deflate: ParallelDeflate | null = null) {}
+  /**
+   * deflate: the server's deflate threads for large rectangles (null: this thread only); wasm: the
+   * tile pass in WebAssembly where built, for 3-byte little-endian CPIXELs (pixel-kernels.ts; tests
+   * compare both ways).
+   */
+  constructor(
+    readonly deflate: ParallelDeflate | null = null,
+    readonly wasm = true,
+  ) {}
 
   configure(p: EncodeParams): void {
     if (!this.#stream) this.#level = zlibLevel(p.compressLevel);
@@ -247,16 +255,21 @@ export class ZrleEncoder implements Encoder {
     const kind = cpixelKind(cp, tr);
     const w = this.#w;
     w.reset();
+    const wasm = this.wasm && kind === 0;
     for (let ty = 0; ty < r.h; ty += ZRLE_TILE) {
       const th = Math.min(ZRLE_TILE, r.h - ty);
-      if (tr.identity) {
-        // the surface's pixels are the client's: read them where they are
-        encodeBand(fb.data, (r.y + ty) * fb.width + r.x, fb.width, r.w, th, cp, kind, w);
-      } else {
+      // the surface's pixels are the client's: read them where they are; else translated first
+      let src = fb.data;
+      let base = (r.y + ty) * fb.width + r.x;
+      let stride = fb.width;
+      if (!tr.identity) {
         const n = r.w * th;
         if (this.#band.length < n) this.#band = new Uint32Array(n);
-        encodeBand(clientPixels({ x: r.x, y: r.y + ty, w: r.w, h: th }, fb, tr, this.#band), 0, r.w, r.w, th, cp, kind, w);
+        src = clientPixels({ x: r.x, y: r.y + ty, w: r.w, h: th }, fb, tr, this.#band);
+        base = 0;
+        stride = r.w;
       }
+      if (!wasm || !zrleBandWasm(src, base, stride, r.w, th, w, ZRLE_TILE)) encodeBand(src, base, stride, r.w, th, cp, kind, w);
     }
     // CPIXELs: the deflater that finds their 3-byte matches (zlib-stream.ts)
     this.#stream ??= new DeflateStream(this.#level, undefined, this.deflate, 'pixels');

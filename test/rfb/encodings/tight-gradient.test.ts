@@ -2,12 +2,12 @@
 // Tight section / TigerVNC's decoder): each component minus clamp(L + U - UL) to 0..255, modulo 256,
 // with 0 outside the rectangle; on smooth pictures, on extremes that force the clamp, and on flat runs and
 // row-constant gradients (the flatRuns path that writes a run's zeros without predicting each pixel);
-// the TypeScript and the WebAssembly kernel (tight-kernels.ts) both, and bits outside the components
+// the TypeScript and the WebAssembly kernel (pixel-kernels.ts) both, and bits outside the components
 // ignored.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { gradient888 } from '../../../src/rfb/encodings/tight.js';
-import { tightFiltersInWasm } from '../../../src/rfb/encodings/tight-kernels.js';
+import { pixelKernelsInWasm } from '../../../src/rfb/encodings/pixel-kernels.js';
 import { ByteWriter } from '../../../src/rfb/wire/byte-writer.js';
 import { NATIVE_FORMAT, PixelTranslator } from '../../../src/rfb/wire/pixel-format.js';
 
@@ -27,7 +27,7 @@ function reference(px: Uint32Array, base: number, stride: number, w: number, h: 
 
 describe('gradient888', () => {
   it('runs in WebAssembly where the kernel is built (npm test builds it; without it the wasm cases below would test the TypeScript twice)', () => {
-    expect(tightFiltersInWasm()).toBe(true);
+    expect(pixelKernelsInWasm()).toBe(true);
   });
   const formats = [
     { label: 'native 0x00RRGGBB', pf: NATIVE_FORMAT },

@@ -1,4 +1,4 @@
-// Tight's palette pass in WebAssembly (tight-kernels.ts) against the TypeScript countColours and
+// Tight's palette pass in WebAssembly (pixel-kernels.ts) against the TypeScript countColours and
 // its runs: the same count, the same palette in the same order, the same index bytes and mono
 // bits, the same overflow point (256 colours fit, 257 do not); and whole Tight rectangles from an
 // encoder with the kernels and one without are the same bytes.
@@ -8,7 +8,7 @@ import { Surface } from '../../../src/display/surface.js';
 import { ColourIndex } from '../../../src/rfb/encodings/colour-index.js';
 import { Runs, writePackedRuns } from '../../../src/rfb/encodings/runs.js';
 import { countColours, TightEncoder } from '../../../src/rfb/encodings/tight.js';
-import { paletteColours, paletteWasm, tightFiltersInWasm, writeIndices, writeMonoBits } from '../../../src/rfb/encodings/tight-kernels.js';
+import { paletteColours, paletteWasm, pixelKernelsInWasm, writeIndices, writeMonoBits } from '../../../src/rfb/encodings/pixel-kernels.js';
 import { ByteWriter } from '../../../src/rfb/wire/byte-writer.js';
 import { NATIVE_FORMAT, PixelTranslator } from '../../../src/rfb/wire/pixel-format.js';
 import { xorshift } from './roundtrip.js';
@@ -29,7 +29,7 @@ function block(k: number, n: number, seed: number): Uint32Array {
 
 describe('Tight palette pass in WebAssembly', () => {
   it('is built and loads (npm test builds it; without it these cases would not reach the kernel)', () => {
-    expect(tightFiltersInWasm()).toBe(true);
+    expect(pixelKernelsInWasm()).toBe(true);
   });
 
   it('counts, orders and indexes as countColours and its runs do, in crops of a larger surface (property)', () => {

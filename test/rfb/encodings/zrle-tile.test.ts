@@ -1,13 +1,15 @@
 // The fast ZRLE tile encoder (one pixel pass, forms written from the runs) against a plain
 // reference written straight from RFC 6143 §7.7.6 and LibVNCServer's choice rule (the smallest of
 // raw, solid, packed palette, plain RLE, palette RLE; palette in order of first appearance):
-// byte-identical on random tiles of every shape the encoder meets.
+// byte-identical on random tiles of every shape the encoder meets; the tile pass in WebAssembly
+// (pixel-kernels.ts) against the same reference.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ByteWriter } from '../../../src/rfb/wire/byte-writer.js';
 import { cpixelPacker, type Packer } from '../../../src/rfb/encodings/pixels.js';
 import { encodeBand, encodeTile, encodeZrleTile } from '../../../src/rfb/encodings/zrle.js';
 import { NATIVE_FORMAT, PixelTranslator } from '../../../src/rfb/wire/pixel-format.js';
+import { pixelKernelsInWasm, zrleBandWasm } from '../../../src/rfb/encodings/pixel-kernels.js';
 import { FORMATS, xorshift } from './roundtrip.js';
 
 /** Run length - 1 as 255s and a final byte < 255. */
@@ -86,6 +88,10 @@ const tileArb = fc
   });
 
 describe('ZRLE tiles, fast against the reference', () => {
+  it('the tile pass runs in WebAssembly where it is built (npm test builds it; without it the wasm checks below would fail)', () => {
+    expect(pixelKernelsInWasm()).toBe(true);
+  });
+
   it('native 3-byte CPIXELs, the tile read in place from a wider surface (property)', () => {
     const cp = cpixelPacker(new PixelTranslator(NATIVE_FORMAT));
     fc.assert(
@@ -98,6 +104,10 @@ describe('ZRLE tiles, fast against the reference', () => {
         out.u8(0xee); // something before: the tile is appended
         encodeTile(surface, stride + pad, stride, w, h, cp, 0, out);
         expect([...out.toBuffer()]).toEqual([0xee, ...referenceTile(px, w, h, cp)]);
+        const wasm = new ByteWriter(16);
+        wasm.u8(0xee);
+        expect(zrleBandWasm(surface, stride + pad, stride, w, h, wasm, w)).toBe(true);
+        expect([...wasm.toBuffer()]).toEqual([...out.toBuffer()]);
       }),
       { numRuns: 400 },
     );
@@ -119,6 +129,9 @@ describe('ZRLE tiles, fast against the reference', () => {
         const out = new ByteWriter(16);
         encodeBand(surface, 0, stride, w, h, cp, 0, out);
         expect([...out.toBuffer()]).toEqual(tiles.flatMap((px, i) => referenceTile(px, widths[i]!, h, cp)));
+        const wasm = new ByteWriter(16);
+        zrleBandWasm(surface, 0, stride, w, h, wasm, 64);
+        expect([...wasm.toBuffer()]).toEqual([...out.toBuffer()]);
       }),
       { numRuns: 200 },
     );
@@ -146,6 +159,9 @@ describe('ZRLE tiles, fast against the reference', () => {
       const out = new ByteWriter(16);
       encodeTile(Uint32Array.from(px), 0, w, w, h, cp, 0, out);
       expect([...out.toBuffer()]).toEqual(referenceTile(px, w, h, cp));
+      const wasm = new ByteWriter(16);
+      zrleBandWasm(Uint32Array.from(px), 0, w, w, h, wasm, w);
+      expect([...wasm.toBuffer()]).toEqual([...out.toBuffer()]);
     };
     check([7], 1, 1);
     check(Array(4096).fill(0x123456), 64, 64);

@@ -1,9 +1,9 @@
-// Tight's per-pixel passes (the gradient filter, the palette and its index bytes or mono bits, the
-// text layers' column pass) in WebAssembly (native/tight-filter/, AssemblyScript with 128-bit SIMD,
+// Tight's and ZRLE's per-pixel passes (Tight's gradient filter, palette and its index bytes or mono
+// bits, text layers' column pass; ZRLE's tiles for 3-byte CPIXELs) in WebAssembly (native/pixel-kernels/, AssemblyScript with 128-bit SIMD,
 // built by scripts/build-wasm.mjs into dist/ beside this module): one instance per thread, whose
-// memory the block is copied into and the filter's output copied out of. The TypeScript in
-// tight.ts stays the reference and the fallback: without the built module, with
-// VRAMVNC_TIGHT_WASM=0, or for a pixel format whose components are not whole bytes.
+// memory the block is copied into and the pass's output copied out of. The TypeScript in tight.ts,
+// tight-layers.ts and zrle.ts stays the reference and the fallback: without the built module, with
+// VRAMVNC_PIXEL_WASM=0, or for a pixel format whose components are not whole bytes.
 import fs from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../runtime/package-root.js';
@@ -18,6 +18,8 @@ interface FilterExports {
   palette(src: number, n: number, pal: number, idx: number, limit: number): number;
   monoBits(idx: number, w: number, h: number, out: number): number;
   markColumns(src: number, w: number, h: number, bg: number, state: number, colour: number, bits: number, rb: number): void;
+  zrleScratchEnd(): number;
+  zrleBand(src: number, w: number, h: number, tileW: number, out: number): number;
 }
 
 /** This thread's instance (null: none; undefined: not loaded yet). */
@@ -28,8 +30,8 @@ let mem8 = new Uint8Array(0);
 function instance(): FilterExports | null {
   if (filters !== undefined) return filters;
   filters = null;
-  if (process.env.VRAMVNC_TIGHT_WASM === '0') return null;
-  const file = path.join(packageRoot(), 'dist', 'src', 'rfb', 'encodings', 'tight-filter.wasm');
+  if (process.env.VRAMVNC_PIXEL_WASM === '0') return null;
+  const file = path.join(packageRoot(), 'dist', 'src', 'rfb', 'encodings', 'pixel-kernels.wasm');
   if (!fs.existsSync(file)) return null;
   try {
     filters = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(file)), {}).exports as unknown as FilterExports;
@@ -144,7 +146,26 @@ export function markColumnsWasm(d: Uint32Array, at: number, W: number, w: number
   return true;
 }
 
+/**
+ * zrle.ts encodeBand's output (the same bytes) for a band of w x h <= 64 client pixel values at
+ * src[base + y * stride + x] with 3-byte little-endian CPIXELs, tiles tileW wide, appended to out;
+ * false (nothing written) when the kernel is not there.
+ */
+export function zrleBandWasm(src: Uint32Array, base: number, stride: number, w: number, h: number, out: ByteWriter, tileW: number): boolean {
+  const f = instance();
+  if (!f) return false;
+  const at = f.zrleScratchEnd();
+  const outAt = (at + w * h * 4 + 16 + 15) & ~15;
+  ensure(f, outAt + w * h * 3 + Math.ceil(w / tileW) + 16);
+  if (stride === w) mem32.set(src.subarray(base, base + w * h), at >> 2);
+  else for (let y = 0, s = base, p = at >> 2; y < h; y++, s += stride, p += w) mem32.set(src.subarray(s, s + w), p);
+  const n = f.zrleBand(at, w, h, tileW, outAt);
+  const o = out.reserve(n);
+  out.raw.set(mem8.subarray(outAt, outAt + n), o);
+  return true;
+}
+
 /** Whether this thread runs Tight's filters in WebAssembly (the module is built and loads). */
-export function tightFiltersInWasm(): boolean {
+export function pixelKernelsInWasm(): boolean {
   return instance() !== null;
 }
