@@ -329,7 +329,15 @@ Tight first); with the doorbell the server wakes once a second for the tick and 
 request, and otherwise sleeps. The work per update is bounded by the change: the dirty regions keep the bounds
 of their dirty rows, move detection rehashes only rows that changed, and a small update allocates nothing
 large. Over the first half minute part of the cost is V8 compiling the update path (on its helper threads);
-the steady column shows the rest.
+the steady column shows the rest, and it is still partly compiling: with \`--trace-opt\`, from 20 to 80 s after
+start 26 more functions were optimized (the session's maybeSendUpdate, the timers' processImmediate, the dirty
+region's insert, the encoder set's encode, zlib's #run, Node's async-hook and buffer internals), 87 ms of
+compile time on V8's helper threads, about 0.15% of a core over that minute; by threads, 20-60 s after start,
+the main thread took 1.2-1.5 ms a second and V8's helpers 0.6-1.2. The runs above were on a slower day of this
+machine than the earlier ones (QEMU's text screen beside the bios guest: 1.08% of a core against 0.84%; the
+desktop guest measured 0.264% then). With the pixel kernels off (\`VRAMVNC_PIXEL_WASM=0\`, three runs right
+after: 0.330, 0.328, 0.395%; and three alternated pairs of 40 s steady windows, wasm 0.23-0.31% against
+TypeScript 0.21-0.31%) the difference is within the noise.
 
 ### 100 viewers on one idle VM
 
@@ -417,17 +425,24 @@ move by up to 0.5 from run to run on this machine (a frame's CPU time spreads by
 run's medians by more between runs, every server's alike: the host's other guests take the vCPU and its caches),
 so no row near the line is safely under or over it; the median ratio over the runs is the steadier figure:
 ${peerRuns.length > 1 ? peers.rows.map((r, i) => `${r.frame} ${r.encoding} ${midMedian(runRatios(i)).toFixed(2)}`).join(', ') : ''}${peerRuns.length % 2 ? "" : ` (of ${peerRuns.length}, the mean of the middle two)`}. Since the
-last runs our deflate's matching loops run as WebAssembly (\`native/deflate-match/match.ts\`, AssemblyScript,
-built with the package; the same bytes as the TypeScript loops, which \`VRAMVNC_DEFLATE_WASM=0\` keeps and
-\`npm test\` compares at every level), and compare a chain candidate 4 bytes at a time. Measured before choosing:
-the same greedy match finder written both ways, the same symbols, took 0.52-0.70x the TypeScript's time as
-wasm on these pictures' ZRLE streams; in the deflater, paired in process at level 6, photo 0.77-0.84x, text
-0.71x, desktop 0.55x, console 0.66x. Our photo ZRLE frame (median of a run) went from 89-110 ms in four runs
-before it (two more in a second mode at 171 and 186 ms, every frame of those servers 142-264, not seen again;
-x11vnc 63-72 in all six) to the 77-92 ms of these runs;
-ZRLE's medians from photo 1.53, text 1.35, desktop 1.41 to the figures above. Tight's streams go through
-Node's zlib, unchanged; its desktop row moves the most from run to run (x11vnc's own desktop Tight frame
-6.0-9.4 ms across these runs). Earlier, on a machine twice as fast and quieter, desktop Tight measured
+previous runs Tight's per-pixel passes and ZRLE's tile pass run as WebAssembly (\`native/pixel-kernels/\`,
+AssemblyScript with 128-bit SIMD, one module built with the package; the same bytes as the TypeScript passes,
+which \`VRAMVNC_PIXEL_WASM=0\` keeps and \`npm test\` compares both ways): Tight's gradient filter four pixels a
+step (its clamp to 0..255 is the unsigned saturation of a narrowing), its palette pass (count, order of first
+appearance, index bytes or mono bits, in one pass), the text layers' column pass (strips of eight columns down
+the rows, each column's state in a vector lane, no branch per pixel), and ZRLE's runs, palette, size choice and
+forms for 3-byte CPIXELs. In process, one warm frame at CompressLevel 6 with and without them (medians of 200,
+runs alternated): photo ZRLE 92-101 ms a frame against 80-109 (its tiles are mostly raw: deflate is the frame), photo Tight 40-52 against 51-70, text ZRLE 6.7-7.3 against 9.5-9.8, text Tight 6.5-6.6 against 8.3-8.4, desktop ZRLE 7.0-7.5 against 10.4-11.5, desktop Tight 7.4-10.1 against 9.9-11.7, console ZRLE 2.0-3.1 against 3.6-5.2, console Tight 4.2-5.0 against 4.7-5.3, the same bytes both ways in every case. The medians of the six runs before them were photo ZRLE 1.27, photo
+Tight 1.24, text ZRLE 1.22, text Tight 1.41, desktop ZRLE 1.38, desktop Tight 1.62 (console 1.86 and 1.79),
+with 4-6 of the six rows within 1.5x per run; now all six are within in every run. What is left of a frame
+is mostly deflate: Node's zlib for Tight's streams (the desktop's 368 KB of palette indexes at level 4 and
+1.1 MB of gradient residuals at level 2 are ~4 ms of its ~12), ours for ZRLE's. Our deflate's matching loops
+have run as WebAssembly since the runs before (\`native/deflate-match/match.ts\`; \`VRAMVNC_DEFLATE_WASM=0\` keeps
+the TypeScript loops, \`npm test\` compares them at every level), and compare a chain candidate 4 bytes at a
+time. Measured before choosing: the same greedy match finder written both ways, the same symbols, took
+0.52-0.70x the TypeScript's time as wasm on these pictures' ZRLE streams; in the deflater, paired in process at
+level 6, photo 0.77-0.84x, text 0.71x, desktop 0.55x, console 0.66x (ZRLE's medians then went from photo 1.53,
+text 1.35, desktop 1.41 to the ones above). Earlier, on a machine twice as fast and quieter, desktop Tight measured
 1.35-1.57x and photo ZRLE 1.35-1.48x over five runs on two days; on a slower Intel machine the medians of six
 runs were photo ZRLE 1.59, text ZRLE 1.53, desktop ZRLE 1.49, desktop Tight 1.46, photo Tight 1.27, text Tight
 1.22. Before that, Tight's gradient filter came to write the runs it predicts exactly without predicting each
@@ -436,14 +451,14 @@ bytes a step past its sixth. Photo ZRLE's full frame is
 deflated on two threads (the deflate pool): 79.3-79.7 ms of CPU a frame on one thread against 86.7-87.3 on two,
 for 135-137 ms against 109-110 from request to decoded frame (\`--deflate-threads 0\` and 1, 30 frames each). ZRLE's bytes came under the peers' by deflating its stream with our own deflate
 (below): photo 1,405,131 -> 1,238,170 bytes, desktop 49,237 -> 45,692, text 18,316 -> 18,532, console 6,293 ->
-6,324, at 1.3-1.45x the fastest peer's CPU (with Node's zlib: 1.0-1.2x); desktop ZRLE is the closest on bytes
+6,324, then at 1.3-1.45x the fastest peer's CPU (with Node's zlib: 1.0-1.2x); desktop ZRLE is the closest on bytes
 (0.996 of x11vnc's; 1.38-1.44x its CPU in the runs with these settings, 1.45-1.56x with the ones tried before
 them). At CompressLevel 2, which TigerVNC's viewer and noVNC send
 by default, our deflate's margin is wider: on the same 12-piece streams photo 1,236,503 bytes against Node's
 zlib's 1,427,074, desktop 46,667 against 51,962, text 21,197 against 26,311, console 7,959 against 8,603, in
-1.7-1.8x Node's time (photo 66 against 38 ms). Of our own console picture, bytes are within and CPU is not (ZRLE 1.6-1.9x, Tight 1.6-2.6x
-x11vnc's 2.2-2.6 ms frame: most of ours is reading the 3 MB picture back in from memory, 40 ms after the last
-frame). In process (\`bench encode\`, below) ZRLE costs more than with Node's zlib (desktop 13.8 -> 23.8 ms, noise
+1.7-1.8x Node's time (photo 66 against 38 ms). Our own console picture (not a target row): bytes within, CPU ZRLE 1.08-1.38x and Tight 1.34-1.61x
+x11vnc's 3.6-4.7 ms frame in these runs (1.6-2.6x before the pixel kernels; a good part of ours is reading the
+3 MB picture back in from memory, 40 ms after the last frame). In process (\`bench encode\`, below) ZRLE costs more than with Node's zlib (desktop 13.8 -> 23.8 ms, noise
 52 -> 97): no CompressLevel there, so level 2, where ours takes 1.7-1.8x Node's time, and each frame is a fresh
 encoder's first, the first of three before V8 has compiled our deflate.
 
@@ -499,9 +514,10 @@ quartered once a match of 4 was found, a stream of repeating rows packed to 2.7x
 by ours in the workers. Measured and not taken: fflate 0.8 (level 1: photo 1,250,311 bytes in 60 ms, but desktop
 4.3 ms at level 6, and its streaming flush does not end on a byte boundary, so a sync flush would need its
 internals) and pako 2 (the system zlib's bytes at 2.5-2.8x Node's CPU).
-Tight's text and console bytes are below the best peer's now (0.85 and 0.78); desktop Tight's CPU (1.4x
-x11vnc's, whose Tight sends 1.4x our bytes) is mostly zlib (3.5 ms), the gradient filter over the background
-(2.4 ms) and the colour count of the palette rectangles (1.1 ms).
+Tight's text and console bytes are below the best peer's now (0.85 and 0.78); desktop Tight's CPU (1.05-1.18x
+x11vnc's in these runs, whose Tight sends 1.4x our bytes) is now mostly Node's zlib (about 4 ms of its palette
+and gradient streams); the gradient filter over the background and the colour count of the palette
+rectangles, 2.4 and 1.1 ms of it before, run as WebAssembly (above).
 ` : ''}
 ### Every encoding, in process
 
