@@ -41,20 +41,30 @@ function instance(): FilterExports | null {
   return filters;
 }
 
-/** Views of the instance's memory, at least `bytes` long (growing it: the old views detach). */
-function ensure(f: FilterExports, bytes: number): void {
+/**
+ * Views of the instance's memory, at least `bytes` long (growing it: the old views detach); false
+ * when it cannot grow that far (no memory: this block's pass runs in TypeScript).
+ */
+function ensure(f: FilterExports, bytes: number): boolean {
   const have = f.memory.buffer.byteLength;
-  if (have < bytes) f.memory.grow(Math.ceil((bytes - have) / 65536));
+  if (have < bytes) {
+    try {
+      f.memory.grow(Math.ceil((bytes - have) / 65536));
+    } catch {
+      return false;
+    }
+  }
   if (mem8.buffer !== f.memory.buffer) {
     mem8 = new Uint8Array(f.memory.buffer);
     mem32 = new Uint32Array(f.memory.buffer);
   }
+  return true;
 }
 
 /**
  * The gradient filter (tight.ts gradient888's output, the same bytes) of a w x h block of client
  * pixel values at src[base + y * stride + x] appended to out; false (nothing written) when the
- * kernel is not there or the format's components are not whole bytes of the pixel value.
+ * kernel is not there, its memory cannot grow, or the format's components are not whole bytes.
  */
 export function gradient888Wasm(src: Uint32Array, base: number, stride: number, w: number, h: number, pf: PixelFormat, out: ByteWriter): boolean {
   const { redShift: rs, greenShift: gs, blueShift: bs } = pf;
@@ -66,7 +76,7 @@ export function gradient888Wasm(src: Uint32Array, base: number, stride: number, 
   const at = f.heapBase();
   const outAt = (at + (h + 1) * row * 4 + 16 + 15) & ~15;
   const n = w * h * 3;
-  ensure(f, outAt + n + 16);
+  if (!ensure(f, outAt + n + 16)) return false;
   let p = at >> 2;
   mem32.fill(0, p, p + row);
   for (let y = 0, s = base; y < h; y++, s += stride) {
@@ -88,7 +98,7 @@ let idxAt = 0;
  * The number of distinct values of a w x h block of src (rows `stride` apart from `base`), as
  * tight.ts countColours counts them (null past `limit`), with its palette in paletteColours() and
  * each pixel's index in the instance, for writeIndices() or writeMonoBits(); undefined when the
- * kernel is not there.
+ * kernel is not there or its memory cannot grow.
  */
 export function paletteWasm(src: Uint32Array, base: number, stride: number, w: number, h: number, limit: number): number | null | undefined {
   const f = instance();
@@ -98,7 +108,7 @@ export function paletteWasm(src: Uint32Array, base: number, stride: number, w: n
   palAt = at + n * 4 + 16;
   idxAt = palAt + limit * 4;
   // the index bytes, and room after them for the mono bits (at most as many bytes, and one per row)
-  ensure(f, idxAt + 2 * n + h + 32);
+  if (!ensure(f, idxAt + 2 * n + h + 32)) return undefined;
   if (stride === w) mem32.set(src.subarray(base, base + n), at >> 2);
   else for (let y = 0, s = base, p = at >> 2; y < h; y++, s += stride, p += w) mem32.set(src.subarray(s, s + w), p);
   const c = f.palette(at, n, palAt, idxAt, limit);
@@ -127,7 +137,8 @@ export function writeMonoBits(out: ByteWriter, w: number, h: number): void {
 /**
  * tight-layers.ts markColumns for the h rows of w pixels from d[at] (rows W apart): each column's
  * state and colour into state and colour, and the rows' 1-bit data (rb bytes a row) written at
- * b[o] (those rows were zero: the bits are set, not or-ed); false when the kernel is not there.
+ * b[o] (those rows were zero: the bits are set, not or-ed); false when the kernel is not there or
+ * its memory cannot grow.
  */
 export function markColumnsWasm(d: Uint32Array, at: number, W: number, w: number, h: number, bg: number, state: Uint8Array, colour: Uint32Array, b: Uint8Array, o: number, rb: number): boolean {
   const f = instance();
@@ -137,7 +148,7 @@ export function markColumnsWasm(d: Uint32Array, at: number, W: number, w: number
   const colourAt = (stateAt + w + 15) & ~15;
   const bitsAt = colourAt + w * 4;
   const nb = rb * h;
-  ensure(f, bitsAt + nb + 16);
+  if (!ensure(f, bitsAt + nb + 16)) return false;
   for (let y = 0, s = at, p = src >> 2; y < h; y++, s += W, p += w) mem32.set(d.subarray(s, s + w), p);
   f.markColumns(src, w, h, bg, stateAt, colourAt, bitsAt, rb);
   state.set(mem8.subarray(stateAt, stateAt + w));
@@ -149,14 +160,14 @@ export function markColumnsWasm(d: Uint32Array, at: number, W: number, w: number
 /**
  * zrle.ts encodeBand's output (the same bytes) for a band of w x h <= 64 client pixel values at
  * src[base + y * stride + x] with 3-byte little-endian CPIXELs, tiles tileW wide, appended to out;
- * false (nothing written) when the kernel is not there.
+ * false (nothing written) when the kernel is not there or its memory cannot grow.
  */
 export function zrleBandWasm(src: Uint32Array, base: number, stride: number, w: number, h: number, out: ByteWriter, tileW: number): boolean {
   const f = instance();
   if (!f) return false;
   const at = f.zrleScratchEnd();
   const outAt = (at + w * h * 4 + 16 + 15) & ~15;
-  ensure(f, outAt + w * h * 3 + Math.ceil(w / tileW) + 16);
+  if (!ensure(f, outAt + w * h * 3 + Math.ceil(w / tileW) + 16)) return false;
   if (stride === w) mem32.set(src.subarray(base, base + w * h), at >> 2);
   else for (let y = 0, s = base, p = at >> 2; y < h; y++, s += stride, p += w) mem32.set(src.subarray(s, s + w), p);
   const n = f.zrleBand(at, w, h, tileW, outAt);
