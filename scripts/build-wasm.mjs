@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Builds the WebAssembly kernels from their AssemblyScript sources (native/deflate-match,
-// native/pixel-kernels) into
-// dist/, beside the modules that load them. Run by `npm run build`, `prepare` and `npm test`, after
-// tsc. AssemblyScript is a devDependency: an installed copy of the package ships the built file.
+// native/pixel-kernels) into dist/, beside the modules that load them. Run by `npm run build`,
+// `prepare` and `npm test`, after tsc. AssemblyScript is a devDependency: an installed copy of the
+// package ships the built files.
 //   node scripts/build-wasm.mjs
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

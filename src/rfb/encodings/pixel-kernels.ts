@@ -1,16 +1,17 @@
-// Tight's and ZRLE's per-pixel passes (Tight's gradient filter, palette and its index bytes or mono
-// bits, text layers' column pass; ZRLE's tiles for 3-byte CPIXELs) in WebAssembly (native/pixel-kernels/, AssemblyScript with 128-bit SIMD,
-// built by scripts/build-wasm.mjs into dist/ beside this module): one instance per thread, whose
-// memory the block is copied into and the pass's output copied out of. The TypeScript in tight.ts,
-// tight-layers.ts and zrle.ts stays the reference and the fallback: without the built module, with
-// VRAMVNC_PIXEL_WASM=0, or for a pixel format whose components are not whole bytes.
+// Tight's and ZRLE's per-pixel passes in WebAssembly: Tight's gradient filter, its palette with the
+// index bytes or mono bits, the text layers' column pass, and ZRLE's tiles for 3-byte CPIXELs
+// (native/pixel-kernels/, AssemblyScript with 128-bit SIMD, built by scripts/build-wasm.mjs into dist/
+// beside this module). One instance per thread, whose memory the block is copied into and the pass's
+// output copied out of. The TypeScript in tight.ts, tight-layers.ts and zrle.ts stays the reference
+// and the fallback: without the built module, with VRAMVNC_PIXEL_WASM=0, for a pixel format whose
+// components are not whole bytes, and for a block the instance's memory cannot grow to hold.
 import fs from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../runtime/package-root.js';
 import type { PixelFormat } from '../wire/pixel-format.js';
 import type { ByteWriter } from '../wire/byte-writer.js';
 
-interface FilterExports {
+interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   gradient888(src: number, w: number, h: number, out: number, ri: number, gi: number, bi: number): void;
@@ -23,29 +24,29 @@ interface FilterExports {
 }
 
 /** This thread's instance (null: none; undefined: not loaded yet). */
-let filters: FilterExports | null | undefined;
+let kernels: KernelExports | null | undefined;
 let mem32 = new Uint32Array(0);
 let mem8 = new Uint8Array(0);
 
-function instance(): FilterExports | null {
-  if (filters !== undefined) return filters;
-  filters = null;
+function instance(): KernelExports | null {
+  if (kernels !== undefined) return kernels;
+  kernels = null;
   if (process.env.VRAMVNC_PIXEL_WASM === '0') return null;
   const file = path.join(packageRoot(), 'dist', 'src', 'rfb', 'encodings', 'pixel-kernels.wasm');
   if (!fs.existsSync(file)) return null;
   try {
-    filters = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(file)), {}).exports as unknown as FilterExports;
+    kernels = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(file)), {}).exports as unknown as KernelExports;
   } catch {
-    filters = null; // no memory for one more instance: the TypeScript filters do the work
+    kernels = null; // no memory for one more instance: the TypeScript passes do the work
   }
-  return filters;
+  return kernels;
 }
 
 /**
  * Views of the instance's memory, at least `bytes` long (growing it: the old views detach); false
  * when it cannot grow that far (no memory: this block's pass runs in TypeScript).
  */
-function ensure(f: FilterExports, bytes: number): boolean {
+function ensure(f: KernelExports, bytes: number): boolean {
   const have = f.memory.buffer.byteLength;
   if (have < bytes) {
     try {
@@ -129,7 +130,7 @@ export function writeIndices(out: ByteWriter, n: number): void {
 /** Tight's mono data of the last paletteWasm() block (two colours, w x h): 1 bit per pixel, rows padded to a byte. */
 export function writeMonoBits(out: ByteWriter, w: number, h: number): void {
   const at = idxAt + w * h + 16;
-  const n = filters!.monoBits(idxAt, w, h, at);
+  const n = kernels!.monoBits(idxAt, w, h, at);
   const o = out.reserve(n);
   out.raw.set(mem8.subarray(at, at + n), o);
 }
@@ -176,7 +177,7 @@ export function zrleBandWasm(src: Uint32Array, base: number, stride: number, w: 
   return true;
 }
 
-/** Whether this thread runs Tight's filters in WebAssembly (the module is built and loads). */
+/** Whether this thread runs the pixel passes in WebAssembly (the module is built and loads). */
 export function pixelKernelsInWasm(): boolean {
   return instance() !== null;
 }
