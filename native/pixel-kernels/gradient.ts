@@ -9,8 +9,11 @@
 // and column 0 zero (the filter's neighbours outside the rectangle), then the output area of
 // w * h * 3 bytes; each area has 16 bytes to spare (a step reads and writes 16 bytes).
 
+import { heapStart } from './colour-table';
+
+/** Where the caller lays the block out (and the text layers' column pass its areas). */
 export function heapBase(): usize {
-  return (__heap_base + 15) & ~15;
+  return heapStart();
 }
 
 /**

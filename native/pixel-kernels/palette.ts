@@ -6,18 +6,16 @@
 // while four pixels at a time equal its value.
 //
 // Memory: the caller lays out the block's pixels (rows packed) and areas for the palette and the
-// index bytes above tableEnd(); the hash table sits at the start of the heap.
+// index bytes above tableEnd(); the colour table (colour-table.ts) sits at the start of the heap.
 
-const SLOTS: i32 = 1024; // > 2 x the largest palette (256): probes stay short
-const MASK: u32 = <u32>SLOTS - 1;
+import { clearTable, heapStart, put, tableBytes } from './colour-table';
 
-function keys(): usize {
-  return (__heap_base + 15) & ~15;
-}
+const SLOTS: u32 = 1024; // > 2 x the largest palette (256): probes stay short
+const MASK: u32 = SLOTS - 1;
 
-/** Where the caller's areas may start (after the hash table's keys and indexes). */
+/** Where the caller's areas may start (after the colour table). */
 export function tableEnd(): usize {
-  return keys() + (<usize>SLOTS << 3);
+  return heapStart() + tableBytes(SLOTS);
 }
 
 /**
@@ -25,23 +23,14 @@ export function tableEnd(): usize {
  * appearance), each pixel's palette index into idx (u8); -1 when there are more than limit.
  */
 export function palette(src: usize, n: i32, pal: usize, idx: usize, limit: i32): i32 {
-  const k = keys();
-  const slot = k + (<usize>SLOTS << 2); // i32 per slot: index + 1 (0: empty)
-  memory.fill(slot, 0, <usize>SLOTS << 2);
-  let size = 0;
+  const t = heapStart();
+  clearTable(t, SLOTS);
   let prev = load<u32>(src);
-  let prevI: u32 = 0;
+  let prevI: u32 = <u32>put(t, MASK, prev, pal, 0, limit);
+  let size = 1;
   let back: u32 = 0;
   let backI: u32 = 0;
   let hasBack = false;
-  // the first value
-  {
-    const h = (prev * 0x9e3779b1) >>> 22 & MASK;
-    store<u32>(k + (<usize>h << 2), prev);
-    store<i32>(slot + (<usize>h << 2), 1);
-    store<u32>(pal, prev);
-    size = 1;
-  }
   let i = 0;
   while (i < n) {
     const v = load<u32>(src + (<usize>i << 2));
@@ -60,24 +49,9 @@ export function palette(src: usize, n: i32, pal: usize, idx: usize, limit: i32):
     let vi: u32;
     if (hasBack && v == back) vi = backI;
     else {
-      let h = (v * 0x9e3779b1) >>> 22 & MASK;
-      let found = -1;
-      for (;;) {
-        const s = load<i32>(slot + (<usize>h << 2));
-        if (s == 0) break;
-        if (load<u32>(k + (<usize>h << 2)) == v) {
-          found = s - 1;
-          break;
-        }
-        h = (h + 1) & MASK;
-      }
-      if (found < 0) {
-        if (size >= limit) return -1;
-        store<u32>(k + (<usize>h << 2), v);
-        store<i32>(slot + (<usize>h << 2), size + 1);
-        store<u32>(pal + (<usize>size << 2), v);
-        found = size++;
-      }
+      const found = put(t, MASK, v, pal, size, limit);
+      if (found < 0) return -1;
+      if (found == size) size++;
       vi = <u32>found;
     }
     store<u8>(idx + <usize>i, <u8>vi);

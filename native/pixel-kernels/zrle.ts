@@ -8,13 +8,15 @@
 // Memory: the scratch (runs and palette of one tile) at the start of the heap; the caller lays the
 // band's pixels (rows packed) and the output above zrleScratchEnd().
 
+import { clearTable, heapStart, put, tableBytes } from './colour-table';
+
 const TILE: i32 = 4096; // pixels a tile holds at most
 const SLOTS: u32 = 256; // > 2 x the palette's 127 colours
 const MASK: u32 = SLOTS - 1;
 const LIMIT: i32 = 127;
 
 function runColour(): usize {
-  return (__heap_base + 15) & ~15;
+  return heapStart();
 }
 function runLength(): usize {
   return runColour() + (<usize>TILE << 2);
@@ -22,14 +24,11 @@ function runLength(): usize {
 function runIndex(): usize {
   return runLength() + (<usize>TILE << 2);
 }
-function keys(): usize {
+function table(): usize {
   return runIndex() + <usize>TILE;
 }
-function slots(): usize {
-  return keys() + (<usize>SLOTS << 2);
-}
 function colours(): usize {
-  return slots() + (<usize>SLOTS << 2);
+  return table() + tableBytes(SLOTS);
 }
 
 /** Where the caller's areas may start. */
@@ -107,10 +106,9 @@ function fromRuns(base: usize, w: i32, tw: i32, h: i32, n: i32, o: usize): usize
   const rc = runColour();
   const rl = runLength();
   const ri = runIndex();
-  const k = keys();
-  const s = slots();
+  const t = table();
   const pal = colours();
-  memory.fill(s, 0, <usize>SLOTS << 2);
+  clearTable(t, SLOTS);
   let size = 0;
   let palOk = true;
   let c1: u32 = 0;
@@ -132,26 +130,9 @@ function fromRuns(base: usize, w: i32, tw: i32, h: i32, n: i32, o: usize): usize
       let i: i32;
       if (has2 && c == c2) i = i2;
       else {
-        let hh = ((c * 0x9e3779b1) >>> 22) & MASK;
-        i = -1;
-        for (;;) {
-          const e = load<i32>(s + (<usize>hh << 2));
-          if (e == 0) break;
-          if (load<u32>(k + (<usize>hh << 2)) == c) {
-            i = e - 1;
-            break;
-          }
-          hh = (hh + 1) & MASK;
-        }
-        if (i < 0) {
-          if (size >= LIMIT) palOk = false;
-          else {
-            store<u32>(k + (<usize>hh << 2), c);
-            store<i32>(s + (<usize>hh << 2), size + 1);
-            store<u32>(pal + (<usize>size << 2), c);
-            i = size++;
-          }
-        }
+        i = put(t, MASK, c, pal, size, LIMIT);
+        if (i < 0) palOk = false;
+        else if (i == size) size++;
       }
       store<u8>(ri + <usize>r, <u8>i);
       c2 = c1;

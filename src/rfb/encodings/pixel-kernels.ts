@@ -62,6 +62,18 @@ function ensure(f: KernelExports, bytes: number): boolean {
   return true;
 }
 
+/** The w x h block of src (rows `stride` apart from `base`) into the instance's memory at byte `at`, rows packed. */
+function copyIn(src: Uint32Array, base: number, stride: number, w: number, h: number, at: number): void {
+  if (stride === w) mem32.set(src.subarray(base, base + w * h), at >> 2);
+  else for (let y = 0, s = base, p = at >> 2; y < h; y++, s += stride, p += w) mem32.set(src.subarray(s, s + w), p);
+}
+
+/** n bytes of the instance's memory from byte `at`, appended to out. */
+function copyOut(out: ByteWriter, at: number, n: number): void {
+  const o = out.reserve(n); // first: it may replace out.raw
+  out.raw.set(mem8.subarray(at, at + n), o);
+}
+
 /**
  * The gradient filter (tight.ts gradient888's output, the same bytes) of a w x h block of client
  * pixel values at src[base + y * stride + x] appended to out; false (nothing written) when the
@@ -86,8 +98,7 @@ export function gradient888Wasm(src: Uint32Array, base: number, stride: number, 
     mem32.set(src.subarray(s, s + w), p + 1);
   }
   f.gradient888(at, w, h, outAt, rs >> 3, gs >> 3, bs >> 3);
-  const o = out.reserve(n);
-  out.raw.set(mem8.subarray(outAt, outAt + n), o);
+  copyOut(out, outAt, n);
   return true;
 }
 
@@ -110,8 +121,7 @@ export function paletteWasm(src: Uint32Array, base: number, stride: number, w: n
   idxAt = palAt + limit * 4;
   // the index bytes, and room after them for the mono bits (at most as many bytes, and one per row)
   if (!ensure(f, idxAt + 2 * n + h + 32)) return undefined;
-  if (stride === w) mem32.set(src.subarray(base, base + n), at >> 2);
-  else for (let y = 0, s = base, p = at >> 2; y < h; y++, s += stride, p += w) mem32.set(src.subarray(s, s + w), p);
+  copyIn(src, base, stride, w, h, at);
   const c = f.palette(at, n, palAt, idxAt, limit);
   return c < 0 ? null : c;
 }
@@ -123,16 +133,13 @@ export function paletteColours(count: number): Uint32Array {
 
 /** Tight's indexed data of the last paletteWasm() block (n pixels): one index byte per pixel. */
 export function writeIndices(out: ByteWriter, n: number): void {
-  const o = out.reserve(n);
-  out.raw.set(mem8.subarray(idxAt, idxAt + n), o);
+  copyOut(out, idxAt, n);
 }
 
 /** Tight's mono data of the last paletteWasm() block (two colours, w x h): 1 bit per pixel, rows padded to a byte. */
 export function writeMonoBits(out: ByteWriter, w: number, h: number): void {
   const at = idxAt + w * h + 16;
-  const n = kernels!.monoBits(idxAt, w, h, at);
-  const o = out.reserve(n);
-  out.raw.set(mem8.subarray(at, at + n), o);
+  copyOut(out, at, kernels!.monoBits(idxAt, w, h, at));
 }
 
 /**
@@ -150,7 +157,7 @@ export function markColumnsWasm(d: Uint32Array, at: number, W: number, w: number
   const bitsAt = colourAt + w * 4;
   const nb = rb * h;
   if (!ensure(f, bitsAt + nb + 16)) return false;
-  for (let y = 0, s = at, p = src >> 2; y < h; y++, s += W, p += w) mem32.set(d.subarray(s, s + w), p);
+  copyIn(d, at, W, w, h, src);
   f.markColumns(src, w, h, bg, stateAt, colourAt, bitsAt, rb);
   state.set(mem8.subarray(stateAt, stateAt + w));
   colour.set(mem32.subarray(colourAt >> 2, (colourAt >> 2) + w));
@@ -169,11 +176,8 @@ export function zrleBandWasm(src: Uint32Array, base: number, stride: number, w: 
   const at = f.zrleScratchEnd();
   const outAt = (at + w * h * 4 + 16 + 15) & ~15;
   if (!ensure(f, outAt + w * h * 3 + Math.ceil(w / tileW) + 16)) return false;
-  if (stride === w) mem32.set(src.subarray(base, base + w * h), at >> 2);
-  else for (let y = 0, s = base, p = at >> 2; y < h; y++, s += stride, p += w) mem32.set(src.subarray(s, s + w), p);
-  const n = f.zrleBand(at, w, h, tileW, outAt);
-  const o = out.reserve(n);
-  out.raw.set(mem8.subarray(outAt, outAt + n), o);
+  copyIn(src, base, stride, w, h, at);
+  copyOut(out, outAt, f.zrleBand(at, w, h, tileW, outAt));
   return true;
 }
 

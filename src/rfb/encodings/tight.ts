@@ -166,7 +166,7 @@ export class TightEncoder implements Encoder {
     let colours: number | null = null;
     let inWasm = false;
     if (n < SAMPLE_MIN || !sampleOverflows(src, base, stride, r.w, r.h, tightPalette)) {
-      const c = this.wasm ? paletteWasm(src, base, stride, r.w, r.h, 256) : undefined;
+      const c = this.wasm ? paletteWasm(src, base, stride, r.w, r.h, tightPalette.limit) : undefined;
       inWasm = c !== undefined;
       colours = inWasm ? c! : countColours(src, base, stride, r.w, r.h, tightPalette, tightRuns);
     }
