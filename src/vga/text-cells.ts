@@ -11,12 +11,20 @@ export interface TextCounters {
   cellsDrawn: number;
 }
 
+/** Whether n pixels of a from ao differ from those of b from bo. */
+function rowDiffers(a: Uint32Array, ao: number, b: Uint32Array, bo: number, n: number): boolean {
+  for (let k = 0; k < n; k++) if (a[ao + k] !== b[bo + k]) return true;
+  return false;
+}
+
 export class TextCells {
   #cells = new Int32Array(0);
   #cursorShape = -1;
   /** The cells whose attribute blinks (bit 7), as of the last full pass: #blinkCells[0 .. #blinkCount). */
   #blinkCells = new Int32Array(0);
   #blinkCount = 0;
+  /** A cell's pixels before it is drawn again, to report only the rows that changed. */
+  #before = new Uint32Array(0);
 
   constructor(private readonly counters: TextCounters) {}
 
@@ -39,15 +47,37 @@ export class TextCells {
   #redrawCell(surface: Surface, vram: Uint8Array, l: TextLayout, pal: Uint32Array, i: number, cursorOn: boolean, charsOn: boolean, out: DirtyRegion): void {
     this.counters.cellsCompared++;
     const key = cellKey(vram, l, i, cursorOn, charsOn);
-    if (key !== this.#cells[i]) this.#draw(surface, vram, l, pal, i, key, out);
+    if (key !== this.#cells[i]) this.#draw(surface, vram, l, pal, i, key, out, false);
   }
 
-  /** Cell i as `key`: cached, drawn, and its rectangle reported. */
-  #draw(surface: Surface, vram: Uint8Array, l: TextLayout, pal: Uint32Array, i: number, key: number, out: DirtyRegion): void {
+  /**
+   * Cell i as `key`: cached, drawn, and the rows of it whose pixels changed reported (a cursor
+   * toggle is its 2 scanlines, not the cell's 16; a blinking character its glyph's rows). With
+   * `whole` (a full repaint: what was there is not known to be on the surface) the whole cell.
+   */
+  #draw(surface: Surface, vram: Uint8Array, l: TextLayout, pal: Uint32Array, i: number, key: number, out: DirtyRegion, whole: boolean): void {
     this.#cells[i] = key;
+    const x = (i % l.cols) * l.cw;
+    const y = ((i / l.cols) | 0) * l.ch;
+    const d = surface.data;
+    const w = surface.width;
+    const cw = l.cw;
+    const ch = l.ch;
+    if (!whole) {
+      if (this.#before.length < cw * ch) this.#before = new Uint32Array(cw * ch);
+      for (let r = 0; r < ch; r++) this.#before.set(d.subarray((y + r) * w + x, (y + r) * w + x + cw), r * cw);
+    }
     drawCell(surface, vram, l, pal, i, key);
     this.counters.cellsDrawn++;
-    out.addRect({ x: (i % l.cols) * l.cw, y: ((i / l.cols) | 0) * l.ch, w: l.cw, h: l.ch });
+    let first = 0;
+    let last = ch - 1;
+    if (!whole) {
+      const b = this.#before;
+      while (first < ch && !rowDiffers(d, (y + first) * w + x, b, first * cw, cw)) first++;
+      if (first === ch) return; // the same pixels (a blink of a character drawn in its background colour)
+      while (!rowDiffers(d, (y + last) * w + x, b, last * cw, cw)) last--;
+    }
+    out.addRect({ x, y: y + first, w: cw, h: last - first + 1 });
   }
 
   /** Compare every cell and redraw those that changed (all with `full`, those of `changedColours`' palette entries). */
@@ -74,7 +104,7 @@ export class TextCells {
         const [fg, bg] = cellColours((key >> 8) & 0xff, l.blinkEnable);
         draw = ((changedColours >> fg) & 1) !== 0 || ((changedColours >> bg) & 1) !== 0;
       }
-      if (draw) this.#draw(surface, vram, l, pal, i, key, out);
+      if (draw) this.#draw(surface, vram, l, pal, i, key, out, full);
     }
     this.#blinkCount = blinkCount;
   }

@@ -45,7 +45,16 @@ describe('text mode updates (cell cache, VRAM tracking stopped)', () => {
     expect(d.device.quiescent).toBe(false);
     const r = step(d);
     expect(r.cells).toBe(1);
-    expect(r.rects).toEqual([{ x: 352, y: 160, w: 32, h: 16 }]); // cell x 360..368 in 16-px chunks
+    // cell x 360..368 in 16-px chunks; of its 16 scanlines the 10 that the 'X' glyph lights (2-11)
+    expect(r.rects).toEqual([{ x: 352, y: 162, w: 32, h: 10 }]);
+  });
+
+  it('a cell drawn again with the same pixels reports nothing', () => {
+    const d = textDevice();
+    d.bios.puts(40, 10, ' ', 0x0f); // a space, white instead of grey: no pixel in the foreground colour
+    const r = step(d);
+    expect(r.cells).toBe(1);
+    expect(r.rects).toEqual([]);
   });
 
   it('a cursor move repaints two cells', () => {
@@ -65,7 +74,8 @@ describe('text mode updates (cell cache, VRAM tracking stopped)', () => {
     const compared = d.device.counters.cellsCompared;
     const r = step(d);
     expect(r.cells).toBe(1);
-    expect(r.rects).toEqual([{ x: 32, y: 384, w: 32, h: 16 }]);
+    // the cursor's two scanlines (CRTC 0x0A/0x0B: 13-14 of the cell), not the cell's 16
+    expect(r.rects).toEqual([{ x: 32, y: 397, w: 32, h: 2 }]);
     // nothing but time changed: only the cursor's cell is looked at, not the 2000 on the screen
     expect(d.device.counters.cellsCompared - compared).toBe(1);
     // a store through the window: every cell is compared again
@@ -103,8 +113,8 @@ describe('text mode updates (cell cache, VRAM tracking stopped)', () => {
     expect(r.cells).toBe(6);
     expect(d.device.counters.cellsCompared - compared).toBe(6);
     expect(r.rects).toEqual([
-      { x: 0, y: 192, w: 48, h: 16 },
-      { x: 32, y: 384, w: 32, h: 16 },
+      { x: 0, y: 194, w: 48, h: 10 }, // the rows 'BLINK' lights
+      { x: 32, y: 397, w: 32, h: 2 }, // the cursor's scanlines
     ]);
   });
 
