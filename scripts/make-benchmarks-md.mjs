@@ -46,6 +46,17 @@ function usPerUpdate(j, mode, steady = false) {
   return Math.round(cpuUs / Math.max(1, (r.updates * span) / r.seconds)); // updates come at a steady rate
 }
 
+/** Mean bytes of a mode's updates. */
+function bytesPerUpdate(j, mode) {
+  const r = j.results.find((x) => x.mode.startsWith(mode));
+  return r && r.updates > 0 ? Math.round(r.bytesSent / r.updates) : '-';
+}
+
+/** "Measured on ...": for a bench JSON from another machine than bench-results/machine.txt's. */
+function measuredOn(j) {
+  return j.machine && j.machine !== benchMachine ? `Measured on ${j.machine}: a later run than the other sections, on another build of this machine's kernel.\n\n` : '';
+}
+
 /** The command line that produced a bench idle JSON (from its options). */
 function idleCmd(j) {
   const o = j.options;
@@ -288,33 +299,39 @@ ${idleTable(launch)}
 
 \`${idleCmd(bios)}\`
 
-${idleTable(bios)}
+${measuredOn(bios)}${idleTable(bios)}
 
 The text screen is never polled (tracking is off in text mode; the device compares cells when something
-changed): what costs is the cursor blinking at the VGA rate, a toggle every 8 frames at 70 Hz, ~9 updates/s of
-one cell each, against QEMU's ${num(bios.results.find((r) => r.mode.startsWith('qemu'))?.updates)} updates a minute (its cursor blinks about 4 times slower). The bench's
-viewer turns on ContinuousUpdates as TigerVNC does when the server offers them, so it sends no request per
-update and the server has no second wake-up to read one (QEMU does not offer them: its viewer asks for each
-update). Per update we spend ${usPerUpdate(bios, 'dirty/event')} µs of CPU over the minute (${usPerUpdate(bios, 'dirty/event', true)} µs in its last ${steadySeconds(bios)} s), QEMU ${usPerUpdate(bios, 'qemu-text')} µs.
+changed): what costs is the cursor blinking at the VGA rate, a toggle every 8 frames at 70 Hz, ~9 updates/s,
+against QEMU's ${num(bios.results.find((r) => r.mode.startsWith('qemu'))?.updates)} updates a minute (its cursor blinks about 4 times slower). A toggle is the cursor's two
+scanlines of one cell: a redrawn cell reports only the rows whose pixels changed, so an update is
+${bytesPerUpdate(bios, 'dirty/event')} bytes on average (33 with the cursor on, 20 off, a Tight mono rectangle too small for zlib and a fill).
+The bench's viewer turns on ContinuousUpdates as TigerVNC does when the server offers them, so it sends no
+request per update and the server has no second wake-up to read one (QEMU does not offer them: its viewer asks
+for each update). Per update we spend ${usPerUpdate(bios, 'dirty/event')} µs of CPU over the minute (${usPerUpdate(bios, 'dirty/event', true)} µs in its last ${steadySeconds(bios)} s), QEMU ${usPerUpdate(bios, 'qemu-text')} µs.
 
 \`node-floor\` is what any Node.js process pays on this machine for the same rhythm: a bare \`node\` (the
-server's V8 flags, nothing loaded) that only sets a timer to each cursor toggle and writes 38 bytes (our
-update's size) to a loopback socket: ${usPerUpdate(bios, 'node-floor')} µs a toggle (${usPerUpdate(bios, 'node-floor', true)} µs in the last ${steadySeconds(bios)} s). So of our
-${usPerUpdate(bios, 'dirty/event', true)} µs an update in the steady part, ${usPerUpdate(bios, 'node-floor', true)} are the wake-up and the write themselves. The rest is our JavaScript
-run cold: the same update path driven in a loop in one process (caches warm, optimized) costs 30-60 µs
-with its socket write, but once every 114 ms its wall time is 300-450 µs (this VM's vCPUs come back from
-sleep with cold caches and TLBs). What it does per toggle: the device looks at the cursor's cell and the
+server's V8 flags, nothing loaded) that only sets a timer to each cursor toggle and writes 38 bytes to a
+loopback socket: ${usPerUpdate(bios, 'node-floor')} µs a toggle (${usPerUpdate(bios, 'node-floor', true)} µs in the last ${steadySeconds(bios)} s), ${num(Number(bios.results.find((r) => r.mode.startsWith('node-floor'))?.cpuPercent.toFixed(3)))}% of a core over the
+minute. A 0.3% target for this screen is at that floor: at the VGA blink rate the wake-up and the write alone
+cost it. So of our ${usPerUpdate(bios, 'dirty/event', true)} µs an update in the steady part, ${usPerUpdate(bios, 'node-floor', true)} are the wake-up and the write themselves. The rest is
+our JavaScript run cold: the same update path driven in a loop in one process (caches warm, optimized) costs
+30-60 µs with its socket write, but once every 114 ms its wall time is 300-450 µs (this VM's vCPUs come back
+from sleep with cold caches and TLBs). What it does per toggle: the device looks at the cursor's cell and the
 blinking characters only (a list kept by the last full pass, no pass over the 2000 cells), the blink timer's
-doorbell refreshes at once (no second hop through the event loop), the one small rectangle is encoded
-and written. With V8's default tier-up budget that path stays in baseline code for minutes (0.58% of a core
-20-60 s after start against 0.38% with the flag, one run each; before the blink-cells change the default
-came down to 0.41% only after four minutes); the server's \`--interrupt-budget=4096\` gets it optimized
-within seconds. The minute's first ${bios.options.seconds - steadySeconds(bios)} s cost more than the rest because of those compiles: with
-\`--trace-opt\`, 71-76 functions were optimized after the first frame (the blink path itself: drawCell, the
-update builder, Tight's encodeRect, the dirty region's takeRects, and Node's timer and stream internals),
-236-272 ms of compile time on V8's helper threads, about 0.4-0.45% of a 60 s window, once per process (in
-threads, the first 20 s: 180 ms on the main thread, 228 on V8's helpers). Measured in 5 s steps from the
-first frame the server costs 2.2-2.8, 1.9-2.4, 1.0-1.2, 0.5-0.6, 0.4% and then 0.33-0.45%.
+doorbell refreshes at once (no second hop through the event loop), the one small rectangle is encoded and
+written: one \`write\` and two \`epoll_pwait\` per toggle under strace, as for the floor. With V8's default
+tier-up budget that path stays in baseline code for minutes (0.58% of a core 20-60 s after start against
+0.38% with the flag, one run each); the server's \`--interrupt-budget=4096\` gets it optimized within seconds.
+The minute's first ${bios.options.seconds - steadySeconds(bios)} s cost more than the rest because of those compiles: by threads (schedstat, one run
+beside the table's), the first 10 s after the first frame took 286 ms, 195 of them on V8's helper threads
+(TurboFan compiles), 91 on the main thread; from 20 s on, the main thread took 3.8-4.3 ms a second and the
+helpers 1.0-1.4. On a 2 x Intel Xeon machine the day before, \`--trace-opt\` counted about 105 functions
+optimized after the first frame, 231 ms of compile time (Tight's textLayers, the update builder, the session's
+onUpdate, textLayout, Node's timers), and neither the GC (a scavenge every ~11 s) nor other V8 settings
+changed the minute by more than the run-to-run spread (60 s, one run each, whole-window %:
+\`--single-threaded\` 0.70, \`--single-threaded-gc\` 0.62, \`--v8-pool-size=1\` 0.72, interrupt budgets 16384
+and 67584 0.72 and 0.73, \`--always-sparkplug\` 0.76, against 0.78 with the server's flags).
 
 ### Desktop (\`--guest desktop\`: a clock redrawn once a second)
 
@@ -322,22 +339,25 @@ first frame the server costs 2.2-2.8, 1.9-2.4, 1.0-1.2, 0.5-0.6, 0.4% and then 0
 mode, interleaved; a row is the median run (by CPU %), and every run's figure is listed: at a few tenths of a
 percent, one minute on this shared machine varies by ±20% from run to run.
 
-${idleTable(desktop)}
+${measuredOn(desktop)}${idleTable(desktop)}
 
-The clock's update is about its own area: 60 updates carrying ~100 bytes each with Tight (the viewer asks for
-Tight first); with the doorbell the server wakes once a second for the tick and once for the viewer's next
-request, and otherwise sleeps. The work per update is bounded by the change: the dirty regions keep the bounds
+The clock's update is about its own area: 60 updates of ${bytesPerUpdate(desktop, 'dirty/event')} bytes on average with Tight (the viewer asks for
+Tight first). With the doorbell and ContinuousUpdates the server wakes once a second, for the guest's tick,
+and otherwise sleeps: under strace, 20 s after the first frame, one \`epoll_pwait\` wake-up and one \`write\`
+a second on the main thread. The work per update is bounded by the change: the dirty regions keep the bounds
 of their dirty rows, move detection rehashes only rows that changed, and a small update allocates nothing
-large. Over the first half minute part of the cost is V8 compiling the update path (on its helper threads);
-the steady column shows the rest, and it is still partly compiling: with \`--trace-opt\`, from 20 to 80 s after
-start 26 more functions were optimized (the session's maybeSendUpdate, the timers' processImmediate, the dirty
-region's insert, the encoder set's encode, zlib's #run, Node's async-hook and buffer internals), 87 ms of
-compile time on V8's helper threads, about 0.15% of a core over that minute; by threads, 20-60 s after start,
-the main thread took 1.2-1.5 ms a second and V8's helpers 0.6-1.2. The runs above were on a slower day of this
-machine than the earlier ones (QEMU's text screen beside the bios guest: 1.08% of a core against 0.84%; the
-desktop guest measured 0.264% then). With the pixel kernels off (\`VRAMVNC_PIXEL_WASM=0\`, three runs right
-after: 0.330, 0.328, 0.395%; and three alternated pairs of 40 s steady windows, wasm 0.23-0.31% against
-TypeScript 0.21-0.31%) the difference is within the noise.
+large. Where the minute goes, by threads (schedstat; four 60 s runs beside the table's, started with the
+server's flags; two runs before them gave 193 and 241 ms): 165-178 ms in all, the main thread 80-84 ms of it
+(about 1.4 ms a clock tick, the guest's drawing included) and V8's helper threads the rest, TurboFan compiling the update path: at one update a
+second its functions cross the tier-up threshold one after another through the first minutes (with
+\`--trace-opt\`, 55 functions optimized by 48 s after start, 71 by 85 s; 237 ms of compile time in 90 s, the
+session's maybeSendUpdate, the timers' processImmediate, the dirty region's insert, the encoder set's encode,
+zlib's #run, Node's async-hook and buffer internals), and one incremental mark-compact at 48 s. A smaller
+inlining budget for TurboFan (\`--max-inlined-bytecode-size-cumulative=230 --max-inlined-bytecode-size=115\`,
+four alternated pairs) made its compiles no cheaper over the minute: 159-208 ms against 165-178. With the
+pixel kernels off (\`VRAMVNC_PIXEL_WASM=0\`, an earlier day: three runs 0.330, 0.328, 0.395%; three
+alternated pairs of 40 s steady windows, wasm 0.23-0.31% against TypeScript 0.21-0.31%) the difference is
+within the noise.
 
 ### 100 viewers on one idle VM
 

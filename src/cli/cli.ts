@@ -210,7 +210,7 @@ export function buildProgram(): Command {
       const peers = listOf('--peers', opts.peers, [...IDLE_PEERS], 'peer');
       const o = { seconds: opts.seconds, settleSeconds: opts.settleSeconds, repeat: opts.repeat, guest: opts.guest, modes, clients: opts.clients, peers, launches, log: logLine };
       const results = await benchIdle(o);
-      process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, results }, null, 2)}\n` : `${formatIdleTable(results, o)}\n`);
+      process.stdout.write(opts.json ? `${JSON.stringify({ options: { ...o, log: undefined }, machine: describeMachine(), results }, null, 2)}\n` : `${formatIdleTable(results, o)}\n`);
     });
 
   bench
