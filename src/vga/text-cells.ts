@@ -65,7 +65,9 @@ export class TextCells {
     const ch = l.ch;
     if (!whole) {
       if (this.#before.length < cw * ch) this.#before = new Uint32Array(cw * ch);
-      for (let r = 0; r < ch; r++) this.#before.set(d.subarray((y + r) * w + x, (y + r) * w + x + cw), r * cw);
+      const b = this.#before;
+      // a plain loop: a subarray per row would allocate 16 views a cell
+      for (let r = 0, k = 0; r < ch; r++) for (let o = (y + r) * w + x, e = o + cw; o < e; o++) b[k++] = d[o]!;
     }
     drawCell(surface, vram, l, pal, i, key);
     this.counters.cellsDrawn++;

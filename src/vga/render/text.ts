@@ -109,9 +109,14 @@ export function cellKey(vram: Uint8Array, l: TextLayout, i: number, cursorOn: bo
   return k;
 }
 
+/** The foreground palette index of an attribute. */
+const fgIndex = (attr: number): number => attr & 0x0f;
+/** The background palette index of an attribute (blink enable takes its bit 3). */
+const bgIndex = (attr: number, blinkEnable: boolean): number => (blinkEnable ? (attr >> 4) & 0x07 : attr >> 4);
+
 /** Foreground and background palette indexes of an attribute (blink enable takes background bit 3). */
 export function cellColours(attr: number, blinkEnable: boolean): [number, number] {
-  return [attr & 0x0f, blinkEnable ? (attr >> 4) & 0x07 : attr >> 4];
+  return [fgIndex(attr), bgIndex(attr, blinkEnable)];
 }
 
 /** Draw cell i (with its cache key) into the surface using the 16-colour palette. */
@@ -120,20 +125,24 @@ export function drawCell(s: Surface, vram: Uint8Array, l: TextLayout, pal: Uint3
   const row = (i / l.cols) | 0;
   const c = key & 0xff;
   const a = (key >> 8) & 0xff;
-  const [fgi, bgi] = cellColours(a, l.blinkEnable);
+  // cellColours' indexes without its array: this runs at every blink of the cursor
+  const fgi = fgIndex(a);
+  const bgi = bgIndex(a, l.blinkEnable);
   const bg = pal[bgi]!;
   const fg = key & CELL_BLINK_OFF ? bg : pal[fgi]!;
   const font = l.fontBase[(a >> 3) & 1]! + c * 128;
   const dup9 = l.cw === 9 && l.lineGraphics && c >= 0xc0 && c <= 0xdf;
-  const cursor = key & CELL_CURSOR ? [l.cursorStart, Math.min(l.cursorEnd, l.ch - 1)] : null;
+  // the cursor's rows (none when the cell has no cursor: first > last)
+  const cursorFirst = key & CELL_CURSOR ? l.cursorStart : 1;
+  const cursorLast = key & CELL_CURSOR ? Math.min(l.cursorEnd, l.ch - 1) : 0;
   const w = s.width;
   const d = s.data;
   const vlen = vram.length;
   for (let y = 0; y < l.ch; y++) {
-    let bits = y < 32 ? vram[(font + y * 4) % vlen]! : 0;
-    if (cursor && y >= cursor[0]! && y <= cursor[1]!) bits = 0xff; // the cursor lights full rows in the fg colour
+    const cursorRow = y >= cursorFirst && y <= cursorLast;
+    // the cursor lights full rows in the fg colour
+    const bits = cursorRow ? 0xff : y < 32 ? vram[(font + y * 4) % vlen]! : 0;
     let o = (row * l.ch + y) * w + col * l.cw;
-    const cursorRow = cursor !== null && y >= cursor[0]! && y <= cursor[1]!;
     const fgRow = cursorRow ? pal[fgi]! : fg;
     if (l.cw === 16) {
       for (let x = 0; x < 8; x++, o += 2) d[o] = d[o + 1] = bits & (0x80 >> x) ? fgRow : bg;
