@@ -38,8 +38,13 @@ function steadySeconds(j) {
 }
 
 /** µs of server CPU per update of a row of an idle run (steady: over its window after the settle period). */
+/** The row of a bench idle JSON whose mode starts with `mode`. */
+function resultOf(j, mode) {
+  return j.results.find((x) => x.mode.startsWith(mode));
+}
+
 function usPerUpdate(j, mode, steady = false) {
-  const r = j.results.find((x) => x.mode.startsWith(mode));
+  const r = resultOf(j, mode);
   if (!r) return '-';
   const span = steady ? r.seconds - settleSeconds(j.options) : r.seconds;
   const cpuUs = ((steady ? r.steadyCpuPercent : r.cpuPercent) / 100) * span * 1e6;
@@ -48,13 +53,13 @@ function usPerUpdate(j, mode, steady = false) {
 
 /** Mean bytes of a mode's updates. */
 function bytesPerUpdate(j, mode) {
-  const r = j.results.find((x) => x.mode.startsWith(mode));
+  const r = resultOf(j, mode);
   return r && r.updates > 0 ? Math.round(r.bytesSent / r.updates) : '-';
 }
 
 /** "Measured on ...": for a bench JSON from another machine than bench-results/machine.txt's. */
 function measuredOn(j) {
-  return j.machine && j.machine !== benchMachine ? `Measured on ${j.machine}: a later run than the other sections, on another build of this machine's kernel.\n\n` : '';
+  return j.machine && j.machine !== benchMachine ? `Measured on ${j.machine} (the other sections: ${benchMachine}).\n\n` : '';
 }
 
 /** The command line that produced a bench idle JSON (from its options). */
@@ -303,7 +308,7 @@ ${measuredOn(bios)}${idleTable(bios)}
 
 The text screen is never polled (tracking is off in text mode; the device compares cells when something
 changed): what costs is the cursor blinking at the VGA rate, a toggle every 8 frames at 70 Hz, ~9 updates/s,
-against QEMU's ${num(bios.results.find((r) => r.mode.startsWith('qemu'))?.updates)} updates a minute (its cursor blinks about 4 times slower). A toggle is the cursor's two
+against QEMU's ${num(resultOf(bios, 'qemu')?.updates)} updates a minute (its cursor blinks about 4 times slower). A toggle is the cursor's two
 scanlines of one cell: a redrawn cell reports only the rows whose pixels changed, so an update is
 ${bytesPerUpdate(bios, 'dirty/event')} bytes on average (33 with the cursor on, 20 off, a Tight mono rectangle too small for zlib and a fill).
 The bench's viewer turns on ContinuousUpdates as TigerVNC does when the server offers them, so it sends no
@@ -312,7 +317,7 @@ for each update). Per update we spend ${usPerUpdate(bios, 'dirty/event')} µs of
 
 \`node-floor\` is what any Node.js process pays on this machine for the same rhythm: a bare \`node\` (the
 server's V8 flags, nothing loaded) that only sets a timer to each cursor toggle and writes 38 bytes to a
-loopback socket: ${usPerUpdate(bios, 'node-floor')} µs a toggle (${usPerUpdate(bios, 'node-floor', true)} µs in the last ${steadySeconds(bios)} s), ${num(Number(bios.results.find((r) => r.mode.startsWith('node-floor'))?.cpuPercent.toFixed(3)))}% of a core over the
+loopback socket: ${usPerUpdate(bios, 'node-floor')} µs a toggle (${usPerUpdate(bios, 'node-floor', true)} µs in the last ${steadySeconds(bios)} s), ${pct(resultOf(bios, 'node-floor')?.cpuPercent)}% of a core over the
 minute. A 0.3% target for this screen is at that floor: at the VGA blink rate the wake-up and the write alone
 cost it. So of our ${usPerUpdate(bios, 'dirty/event', true)} µs an update in the steady part, ${usPerUpdate(bios, 'node-floor', true)} are the wake-up and the write themselves. The rest is
 our JavaScript run cold: the same update path driven in a loop in one process (caches warm, optimized) costs

@@ -35,6 +35,12 @@ export function nativeToRgba(src: Uint32Array, width: number, height: number): B
 }
 
 /** Clip r to a width x height framebuffer; null when nothing is left. */
+/** Whether n pixels of a from ai equal those of b from bi. */
+export function rowsEqual(a: Uint32Array, ai: number, b: Uint32Array, bi: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[ai + i] !== b[bi + i]) return false;
+  return true;
+}
+
 export function clipRect(r: Rect, width: number, height: number): Rect | null {
   const x0 = Math.max(0, r.x);
   const y0 = Math.max(0, r.y);

@@ -3,18 +3,12 @@
 // cursor's cell and the blinking characters (a list kept by the full pass), and a new cursor shape
 // (CRTC 0x0A/0x0B, not part of a key) the cursor's cell.
 import type { DirtyRegion } from '../display/dirty-region.js';
-import type { Surface } from '../display/surface.js';
+import { rowsEqual, type Surface } from '../display/surface.js';
 import { cellColours, cellKey, drawCell, type TextLayout } from './render/text.js';
 
 export interface TextCounters {
   cellsCompared: number;
   cellsDrawn: number;
-}
-
-/** Whether n pixels of a from ao differ from those of b from bo. */
-function rowDiffers(a: Uint32Array, ao: number, b: Uint32Array, bo: number, n: number): boolean {
-  for (let k = 0; k < n; k++) if (a[ao + k] !== b[bo + k]) return true;
-  return false;
 }
 
 export class TextCells {
@@ -63,21 +57,18 @@ export class TextCells {
     const w = surface.width;
     const cw = l.cw;
     const ch = l.ch;
-    if (!whole) {
-      if (this.#before.length < cw * ch) this.#before = new Uint32Array(cw * ch);
-      const b = this.#before;
-      // a plain loop: a subarray per row would allocate 16 views a cell
-      for (let r = 0, k = 0; r < ch; r++) for (let o = (y + r) * w + x, e = o + cw; o < e; o++) b[k++] = d[o]!;
-    }
+    if (!whole && this.#before.length < cw * ch) this.#before = new Uint32Array(cw * ch);
+    const b = this.#before;
+    // a plain loop: a subarray per row would allocate 16 views a cell
+    if (!whole) for (let r = 0, k = 0; r < ch; r++) for (let o = (y + r) * w + x, e = o + cw; o < e; o++) b[k++] = d[o]!;
     drawCell(surface, vram, l, pal, i, key);
     this.counters.cellsDrawn++;
     let first = 0;
     let last = ch - 1;
     if (!whole) {
-      const b = this.#before;
-      while (first < ch && !rowDiffers(d, (y + first) * w + x, b, first * cw, cw)) first++;
+      while (first < ch && rowsEqual(d, (y + first) * w + x, b, first * cw, cw)) first++;
       if (first === ch) return; // the same pixels (a blink of a character drawn in its background colour)
-      while (!rowDiffers(d, (y + last) * w + x, b, last * cw, cw)) last--;
+      while (rowsEqual(d, (y + last) * w + x, b, last * cw, cw)) last--;
     }
     out.addRect({ x, y: y + first, w: cw, h: last - first + 1 });
   }

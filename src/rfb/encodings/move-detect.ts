@@ -2,7 +2,7 @@
 // band of the new frame with the previous frame shifted vertically, so that clients holding the
 // old pixels get a CopyRect and only the newly exposed strip.
 import { CHUNK, DirtyRegion } from '../../display/dirty-region.js';
-import type { Rect, Surface } from '../../display/surface.js';
+import { rowsEqual, type Rect, type Surface } from '../../display/surface.js';
 
 /** dst (in the new frame) holds what src (same size, at srcX, srcY) held in the previous frame. */
 export interface Move {
@@ -25,11 +25,6 @@ function hashRow(d: Uint32Array, start: number, n: number): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < n; i += step) h = Math.imul(h ^ d[start + i]!, 0x01000193);
   return h >>> 0;
-}
-
-function rowsEqual(a: Uint32Array, ai: number, b: Uint32Array, bi: number, n: number): boolean {
-  for (let i = 0; i < n; i++) if (a[ai + i] !== b[bi + i]) return false;
-  return true;
 }
 
 /** Keeps the previous frame (the rows that changed) and finds vertical moves in each update. */
